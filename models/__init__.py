@@ -1,0 +1,1 @@
+"""Learning: classifiers, evaluation, prevalence, pains, tracking, model registry. No HTTP, no DB."""

@@ -1,0 +1,33 @@
+"""The document object that flows through the preprocessing stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class PiiSpan:
+    """A span of personal data found in the *normalised* text: [start, end) and its type."""
+
+    start: int
+    end: int
+    kind: str  # PHONE, EMAIL, SNILS, PASSPORT, INN, ADDRESS, PERSON
+    text: str
+
+
+@dataclass(slots=True)
+class Doc:
+    """One text after preprocessing.
+
+    ``text`` is the input as given; ``masked_text`` is the normalised text with personal data replaced by
+    ``[ТИП]`` placeholders; ``lemmas`` are the model features (lower case, stopwords dropped, negation
+    joined as ``не_работать``); ``fragments`` are masked clauses that may carry a complaint.
+    """
+
+    text: str
+    masked_text: str = ""
+    sentences: list[str] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+    lemmas: list[str] = field(default_factory=list)
+    fragments: list[str] = field(default_factory=list)
+    pii: list[PiiSpan] = field(default_factory=list)

@@ -1,0 +1,1 @@
+"""Interfaces: configuration, storage, HTTP API, CLI, reports. Thin: validates, calls nlp/models, stores."""

@@ -1,0 +1,33 @@
+"""Settings: one pydantic-settings class, read from PAINMAP_* environment variables (and DATABASE_URL)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PAINMAP_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'var' / 'painmap.db'}",
+        validation_alias=AliasChoices("DATABASE_URL", "PAINMAP_DATABASE_URL"),
+    )
+    model_dir: Path = PROJECT_ROOT / "var" / "models"
+    data_dir: Path = PROJECT_ROOT / "data"
+    store_raw: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = 20 * 1024 * 1024
+    max_batch: int = 1000
+    max_text_chars: int = 100_000
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
