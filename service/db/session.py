@@ -1,0 +1,90 @@
+"""Engine, sessions and migrations for one database URL (SQLite by default, PostgreSQL via DATABASE_URL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.config import get_settings
+
+DB_DIR = Path(__file__).resolve().parent
+
+
+def normalize_url(url: str) -> str:
+    """Plain `postgresql://` URLs go through psycopg 3 (the driver we install), not psycopg2."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _on_sqlite_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API objects)
+    # WAL lets readers run while a job writes; the busy timeout makes concurrent workers wait, not fail.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str | None = None) -> Engine:
+    """One engine per URL for the life of the process."""
+    url = normalize_url(url or get_settings().database_url)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _on_sqlite_connect)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+@lru_cache(maxsize=8)
+def _session_factory(url: str | None) -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(url), expire_on_commit=False)
+
+
+def new_session(url: str | None = None) -> Session:
+    return _session_factory(url)()
+
+
+@contextmanager
+def session_scope(url: str | None = None) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error."""
+    session = new_session(url)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def alembic_config(url: str | None = None):  # noqa: ANN201 (alembic imported lazily)
+    from alembic.config import Config
+
+    cfg = Config(str(DB_DIR / "alembic.ini"))
+    cfg.set_main_option("script_location", str(DB_DIR / "migrations"))
+    # ConfigParser treats % as interpolation; URLs with encoded passwords contain it.
+    url = normalize_url(url or get_settings().database_url)
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade_db(url: str | None = None, revision: str = "head") -> None:
+    """Apply Alembic migrations up to `revision` (idempotent)."""
+    from alembic import command
+
+    url = url or get_settings().database_url
+    get_engine(url)  # creates the SQLite directory
+    command.upgrade(alembic_config(url), revision)
