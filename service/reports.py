@@ -1,0 +1,267 @@
+"""The seeds' quarterly analysis of feedback (seed 000 §18, seed 004 §5.3): for a quarter and the one
+before it — negative feedback by channel and topic, wait time, satisfied/unsatisfied clients, CSAT, NPS,
+pains, and internal clients separately. Works on an *items frame* so that the DB, SPb files and survey
+imports feed it alike.
+
+Items frame (one row per text; only `created_at` or `period` is required):
+    text, kind (appeal|survey_answer|review), channel, created_at, answered_at, satisfied (yes|no|unknown),
+    negative (bool; default: appeals and reviews are negative, a survey answer when its text is not empty),
+    topic, process, audience (external|internal), internal_object, rating_<param> (1–5, CSAT),
+    portal_<resource> and ease (other 1–5 ratings), nps (0–10), grid_<question> (yes|no|unknown, staff grids),
+    respondent (anonymous key: a survey respondent's ratings count once), pain (pain label, optional),
+    period ("2021Q1", derived from created_at when absent).
+
+>>> report = quarterly_report(items, "2021Q1", deadline_days=30)
+>>> report["current"]["negative"]["count"], report["previous_quarter"]
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from service.report_metrics import counts_with_shares, csat, nps, share, wait_time
+
+log = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+NEGATIVE_KINDS = {"appeal", "review"}
+_YES = {"yes", "да", "true", "1", "удовлетворен"}
+_NO = {"no", "нет", "false", "0", "не удовлетворен"}
+
+
+def parse_quarter(quarter: str) -> pd.Period:
+    """'2021Q1' (also '2021-Q1', '2021 q1') → Period; ValueError naming the bad value otherwise."""
+    text = str(quarter).strip().upper().replace("-", "").replace(" ", "")
+    try:
+        period = pd.Period(text, freq="Q")
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"квартал «{quarter}» не распознан: ожидается вид 2021Q1") from exc
+    if str(period) != text:
+        raise ValueError(f"квартал «{quarter}» не распознан: ожидается вид 2021Q1")
+    return period
+
+
+def _satisfied(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "unknown"
+    text = str(value).strip().lower()
+    if text in _YES:
+        return "yes"
+    if text in _NO:
+        return "no"
+    return "unknown"
+
+
+def normalize_items(items: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `items` with every optional column present and typed; raises ValueError on a missing date."""
+    if "created_at" not in items.columns and "period" not in items.columns:
+        raise ValueError("в данных нет ни столбца created_at, ни столбца period: "
+                         "не из чего определить квартал")
+    df = items.copy()
+    n = len(df)
+    df["created_at"] = pd.to_datetime(df["created_at"], errors="coerce", format="mixed") \
+        if "created_at" in df.columns else pd.Series(pd.NaT, index=df.index)
+    df["answered_at"] = pd.to_datetime(df["answered_at"], errors="coerce", format="mixed") \
+        if "answered_at" in df.columns else pd.Series(pd.NaT, index=df.index)
+    for col in ("created_at", "answered_at"):
+        if getattr(df[col].dt, "tz", None) is not None:
+            df[col] = df[col].dt.tz_convert("UTC").dt.tz_localize(None)
+    if "period" in df.columns:
+        df["period"] = df["period"].astype("object").where(df["period"].notna(), None)
+        missing = df["period"].isna()
+        df.loc[missing, "period"] = df.loc[missing, "created_at"].dt.to_period("Q").astype(str)
+    else:
+        df["period"] = df["created_at"].dt.to_period("Q").astype(str)
+    defaults = {"text": "", "kind": "appeal", "channel": "не указан", "topic": None, "process": None,
+                "audience": "external", "internal_object": None, "respondent": None, "pain": None}
+    for col, default in defaults.items():
+        if col not in df.columns:
+            df[col] = [default] * n
+    df["text"] = df["text"].fillna("").astype(str)
+    df["kind"] = df["kind"].fillna("appeal").astype(str)
+    df["channel"] = df["channel"].fillna("не указан").astype(str)
+    df["audience"] = df["audience"].fillna("external").astype(str)
+    df["satisfied"] = [_satisfied(v) for v in df["satisfied"]] if "satisfied" in df.columns else "unknown"
+    if "negative" in df.columns:
+        df["negative"] = df["negative"].fillna(False).astype(bool)
+    else:
+        df["negative"] = df["kind"].isin(NEGATIVE_KINDS) | (
+            (df["kind"] == "survey_answer") & (df["text"].str.strip() != ""))
+    return df
+
+
+def _clients(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per client: survey respondents with several answers count once."""
+    keyed = df["respondent"].notna()
+    return pd.concat([df[~keyed], df[keyed].drop_duplicates("respondent")])
+
+
+def period_metrics(df: pd.DataFrame, *, deadline_days: float = 30, top: int = 10) -> dict:
+    """The seeds' metrics for the items of one period (already filtered)."""
+    negative = df[df["negative"]]
+    clients = _clients(df)
+    answerable = df[df["kind"] != "survey_answer"]
+    satisfied = clients["satisfied"]
+    known = int(satisfied.isin(["yes", "no"]).sum())
+    rating_cols = sorted(c for c in clients.columns if c.startswith("rating_"))
+    other_cols = sorted(c for c in clients.columns if c.startswith("portal_") or c == "ease")
+    nps_block = nps(clients["nps"]) if "nps" in clients.columns else nps(pd.Series(dtype=float))
+    return {
+        "items": int(len(df)),
+        "clients": int(len(clients)),
+        "kinds": counts_with_shares(df["kind"]),
+        "negative": share(int(len(negative)), int(len(df))),
+        "negative_by_channel": counts_with_shares(negative["channel"]),
+        "negative_topics": counts_with_shares(negative["topic"], top=top, missing="тема не определена"),
+        "negative_processes": counts_with_shares(negative["process"], top=top,
+                                                 missing="процесс не определён"),
+        "wait_time": wait_time(answerable["created_at"], answerable["answered_at"], deadline_days),
+        "satisfied": share(int((satisfied == "yes").sum()), int(len(clients))),
+        "unsatisfied": share(int((satisfied == "no").sum()), int(len(clients))),
+        "satisfaction_unknown": int((satisfied == "unknown").sum()),
+        "satisfied_of_known": share(int((satisfied == "yes").sum()), known),
+        "csat": csat(clients[rating_cols]),
+        "other_ratings": csat(clients[other_cols])["parameters"],
+        "nps": nps_block,
+    }
+
+
+def internal_metrics(df: pd.DataFrame, *, deadline_days: float = 30, top: int = 10) -> dict:
+    """Internal clients (staff): the common metrics plus the seed 000 §11 objects and the survey grids."""
+    out = period_metrics(df, deadline_days=deadline_days, top=top)
+    objects = df.loc[df["negative"], "internal_object"]
+    out["objects"] = counts_with_shares(objects, missing="объект не определён")
+    clients = _clients(df)
+    grids = {}
+    for col in sorted(c for c in clients.columns if c.startswith("grid_")):
+        values = clients[col].map(_satisfied)
+        grids[col] = share(int((values == "yes").sum()), int(values.isin(["yes", "no"]).sum()))
+    out["grids"] = grids
+    return out
+
+
+def _pain_list(pains: Any) -> tuple[list[dict], list[dict]]:
+    """Pains as dicts (issue #5 JSON shape) and the pain-map suggestions, from a report, dict or DataFrame."""
+    if pains is None:
+        return [], []
+    if hasattr(pains, "to_dict") and not isinstance(pains, pd.DataFrame):
+        pains = pains.to_dict()
+    if isinstance(pains, pd.DataFrame):
+        return pains.to_dict("records"), []
+    if isinstance(pains, dict):
+        return list(pains.get("pains", [])), list(pains.get("suggestions", []))
+    return list(pains), []
+
+
+def pains_section(pains: Any, df: pd.DataFrame, *, top: int = 10) -> dict:
+    """Distinct pains and the top ones with prevalence (share of the period's items, Wilson 95 % interval).
+
+    `pains` comes from models.pains (a report or its to_dict()) or is a table with label and size;
+    without it the items' own `pain` column is counted.
+    """
+    n = int(len(df))
+    rows, suggestions = _pain_list(pains)
+    if not rows and df["pain"].notna().any():
+        rows = [{"label": r["name"], "size": r["count"]} for r in counts_with_shares(df["pain"].dropna())]
+    out = []
+    for i, row in enumerate(rows):
+        size = int(row.get("size", 0) or 0)
+        stats = share(size, n)
+        out.append({
+            "id": str(row.get("id", i + 1)),
+            "label": str(row.get("label", "")),
+            "size": size,
+            "prevalence": row.get("prevalence", stats["share"]),
+            "ci_low": row.get("ci_low", stats["ci_low"]),
+            "ci_high": row.get("ci_high", stats["ci_high"]),
+            "processes": row.get("processes") or [],
+        })
+    out.sort(key=lambda p: -p["size"])
+    return {"distinct": len(out), "top": out[:top], "suggestions": suggestions}
+
+
+def _detect_pains(df: pd.DataFrame) -> Any:
+    """models.pains on the period's negative items when the PAINS module offers `find_pains`; else None."""
+    try:
+        from models import pains as pains_module
+    except ImportError:
+        return None
+    finder = getattr(pains_module, "find_pains", None)
+    if finder is None:
+        return None
+    negative = df[df["negative"]]
+    return finder(negative[["text", "process", "topic", "channel"]].reset_index(drop=True))
+
+
+def quarterly_report(items: pd.DataFrame, quarter: str, *, deadline_days: float = 30, pains: Any = None,
+                     top: int = 10, detect_pains: bool = False) -> dict:
+    """The quarterly report as a JSON-safe dict: `current` and `previous` quarter for external clients,
+    `internal` (current and previous) for staff, `pains` of the current quarter."""
+    period = parse_quarter(quarter)
+    previous = period - 1
+    df = normalize_items(items)
+    cur = df[df["period"] == str(period)]
+    prev = df[df["period"] == str(previous)]
+    external = {name: part[part["audience"] != "internal"] for name, part in (("cur", cur), ("prev", prev))}
+    internal = {name: part[part["audience"] == "internal"] for name, part in (("cur", cur), ("prev", prev))}
+    if pains is None and detect_pains:
+        pains = _detect_pains(cur)
+    kw = {"deadline_days": deadline_days, "top": top}
+    return {
+        "quarter": str(period),
+        "previous_quarter": str(previous),
+        "deadline_days": deadline_days,
+        "current": period_metrics(external["cur"], **kw),
+        "previous": period_metrics(external["prev"], **kw),
+        "internal": {
+            "current": internal_metrics(internal["cur"], **kw),
+            "previous": internal_metrics(internal["prev"], **kw),
+        },
+        "pains": pains_section(pains, cur, top=top),
+    }
+
+
+def load_spb_status(path: Path | None = None) -> dict:
+    """The SPb status → satisfied mapping (data/taxonomy/spb_status.yaml)."""
+    path = path or DATA_DIR / "taxonomy" / "spb_status.yaml"
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def load_spb_items(folder: Path, *, status_map: Path | None = None) -> pd.DataFrame:
+    """SPb «Наш Санкт-Петербург» appeals as an items frame: answers joined on id, status → satisfied,
+    category → topic, the portal as channel."""
+    folder = Path(folder)
+    appeal_files = sorted(folder.glob("appeals.part*.csv.gz"))
+    if not appeal_files:
+        raise FileNotFoundError(f"{folder}: нет файлов appeals.part*.csv.gz")
+    cols = ["id", "created_at", "split", "category", "reason", "text", "status", "district"]
+    appeals = pd.concat([pd.read_csv(f, usecols=cols) for f in appeal_files], ignore_index=True)
+    answer_files = sorted(folder.glob("answers.part*.csv.gz"))
+    answers = pd.DataFrame({"id": [], "answer_at": []})
+    if answer_files:
+        answers = pd.concat([pd.read_csv(f, usecols=["id", "answer_at"]) for f in answer_files],
+                            ignore_index=True)
+    df = appeals.merge(answers.drop_duplicates("id"), on="id", how="left")
+    mapping = load_spb_status(status_map)
+    unknown = sorted(set(df["status"].dropna()) - set(mapping["status"]))
+    if unknown:
+        log.warning("%s: статусы без сопоставления (считаются unknown): %s", folder, ", ".join(unknown))
+    return pd.DataFrame({
+        "id": df["id"],
+        "text": df["text"].fillna("").astype(str),
+        "kind": "appeal",
+        "channel": mapping.get("channel", "Портал"),
+        "created_at": pd.to_datetime(df["created_at"], format="ISO8601"),
+        "answered_at": pd.to_datetime(df["answer_at"], format="ISO8601"),
+        "satisfied": df["status"].map(mapping["status"]).fillna("unknown"),
+        "topic": df["category"],
+        "reason": df["reason"],
+        "district": df["district"],
+        "split": df["split"],
+    })
