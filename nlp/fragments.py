@@ -1,0 +1,100 @@
+"""Complaint fragments: the clauses of a text that may carry a problem — the unit the pains search clusters.
+
+Sentences are split further at «;», line breaks, bullets, numbered lists («1)», «2.») and contrastive or
+listing conjunctions («но», «однако», «а также», «кроме того», …; the list is data in
+data/lexicon/fragments.yaml). Greetings, thanks and «no problem» answers are dropped; order is kept; a short
+survey answer stays one fragment.
+
+>>> split_fragments(["Здравствуйте!", "Двор убирают, но мусор не вывозят; лифт стоит."])
+['Двор убирают', 'мусор не вывозят', 'лифт стоит.']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+LEXICON = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "fragments.yaml"
+
+_PLACEHOLDER = re.compile(r"\[[A-ZА-ЯЁ]+\]")
+_LETTER = re.compile(r"[^\W\d_]")
+_EDGE_PUNCT = " \t\n\u00a0,;:—–-•*·"
+_BULLET = re.compile(r"(?:^|\n)\s*[-•*·–—]\s+")
+_LEADING_MARK = re.compile(r"^\s*\d{1,2}[.)]\s+(?=\D)")
+_NUMBER_MARK = re.compile(r"(?:^|(?<=[\s:;,.!?]))(\d{1,2})([.)])\s+(?=\S)")
+
+
+@dataclass(frozen=True)
+class FragmentRules:
+    """Compiled splitting and filtering rules read from the lexicon file."""
+
+    split_re: re.Pattern[str]
+    leading_re: re.Pattern[str]
+    boilerplate_re: re.Pattern[str]
+
+    @classmethod
+    def from_yaml(cls, path: Path = LEXICON) -> FragmentRules:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            after_comma, anywhere = data["split_after_comma"], data["split_anywhere"]
+            not_after_a, boilerplate = data["no_split_after_a"], data["boilerplate"]
+            leading = data["leading"]
+        except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: cannot read fragment rules ({exc!r})") from exc
+
+        def alt(words: list[str]) -> str:
+            return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+        a_guard = rf"(?!\s+(?:{alt(not_after_a)})\b)"
+        conj_comma = rf"[,;—–]\s*(?:{alt(after_comma)})\b{a_guard}"
+        conj_free = rf"(?<=\s)(?:{alt(anywhere)})\b"
+        split_re = re.compile(rf"\s*(?:{conj_comma}|{conj_free}|;)\s*", re.IGNORECASE)
+        boilerplate_re = re.compile(rf"(?<!\w)(?:{alt(boilerplate)})(?!\w)", re.IGNORECASE)
+        leading_re = re.compile(rf"^(?:(?:{alt(leading)})(?!\w)[\s,!.:]*)+", re.IGNORECASE)
+        return cls(split_re, leading_re, boilerplate_re)
+
+
+@lru_cache(maxsize=4)
+def load_rules(path: Path = LEXICON) -> FragmentRules:
+    return FragmentRules.from_yaml(path)
+
+
+def _split_lists(text: str) -> list[str]:
+    """Split at bullets and at numbered-list markers that count up from 1 (so «дом 5. Лифт» is no list)."""
+    parts = _BULLET.split(text)
+    out: list[str] = []
+    for part in parts:
+        cuts: list[int] = []
+        expected = 1
+        for m in _NUMBER_MARK.finditer(part):
+            if int(m.group(1)) == expected or (m.group(2) == ")" and not cuts):
+                cuts.append(m.start())
+                cuts.append(m.end())
+                expected = int(m.group(1)) + 1
+        bounds = [0, *cuts, len(part)]
+        out.extend(part[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2))
+    return out
+
+
+def _carries_content(fragment: str, rules: FragmentRules) -> bool:
+    rest = _PLACEHOLDER.sub(" ", fragment.replace("ё", "е").replace("Ё", "Е"))
+    rest = rules.boilerplate_re.sub(" ", rest.replace("ё", "е"))
+    return _LETTER.search(rest) is not None
+
+
+def split_fragments(sentences: list[str], rules: FragmentRules | None = None) -> list[str]:
+    """Split sentences into complaint fragments, dropping greetings, thanks and «no problem» answers."""
+    rules = rules or load_rules()
+    fragments: list[str] = []
+    for sentence in sentences:
+        for line in re.split(r"\n\s*\n|\r?\n", sentence):
+            for item in _split_lists(_LEADING_MARK.sub("", line)):
+                for clause in rules.split_re.split(item):
+                    clause = rules.leading_re.sub("", clause.strip(_EDGE_PUNCT)).strip(_EDGE_PUNCT)
+                    if clause and _carries_content(clause, rules):
+                        fragments.append(clause)
+    return fragments

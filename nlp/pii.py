@@ -1,0 +1,273 @@
+"""Personal-data masking: regexes for numbers and flat addresses, natasha NER for person names.
+
+``mask_personal_data(text, ner)`` returns the text with every found span replaced by a typed placeholder
+(«[ТЕЛЕФОН]», «[ФИО]», …) and the spans (offsets into the *input* text). Everything else stays verbatim:
+organisations, street names without a house+flat part, dates and amounts are not personal data.
+
+>>> mask_personal_data("Звоните 8 (921) 123-45-67, кв. 5")[0]
+'Звоните [ТЕЛЕФОН], [АДРЕС]'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+from nlp.doc import PiiSpan
+
+PLACEHOLDERS: dict[str, str] = {
+    "PHONE": "[ТЕЛЕФОН]",
+    "EMAIL": "[EMAIL]",
+    "SNILS": "[СНИЛС]",
+    "PASSPORT": "[ПАСПОРТ]",
+    "INN": "[ИНН]",
+    "ADDRESS": "[АДРЕС]",
+    "PERSON": "[ФИО]",
+}
+
+_SEP = r"[ \t\u00a0\-\u2010-\u2015]*"  # spaces, non-breaking spaces and dashes between digit groups
+_NO_DIGIT_BEFORE = r"(?<![\w+])"
+_NO_DIGIT_AFTER = r"(?![\d])"
+
+EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+# 11 digits: +7 / 7 / 8, area code (3–5 digits, maybe in brackets), the rest in groups.
+PHONE_11_RE = re.compile(
+    _NO_DIGIT_BEFORE + r"(?:\+\s?7|8|7)" + _SEP + r"(?:\(\s*\d{3,5}\s*\)|\d{3,5})" + _SEP
+    + r"\d{1,3}" + _SEP + r"\d{2}" + _SEP + r"\d{2}" + _NO_DIGIT_AFTER
+)
+# 10 digits without the country code: a bracketed area code or a 9xx mobile code.
+PHONE_10_RE = re.compile(
+    _NO_DIGIT_BEFORE + r"(?:\(\s*\d{3,5}\s*\)|9\d{2})" + _SEP
+    + r"\d{1,3}" + _SEP + r"\d{2}" + _SEP + r"\d{2}" + _NO_DIGIT_AFTER
+)
+# A city number written 123-45-67 is a phone even without a keyword.
+PHONE_CITY_RE = re.compile(
+    _NO_DIGIT_BEFORE + r"\d{3}[\-\u2010-\u2015]\d{2}[\-\u2010-\u2015]\d{2}" + _NO_DIGIT_AFTER
+)
+# Any 5–11 digit number right after a phone keyword («тел.», «моб.», «номер телефона»).
+PHONE_CONTEXT_RE = re.compile(
+    r"(?:\b(?:тел(?:ефон[а-я]*)?|тлф|моб(?:ильн[а-я]*)?|сот(?:ов[а-я]*)?|т)\.?"
+    r"|\bномер[а-я]*(?:\s+телефона)?|\bзвонить|\bпозвонить|\bwhatsapp|\bвотсап|\bтелеграм)"
+    r"\s*(?:[:№#\-\u2013]\s*)?(?P<num>\+?\(?\d[\d\s\-()\u2010-\u2015]{3,18}\d)" + _NO_DIGIT_AFTER,
+    re.IGNORECASE,
+)
+
+SNILS_RE = re.compile(
+    _NO_DIGIT_BEFORE + r"\d{3}[\- ]\d{3}[\- ]\d{3}[\- ]\d{2}" + _NO_DIGIT_AFTER
+    + r"|(?<=снилс)\s*[:№]?\s*(?P<num>\d{3}[\- ]?\d{3}[\- ]?\d{3}[\- ]?\d{2})" + _NO_DIGIT_AFTER,
+    re.IGNORECASE,
+)
+# «45 06 123456», «4506 123456», «серия 4506 номер 123456», «паспорт 4506№123456».
+PASSPORT_RE = re.compile(
+    r"(?:паспорт[а-я]*\s*(?:рф\s*)?[:,]?\s*)?(?:сери[яи]\s*)?"
+    r"(?P<num>" + _NO_DIGIT_BEFORE + r"\d{2}\s?\d{2}\s*(?:№|номер|n|,\s*номер)?\s*\d{6})" + _NO_DIGIT_AFTER,
+    re.IGNORECASE,
+)
+INN_CONTEXT_RE = re.compile(
+    r"\bинн\s*[:№]?\s*(?P<num>\d{12}|\d{10})" + _NO_DIGIT_AFTER, re.IGNORECASE
+)
+BARE_NUMBER_RE = re.compile(_NO_DIGIT_BEFORE + r"(?:\d{12}|\d{10})" + _NO_DIGIT_AFTER)
+
+# Flat-level address: optional house part («д. 5», «дом 5к2», «д.5, корп. 1») followed by the flat
+# («кв. 12», «квартира 12», «кв.12»), or a «street 5-12» house-flat pair right after a street word.
+_HOUSE = (
+    r"(?:\bд(?:ом)?\.?\s*№?\s*\d+(?:[а-яa-z]\b)?(?:\s*/\s*\d+)?"
+    r"(?:\s*,?\s*(?:корп(?:ус)?\.?|к\.?|стр(?:оение)?\.?|лит(?:ера)?\.?)\s*[\dа-яa-z]{1,3}\b)*[\s,]*)"
+)
+_FLAT = r"(?:\b(?:кв(?:артир[аеуыо]й?)?\.?|кв-?р?а|комн(?:ат[аеуы])?\.?)\s*№?\s*\d+(?:[а-я]\b)?)"
+ADDRESS_RE = re.compile(_HOUSE + r"?" + _FLAT, re.IGNORECASE)
+STREET_HOUSE_FLAT_RE = re.compile(
+    r"\b(?:ул|пр|пр-т|пер|б-р|ш|наб)\.\s*[А-ЯЁ][а-яё-]+(?:\s+[А-ЯЁ][а-яё-]+)?\s*,?\s*"
+    r"(?P<num>\d+[а-я]?-\d+)" + _NO_DIGIT_AFTER
+)
+
+# Names by pattern, found even without NER: «Иванов И.И.», «И.И. Иванов», «(Иванова) Мария Петровна».
+_CAP = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
+_INITIALS = r"[А-ЯЁ]\.\s?[А-ЯЁ]\."
+_PATRONYMIC = r"[А-ЯЁ][а-яё]+(?:ович|евич|ьич|инич|овна|евна|ична|инична)"
+PERSON_RE = re.compile(
+    rf"\b{_CAP}\s+{_INITIALS}|\b{_INITIALS}\s?{_CAP}\b|(?:\b{_CAP}\s+)?\b{_CAP}\s+{_PATRONYMIC}\b"
+)
+# Streets, squares and organisations named after people are not personal data.
+_NAMED_AFTER = re.compile(
+    r"(?:\b(?:ул|улиц[аеуы]|пр|пр-т|просп|проспект[аеу]?|пер|переул[оке][кау]?|б-р|бульвар[аеу]?|наб|"
+    r"набережн[аоуяей]+|пл|площад[ьи]|ш|шоссе|им|имени|сквер[аеу]?|парк[аеу]?|мост[аеу]?|"
+    r"станци[яиюей]|метро|школ[аеыуой]+|гимнази[яиюей]|лице[йяюе]|больниц[аеуыой]+|поликлиник[аеуиой]+)\.?\s*)$",
+    re.IGNORECASE,
+)
+
+_NER_TRIGGER = re.compile(r"(?<!^)(?<![.!?…]\s)(?<![.!?…])\b[А-ЯЁ][а-яё]{1,}")
+
+
+@lru_cache(maxsize=1)
+def _load_ner() -> Any:
+    """natasha's news NER (slovnet + navec, shipped in the package); loaded once per process."""
+    from natasha import NewsEmbedding, NewsNERTagger
+
+    return NewsNERTagger(NewsEmbedding())
+
+
+class NameTagger:
+    """Finds person names (PER spans) with natasha NER; the model is loaded on first use.
+
+    Picklable: the pickled state holds only the settings, never the loaded model.
+    """
+
+    def __init__(self, max_chunk_chars: int = 2000) -> None:
+        self.max_chunk_chars = max_chunk_chars
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"max_chunk_chars": self.max_chunk_chars}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)
+
+    @staticmethod
+    def worth_running(text: str) -> bool:
+        """NER is slow; it can only find a name where a capitalised word stands inside a sentence."""
+        return _NER_TRIGGER.search(text) is not None or _starts_with_name_like(text)
+
+    def __call__(self, text: str) -> list[tuple[int, int]]:
+        """Return [start, end) offsets of person names in ``text``."""
+        return self.find_batch([text])[0]
+
+    def find_batch(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+        """Person-name offsets for many texts; texts without a trigger skip the model."""
+        results: list[list[tuple[int, int]]] = [[] for _ in texts]
+        chunks: list[tuple[int, int, str]] = []  # (text index, offset, chunk)
+        for i, text in enumerate(texts):
+            if self.worth_running(text):
+                chunks.extend((i, off, chunk) for off, chunk in _chunks(text, self.max_chunk_chars))
+        if not chunks:
+            return results
+        tagger = _load_ner()
+        for (i, off, _), markup in zip(chunks, tagger.map(c for _, _, c in chunks), strict=True):
+            results[i].extend((off + s.start, off + s.stop) for s in markup.spans if s.type == "PER")
+        return results
+
+
+def _starts_with_name_like(text: str) -> bool:
+    first = re.match(r"\s*([А-ЯЁ][а-яё]+)\s+([А-ЯЁ])", text)
+    return first is not None
+
+
+def _chunks(text: str, limit: int) -> Iterable[tuple[int, str]]:
+    """Split long texts at line or sentence ends so NER input stays bounded."""
+    start = 0
+    while len(text) - start > limit:
+        window = text[start : start + limit]
+        cut = max(window.rfind("\n"), window.rfind(". "), window.rfind("! "), window.rfind("? "))
+        end = start + (cut + 1 if cut > limit // 4 else limit)
+        yield start, text[start:end]
+        start = end
+    if start < len(text):
+        yield start, text[start:]
+
+
+def _digits(s: str) -> str:
+    return re.sub(r"\D", "", s)
+
+
+def _inn_checksum_ok(number: str) -> bool:
+    d = [int(c) for c in number]
+
+    def check(weights: list[int], n: int) -> int:
+        return sum(w * x for w, x in zip(weights, d[:n], strict=False)) % 11 % 10
+
+    if len(d) == 10:
+        return check([2, 4, 10, 3, 5, 9, 4, 6, 8], 9) == d[9]
+    if len(d) == 12:
+        return (check([7, 2, 4, 10, 3, 5, 9, 4, 6, 8], 10) == d[10]
+                and check([3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8], 11) == d[11])
+    return False
+
+
+def _group_span(m: re.Match[str]) -> tuple[int, int]:
+    return m.span("num") if "num" in m.re.groupindex and m.group("num") else m.span()
+
+
+def find_regex_spans(text: str) -> list[tuple[int, int, str]]:
+    """Regex-found spans (start, end, kind), in priority order; overlaps are resolved by the caller."""
+    spans: list[tuple[int, int, str]] = []
+    spans += [(*m.span(), "EMAIL") for m in EMAIL_RE.finditer(text)]
+    spans += [(*_group_span(m), "SNILS") for m in SNILS_RE.finditer(text)]
+    spans += [(*_group_span(m), "PASSPORT") for m in PASSPORT_RE.finditer(text) if _is_passport(m)]
+    spans += [(*m.span("num"), "INN") for m in INN_CONTEXT_RE.finditer(text)]
+    for m in PHONE_11_RE.finditer(text):
+        if len(_digits(m.group())) == 11:
+            spans.append((*m.span(), "PHONE"))
+    for m in PHONE_10_RE.finditer(text):
+        if len(_digits(m.group())) == 10:
+            spans.append((*m.span(), "PHONE"))
+    spans += [(*m.span(), "PHONE") for m in PHONE_CITY_RE.finditer(text)]
+    for m in PHONE_CONTEXT_RE.finditer(text):
+        start, end = m.span("num")
+        number = m.group("num").rstrip(" -()")
+        if 5 <= len(_digits(number)) <= 11:
+            spans.append((start, start + len(number), "PHONE"))
+    spans += [(*m.span(), "INN") for m in BARE_NUMBER_RE.finditer(text) if _inn_checksum_ok(m.group())]
+    spans += [(*_trim(text, *m.span()), "ADDRESS") for m in ADDRESS_RE.finditer(text)]
+    spans += [(*m.span("num"), "ADDRESS") for m in STREET_HOUSE_FLAT_RE.finditer(text)]
+    return spans
+
+
+def _is_passport(m: re.Match[str]) -> bool:
+    """A bare «4506 123456» is a passport only in the spaced series form; a keyword makes any form count."""
+    if m.start("num") > m.start():  # «паспорт» / «серия» keyword present
+        return True
+    return re.fullmatch(r"\d{2}\s\d{2}\s\d{6}|\d{4}\s\d{6}", m.group("num")) is not None
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while end > start and text[end - 1] in " ,\t":
+        end -= 1
+    return start, end
+
+
+def find_person_spans(text: str, ner: NameTagger | None = None) -> list[tuple[int, int]]:
+    """Names by pattern plus natasha PER spans (given a tagger); streets named after people are excluded."""
+    found = [m.span() for m in PERSON_RE.finditer(text)]
+    if ner is not None:
+        found += ner(text)
+    return [(s, e) for s, e in found if not _NAMED_AFTER.search(text[max(0, s - 30) : s])]
+
+
+def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Pattern and NER may find overlapping parts of one name: join them so no part stays visible."""
+    out: list[list[int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], end)
+        else:
+            out.append([start, end])
+    return [(s, e) for s, e in out]
+
+
+def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Keep earlier-listed (higher-priority) spans; drop later ones that overlap them."""
+    kept: list[tuple[int, int, str]] = []
+    for start, end, kind in spans:
+        if end > start and all(end <= s or start >= e for s, e, _ in kept):
+            kept.append((start, end, kind))
+    return sorted(kept)
+
+
+def mask_personal_data(text: str, ner: NameTagger | None = None) -> tuple[str, list[PiiSpan]]:
+    """Replace personal data with typed placeholders; return the masked text and the spans found.
+
+    Without ``ner`` person names are found only by pattern (initials, patronymics); pass a ``NameTagger``
+    to find the rest with natasha NER.
+    """
+    spans = find_regex_spans(text)
+    spans += [(s, e, "PERSON") for s, e in _union(find_person_spans(text, ner))]
+    kept = _merge(spans)
+    parts: list[str] = []
+    pos = 0
+    for start, end, kind in kept:
+        parts += [text[pos:start], PLACEHOLDERS[kind]]
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts), [PiiSpan(s, e, k, text[s:e]) for s, e, k in kept]
