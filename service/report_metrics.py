@@ -53,15 +53,25 @@ def nps(scores: pd.Series, z: float = Z95) -> dict:
     n = int(s.size)
     promoters = int((s >= 9).sum())
     detractors = int((s <= 6).sum())
-    out = {"respondents": n, "promoters": promoters, "passives": n - promoters - detractors,
-           "detractors": detractors, "nps": None, "ci_low": None, "ci_high": None}
+    out = {
+        "respondents": n,
+        "promoters": promoters,
+        "passives": n - promoters - detractors,
+        "detractors": detractors,
+        "nps": None,
+        "ci_low": None,
+        "ci_high": None,
+    }
     if n == 0:
         return out
     p_plus, p_minus = promoters / n, detractors / n
     diff = p_plus - p_minus
     half = z * math.sqrt(max(p_plus + p_minus - diff * diff, 0.0) / n)
-    out.update(nps=_round(100 * diff, 2), ci_low=_round(max(-100.0, 100 * (diff - half)), 2),
-               ci_high=_round(min(100.0, 100 * (diff + half)), 2))
+    out.update(
+        nps=_round(100 * diff, 2),
+        ci_low=_round(max(-100.0, 100 * (diff - half)), 2),
+        ci_high=_round(min(100.0, 100 * (diff + half)), 2),
+    )
     return out
 
 

@@ -60,14 +60,21 @@ def _satisfied(value: Any) -> str:
 def normalize_items(items: pd.DataFrame) -> pd.DataFrame:
     """A copy of `items` with every optional column present and typed; raises ValueError on a missing date."""
     if "created_at" not in items.columns and "period" not in items.columns:
-        raise ValueError("в данных нет ни столбца created_at, ни столбца period: "
-                         "не из чего определить квартал")
+        raise ValueError(
+            "в данных нет ни столбца created_at, ни столбца period: не из чего определить квартал"
+        )
     df = items.copy()
     n = len(df)
-    df["created_at"] = pd.to_datetime(df["created_at"], errors="coerce", format="mixed") \
-        if "created_at" in df.columns else pd.Series(pd.NaT, index=df.index)
-    df["answered_at"] = pd.to_datetime(df["answered_at"], errors="coerce", format="mixed") \
-        if "answered_at" in df.columns else pd.Series(pd.NaT, index=df.index)
+    df["created_at"] = (
+        pd.to_datetime(df["created_at"], errors="coerce", format="mixed")
+        if "created_at" in df.columns
+        else pd.Series(pd.NaT, index=df.index)
+    )
+    df["answered_at"] = (
+        pd.to_datetime(df["answered_at"], errors="coerce", format="mixed")
+        if "answered_at" in df.columns
+        else pd.Series(pd.NaT, index=df.index)
+    )
     for col in ("created_at", "answered_at"):
         if getattr(df[col].dt, "tz", None) is not None:
             df[col] = df[col].dt.tz_convert("UTC").dt.tz_localize(None)
@@ -77,8 +84,17 @@ def normalize_items(items: pd.DataFrame) -> pd.DataFrame:
         df.loc[missing, "period"] = df.loc[missing, "created_at"].dt.to_period("Q").astype(str)
     else:
         df["period"] = df["created_at"].dt.to_period("Q").astype(str)
-    defaults = {"text": "", "kind": "appeal", "channel": "не указан", "topic": None, "process": None,
-                "audience": "external", "internal_object": None, "respondent": None, "pain": None}
+    defaults = {
+        "text": "",
+        "kind": "appeal",
+        "channel": "не указан",
+        "topic": None,
+        "process": None,
+        "audience": "external",
+        "internal_object": None,
+        "respondent": None,
+        "pain": None,
+    }
     for col, default in defaults.items():
         if col not in df.columns:
             df[col] = [default] * n
@@ -91,7 +107,8 @@ def normalize_items(items: pd.DataFrame) -> pd.DataFrame:
         df["negative"] = df["negative"].fillna(False).astype(bool)
     else:
         df["negative"] = df["kind"].isin(NEGATIVE_KINDS) | (
-            (df["kind"] == "survey_answer") & (df["text"].str.strip() != ""))
+            (df["kind"] == "survey_answer") & (df["text"].str.strip() != "")
+        )
     return df
 
 
@@ -118,8 +135,9 @@ def period_metrics(df: pd.DataFrame, *, deadline_days: float = 30, top: int = 10
         "negative": share(int(len(negative)), int(len(df))),
         "negative_by_channel": counts_with_shares(negative["channel"]),
         "negative_topics": counts_with_shares(negative["topic"], top=top, missing="тема не определена"),
-        "negative_processes": counts_with_shares(negative["process"], top=top,
-                                                 missing="процесс не определён"),
+        "negative_processes": counts_with_shares(
+            negative["process"], top=top, missing="процесс не определён"
+        ),
         "wait_time": wait_time(answerable["created_at"], answerable["answered_at"], deadline_days),
         "satisfied": share(int((satisfied == "yes").sum()), int(len(clients))),
         "unsatisfied": share(int((satisfied == "no").sum()), int(len(clients))),
@@ -172,15 +190,17 @@ def pains_section(pains: Any, df: pd.DataFrame, *, top: int = 10) -> dict:
     for i, row in enumerate(rows):
         size = int(row.get("size", 0) or 0)
         stats = share(size, n)
-        out.append({
-            "id": str(row.get("id", i + 1)),
-            "label": str(row.get("label", "")),
-            "size": size,
-            "prevalence": row.get("prevalence", stats["share"]),
-            "ci_low": row.get("ci_low", stats["ci_low"]),
-            "ci_high": row.get("ci_high", stats["ci_high"]),
-            "processes": row.get("processes") or [],
-        })
+        out.append(
+            {
+                "id": str(row.get("id", i + 1)),
+                "label": str(row.get("label", "")),
+                "size": size,
+                "prevalence": row.get("prevalence", stats["share"]),
+                "ci_low": row.get("ci_low", stats["ci_low"]),
+                "ci_high": row.get("ci_high", stats["ci_high"]),
+                "processes": row.get("processes") or [],
+            }
+        )
     out.sort(key=lambda p: -p["size"])
     return {"distinct": len(out), "top": out[:top], "suggestions": suggestions}
 
@@ -198,8 +218,15 @@ def _detect_pains(df: pd.DataFrame) -> Any:
     return finder(negative[["text", "process", "topic", "channel"]].reset_index(drop=True))
 
 
-def quarterly_report(items: pd.DataFrame, quarter: str, *, deadline_days: float = 30, pains: Any = None,
-                     top: int = 10, detect_pains: bool = False) -> dict:
+def quarterly_report(
+    items: pd.DataFrame,
+    quarter: str,
+    *,
+    deadline_days: float = 30,
+    pains: Any = None,
+    top: int = 10,
+    detect_pains: bool = False,
+) -> dict:
     """The quarterly report as a JSON-safe dict: `current` and `previous` quarter for external clients,
     `internal` (current and previous) for staff, `pains` of the current quarter."""
     period = parse_quarter(quarter)
@@ -245,23 +272,26 @@ def load_spb_items(folder: Path, *, status_map: Path | None = None) -> pd.DataFr
     answer_files = sorted(folder.glob("answers.part*.csv.gz"))
     answers = pd.DataFrame({"id": [], "answer_at": []})
     if answer_files:
-        answers = pd.concat([pd.read_csv(f, usecols=["id", "answer_at"]) for f in answer_files],
-                            ignore_index=True)
+        answers = pd.concat(
+            [pd.read_csv(f, usecols=["id", "answer_at"]) for f in answer_files], ignore_index=True
+        )
     df = appeals.merge(answers.drop_duplicates("id"), on="id", how="left")
     mapping = load_spb_status(status_map)
     unknown = sorted(set(df["status"].dropna()) - set(mapping["status"]))
     if unknown:
         log.warning("%s: статусы без сопоставления (считаются unknown): %s", folder, ", ".join(unknown))
-    return pd.DataFrame({
-        "id": df["id"],
-        "text": df["text"].fillna("").astype(str),
-        "kind": "appeal",
-        "channel": mapping.get("channel", "Портал"),
-        "created_at": pd.to_datetime(df["created_at"], format="ISO8601"),
-        "answered_at": pd.to_datetime(df["answer_at"], format="ISO8601"),
-        "satisfied": df["status"].map(mapping["status"]).fillna("unknown"),
-        "topic": df["category"],
-        "reason": df["reason"],
-        "district": df["district"],
-        "split": df["split"],
-    })
+    return pd.DataFrame(
+        {
+            "id": df["id"],
+            "text": df["text"].fillna("").astype(str),
+            "kind": "appeal",
+            "channel": mapping.get("channel", "Портал"),
+            "created_at": pd.to_datetime(df["created_at"], format="ISO8601"),
+            "answered_at": pd.to_datetime(df["answer_at"], format="ISO8601"),
+            "satisfied": df["status"].map(mapping["status"]).fillna("unknown"),
+            "topic": df["category"],
+            "reason": df["reason"],
+            "district": df["district"],
+            "split": df["split"],
+        }
+    )
