@@ -1,9 +1,144 @@
-"""CLI commands of one area (placeholder until the area's issue lands)."""
+"""CLI of the REPORTS area: `painmap report` (quarterly XLSX + HTML) and `painmap survey import`."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+survey_app = typer.Typer(
+    help="Импорт анкет опросов (приложения 1 и 2 к порядку, seed 000).", no_args_is_help=True
+)
+
+
+def _read_any(path: Path):  # noqa: ANN202 (pandas imported lazily)
+    """service.io.read_table when the IO area provides it; pandas by extension otherwise."""
+    try:
+        from service.io import read_table
+    except ImportError:
+        import pandas as pd
+
+        return pd.read_excel(path) if path.suffix.lower() in {".xlsx", ".xls"} else pd.read_csv(path)
+    return read_table(path)
+
+
+def report(
+    quarter: str = typer.Option(..., "--quarter", "-q", help="Квартал вида 2021Q1"),
+    spb: Path | None = typer.Option(None, "--spb", help="Папка с данными «Наш Санкт-Петербург»"),
+    data: Path | None = typer.Option(None, "--data", help="Файл единиц обратной связи (CSV/XLSX/Parquet)"),
+    survey: list[Path] = typer.Option([], "--survey", help="Выгрузка опроса (XLSX/CSV); пара к --mapping"),
+    mapping: list[Path] = typer.Option([], "--mapping", help="YAML-сопоставление столбцов для --survey"),
+    text_col: str = typer.Option("text", help="Столбец текста в --data"),
+    created_col: str = typer.Option("created_at", help="Столбец даты поступления в --data"),
+    answered_col: str = typer.Option("answered_at", help="Столбец даты ответа в --data"),
+    topic_col: str = typer.Option("topic", help="Столбец темы в --data"),
+    channel_col: str = typer.Option("channel", help="Столбец канала в --data"),
+    pains_file: Path | None = typer.Option(None, "--pains", help="JSON болей (вывод `painmap pains`)"),
+    find_pains: bool = typer.Option(False, "--find-pains", help="Искать боли моделью models.pains"),
+    deadline_days: float = typer.Option(30, help="Срок ответа, дней"),
+    top: int = typer.Option(10, help="Сколько тем и болей показывать"),
+    out: Path = typer.Option(Path("var/reports"), "--out", help="Папка для XLSX и HTML"),
+    json_out: bool = typer.Option(False, "--json", help="Также записать отчёт в JSON"),
+) -> None:
+    """Квартальный отчёт (seed 000 п. 18, seed 004 п. 5.3): XLSX (показатели, каналы, темы, боли, карта болей)
+    и HTML с диаграммами. Без --spb/--data/--survey данные берутся из базы."""
+    import json
+
+    import pandas as pd
+
+    from service.report_render import write_html, write_xlsx
+    from service.reports import load_spb_items, parse_quarter, quarterly_report
+
+    try:
+        period = parse_quarter(quarter)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--quarter") from exc
+    if len(survey) != len(mapping):
+        raise typer.BadParameter(
+            "каждому --survey нужен свой --mapping (в том же порядке)", param_hint="--mapping"
+        )
+    frames = []
+    if spb:
+        frames.append(load_spb_items(spb))
+    if data:
+        renames = {
+            text_col: "text",
+            created_col: "created_at",
+            answered_col: "answered_at",
+            topic_col: "topic",
+            channel_col: "channel",
+        }
+        frame = _read_any(data)
+        missing = [c for c in (text_col, created_col) if c not in frame.columns]
+        if missing:
+            raise typer.BadParameter(f"{data}: нет столбцов {', '.join(missing)}", param_hint="--data")
+        frames.append(frame.rename(columns={k: v for k, v in renames.items() if k != v}))
+    if survey:
+        from service.survey import SurveyError, import_survey
+
+        for path, yaml_path in zip(survey, mapping, strict=True):
+            try:
+                frames.append(import_survey(path, yaml_path))
+            except SurveyError as exc:
+                typer.secho(f"Ошибка импорта опроса: {exc}", fg="red", err=True)
+                raise typer.Exit(2) from exc
+    pains = None
+    if pains_file:
+        pains = json.loads(pains_file.read_text(encoding="utf-8"))
+    if frames:
+        items = pd.concat(frames, ignore_index=True)
+    else:
+        from service.api.reports import items_frame, stored_pains
+        from service.db.session import session_scope
+
+        with session_scope() as session:
+            items = items_frame(session, [str(period), str(period - 1)])
+            pains = pains or stored_pains(session, str(period)) or None
+    result = quarterly_report(
+        items, str(period), deadline_days=deadline_days, pains=pains, top=top, detect_pains=find_pains
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    xlsx = write_xlsx(result, out / f"report_{period}.xlsx")
+    page = write_html(result, out / f"report_{period}.html")
+    typer.echo(f"Отчёт за {period}: {xlsx}, {page}")
+    if json_out:
+        path = out / f"report_{period}.json"
+        path.write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        typer.echo(f"JSON: {path}")
+    cur = result["current"]
+    typer.echo(
+        f"Негативной обратной связи: {cur['negative']['count']} из {cur['items']}; "
+        f"удовлетворены: {cur['satisfied']['count']}; неудовлетворены: {cur['unsatisfied']['count']}"
+    )
+
+
+@survey_app.command("import")
+def survey_import(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Выгрузка опроса (XLSX/CSV)"),
+    mapping: Path = typer.Option(..., "--mapping", exists=True, dir_okay=False, help="YAML-сопоставление"),
+    sheet: str | None = typer.Option(None, help="Лист XLSX (по умолчанию из сопоставления или первый)"),
+    out: Path = typer.Option(..., "--out", help="Куда записать единицы обратной связи (.csv/.xlsx/.parquet)"),
+) -> None:
+    """Превращает ответы анкеты в единицы обратной связи (kind survey_answer) без данных о личности."""
+    from service.survey import SurveyError, import_survey
+
+    try:
+        items = import_survey(file, mapping, sheet=sheet)
+    except SurveyError as exc:
+        typer.secho(f"Ошибка импорта опроса: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    try:
+        from service.io import write_table
+    except ImportError:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        items.to_csv(out, index=False) if out.suffix.lower() == ".csv" else items.to_excel(out, index=False)
+    else:
+        write_table(items, out)
+    respondents = items["respondent"].nunique()
+    typer.echo(f"Импортировано: {len(items)} ответов от {respondents} респондентов → {out}")
 
 
 def register(app: typer.Typer) -> None:
-    """Attach this area's commands to the main app."""
+    """Attach `report` and `survey import` to the main app."""
+    app.command("report")(report)
+    app.add_typer(survey_app, name="survey")

@@ -1,0 +1,122 @@
+"""GET /v1/reports/quarterly: the seeds' quarterly report from stored items, and the DB → items-frame query
+the report CLI uses too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from fastapi import APIRouter, Depends, HTTPException, Query
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.api.deps import get_db, reader
+
+router = APIRouter(tags=["reports"])
+
+# Survey fields that travel in Item.ratings (a JSON bag) and become item-frame columns of the same name.
+_RATING_PREFIXES = ("rating_", "portal_", "grid_")
+_RATING_FIELDS = {"ease", "audience", "internal_object", "respondent"}
+
+
+def _latest_labels(session: Session, item_ids: list[int], head: str) -> dict[int, str]:
+    """Analyst labels win over predictions; the newest of each kind counts."""
+    from service.db.models import Label, Prediction
+
+    out: dict[int, str] = {}
+    preds = session.execute(
+        select(Prediction.item_id, Prediction.label)
+        .where(Prediction.head == head, Prediction.item_id.in_(item_ids))
+        .order_by(Prediction.created_at, Prediction.id)
+    )
+    out.update({item_id: label for item_id, label in preds if label})
+    labels = session.execute(
+        select(Label.item_id, Label.value)
+        .where(Label.head == head, Label.item_id.in_(item_ids))
+        .order_by(Label.created_at, Label.id)
+    )
+    out.update(dict(labels.all()))
+    return out
+
+
+def items_frame(session: Session, periods: list[str], *, topic_head: str = "topic") -> pd.DataFrame:
+    """Stored items of `periods` as the report's items frame (masked text only; topic from `topic_head`)."""
+    from service.db.models import Item
+
+    rows = session.execute(select(Item).where(Item.period.in_(periods))).scalars().all()
+    ids = [r.id for r in rows]
+    topics: dict[int, str] = {}
+    for start in range(0, len(ids), 500):  # keep IN lists short for SQLite's parameter limit
+        topics.update(_latest_labels(session, ids[start : start + 500], topic_head))
+    records: list[dict[str, Any]] = []
+    for r in rows:
+        rec: dict[str, Any] = {
+            "id": r.id,
+            "text": r.text_masked,
+            "kind": r.kind,
+            "channel": r.channel,
+            "created_at": r.created_at,
+            "answered_at": r.answered_at,
+            "satisfied": r.satisfied,
+            "process": r.process,
+            "nps": r.nps,
+            "period": r.period,
+            "topic": topics.get(r.id),
+        }
+        for key, value in (r.ratings or {}).items():
+            if key.startswith(_RATING_PREFIXES) or key in _RATING_FIELDS:
+                rec[key] = value
+        records.append(rec)
+    columns = [
+        "id",
+        "text",
+        "kind",
+        "channel",
+        "created_at",
+        "answered_at",
+        "satisfied",
+        "process",
+        "nps",
+        "period",
+        "topic",
+    ]
+    return pd.DataFrame.from_records(records, columns=None if records else columns)
+
+
+def stored_pains(session: Session, period: str) -> list[dict]:
+    """Pain snapshots of `period` in the issue #5 JSON shape (what the pains job stored)."""
+    from service.db.models import PainSnapshot
+
+    snaps = session.execute(select(PainSnapshot).where(PainSnapshot.period == period)).scalars().all()
+    return [
+        {
+            "id": s.pain_id,
+            "label": s.label,
+            "size": s.size,
+            "prevalence": s.prevalence,
+            "ci_low": s.ci_low,
+            "ci_high": s.ci_high,
+            "processes": s.processes or [],
+        }
+        for s in snaps
+    ]
+
+
+@router.get("/reports/quarterly", summary="Квартальный отчёт по обратной связи")
+def quarterly(
+    quarter: str = Query(..., examples=["2021Q1"], description="Квартал вида 2021Q1"),
+    deadline_days: float = Query(30, gt=0, le=365, description="Срок ответа, дней"),
+    topic_head: str = Query("topic", max_length=50, description="Голова классификатора с темой"),
+    top: int = Query(10, ge=1, le=100),
+    db: Session = Depends(get_db),
+    _: Any = Depends(reader),
+) -> dict:
+    from service.reports import parse_quarter, quarterly_report
+
+    try:
+        period = parse_quarter(quarter)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    items = items_frame(db, [str(period), str(period - 1)], topic_head=topic_head)
+    pains = stored_pains(db, str(period)) or None
+    return quarterly_report(items, str(period), deadline_days=deadline_days, pains=pains, top=top)
