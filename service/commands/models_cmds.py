@@ -1,9 +1,316 @@
-"""CLI commands of one area (placeholder until the area's issue lands)."""
+"""Model commands: train, evaluate, score, retrain, and `models list|promote|rollback`.
+
+Heavy imports stay inside the commands so that `painmap --help` starts fast. Every command takes the registry
+root as `--model-dir`; errors are printed in Russian with the file/row/column at fault and exit with code 2.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
 import typer
+
+from service import training as td
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+models_app = typer.Typer(help="Реестр моделей: список, продвижение в чемпионы, откат.", no_args_is_help=True)
+
+DataOpt = typer.Option(..., "--data", help="Файл с размеченными текстами (CSV/XLSX/CSV.GZ); можно несколько.")
+TextColOpt = typer.Option(..., "--text-col", help="Колонка с текстом.")
+HeadOpt = typer.Option(
+    ..., "--head", help="Голова классификатора NAME=COL (колонка с метками); можно несколько."
+)
+ModelDirOpt = typer.Option(..., "--model-dir", help="Каталог реестра моделей.")
+TimeColOpt = typer.Option(None, "--time-col", help="Колонка даты (для фильтров --since/--until и retrain).")
+SplitColOpt = typer.Option(None, "--split-col", help="Колонка разбиения (например split).")
+TrainValuesOpt = typer.Option(
+    None, "--train-values", help="Значения --split-col для обучения, через запятую."
+)
+SinceOpt = typer.Option(None, "--since", help="Брать строки с датой ≥ этой (YYYY-MM-DD).")
+UntilOpt = typer.Option(None, "--until", help="Брать строки с датой < этой (YYYY-MM-DD).")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(f"Ошибка: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=2)
+
+
+def _clear_errors(func: F) -> F:
+    """Turn the project's expected errors into a one-line Russian message and exit code 2 (no traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from models.registry import BundleError
+        from service.io import InputError
+        from service.scoring import ScoringError
+
+        expected: tuple[type[BaseException], ...] = (
+            BundleError,
+            InputError,
+            ScoringError,
+            td.TrainingDataError,
+        )
+        try:
+            from models.taxonomy import UnknownLabelError
+
+            expected += (UnknownLabelError,)
+        except ImportError:  # taxonomy not installed yet: unknown labels surface as ValueError
+            expected += (ValueError,)
+        try:
+            return func(*args, **kwargs)
+        except expected as exc:
+            raise _fail(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@_clear_errors
+def train(
+    data: list[Path] = DataOpt,
+    text_col: str = TextColOpt,
+    head: list[str] = HeadOpt,
+    model_dir: Path = ModelDirOpt,
+    time_col: str | None = TimeColOpt,
+    split_col: str | None = SplitColOpt,
+    train_values: str | None = TrainValuesOpt,
+    since: str | None = SinceOpt,
+    until: str | None = UntilOpt,
+    eval_values: str | None = typer.Option(
+        None, "--eval-values", help="Значения --split-col для оценки (метрики попадут в карточку)."
+    ),
+    promote: bool = typer.Option(False, "--promote", help="Сделать новую модель чемпионом в любом случае."),
+) -> None:
+    """Обучает классификатор, сохраняет бандл в реестре; первая модель становится чемпионом."""
+    from models.registry import ModelRegistry
+
+    spec = td.DataSpec(
+        files=[str(p) for p in data],
+        text_col=text_col,
+        heads=td.parse_heads(head),
+        time_col=time_col,
+        split_col=split_col,
+        split_values=td.split_list(train_values),
+        since=since,
+        until=until,
+    )
+    frame = td.load(spec)
+    evaluation = None
+    if eval_values:
+        eval_spec = td.DataSpec(**{**spec.__dict__, "split_values": td.split_list(eval_values)})
+        evaluation = td.load(eval_spec)
+    registry = ModelRegistry(model_dir)
+    model_id, metrics, seconds = td.train_and_save(registry, spec, frame, evaluation)
+    became_champion = promote or registry.champion_id() is None
+    if became_champion:
+        registry.promote(model_id)
+    typer.echo(
+        f"Модель {model_id} обучена за {seconds:.1f} с на {len(frame)} строках; "
+        f"головы: {', '.join(spec.heads)}; реестр: {model_dir}"
+        + ("; назначена чемпионом" if became_champion else "")
+    )
+    if metrics:
+        td.print_metrics({"модель": metrics})
+
+
+@_clear_errors
+def evaluate(
+    data: list[Path] = DataOpt,
+    text_col: str = TextColOpt,
+    head: list[str] = HeadOpt,
+    model_dir: Path = ModelDirOpt,
+    model: str | None = typer.Option(None, "--model", help="Id модели (по умолчанию чемпион)."),
+    split_col: str | None = SplitColOpt,
+    values: str | None = typer.Option(None, "--values", help="Значения --split-col для оценки."),
+    time_col: str | None = TimeColOpt,
+    since: str | None = SinceOpt,
+    until: str | None = UntilOpt,
+    out: Path | None = typer.Option(None, "--out", help="Отчёт: report.md или report.json."),
+) -> None:
+    """Оценивает модель на размеченных данных: macro-F1, accuracy, покрытие (не ушедшие на проверку)."""
+    from models.registry import ModelRegistry
+
+    spec = td.DataSpec(
+        files=[str(p) for p in data],
+        text_col=text_col,
+        heads=td.parse_heads(head),
+        time_col=time_col,
+        split_col=split_col,
+        split_values=td.split_list(values),
+        since=since,
+        until=until,
+    )
+    frame = td.load(spec)
+    loaded = ModelRegistry(model_dir).load(model)
+    td.print_metrics({loaded.model_id: td.head_metrics(loaded.estimator, frame, list(spec.heads))})
+    if out:
+        written = td.write_evaluation(loaded.estimator, frame, list(spec.heads), out)
+        typer.echo(f"Отчёт записан: {', '.join(map(str, written))}")
+
+
+@_clear_errors
+def score(
+    file: Path = typer.Argument(..., help="Входной файл (CSV/XLSX/CSV.GZ/Parquet)."),
+    text_col: str = TextColOpt,
+    model_dir: Path = ModelDirOpt,
+    out: Path = typer.Option(..., "--out", help="Результат: .csv, .xlsx, .parquet или .json."),
+    model: str | None = typer.Option(None, "--model", help="Id модели (по умолчанию чемпион)."),
+    chunksize: int = typer.Option(20_000, "--chunksize", min=1, help="Строк в одной порции."),
+    engine: str = typer.Option("local", "--engine", help="local или dask."),
+    workers: int = typer.Option(2, "--workers", min=1, help="Число процессов Dask (для --engine dask)."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Адрес планировщика Dask (tcp://…)."),
+) -> None:
+    """Размечает файл порциями; после прерывания повторный запуск продолжает с места остановки."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from models.registry import ModelRegistry
+    from service.scoring import score_file
+
+    loaded = ModelRegistry(model_dir).load(model)
+    for warning in loaded.warnings:
+        typer.secho(f"Предупреждение: {warning}", fg=typer.colors.YELLOW, err=True)
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} строк"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, transient=True) as progress:
+        task = progress.add_task(f"Разметка {file.name}", total=None)
+        result = score_file(
+            file,
+            out,
+            loaded,
+            text_col=text_col,
+            chunksize=chunksize,
+            engine=engine,
+            workers=workers,
+            scheduler=scheduler,
+            progress=lambda n: progress.advance(task, n),
+        )
+    rate = result.rows / result.seconds if result.seconds else 0.0
+    resumed = f", продолжено с {result.resumed_chunks} готовых порций" if result.resumed_chunks else ""
+    typer.echo(
+        f"Размечено {result.rows} строк моделью {loaded.model_id} за {result.seconds:.1f} с "
+        f"({rate:,.0f} строк/с){resumed} → {result.out}"
+    )
+
+
+@_clear_errors
+def retrain(
+    new: list[Path] = typer.Option(..., "--new", help="Новый размеченный квартал (можно несколько файлов)."),
+    model_dir: Path = ModelDirOpt,
+    data: list[Path] | None = typer.Option(None, "--data", help="Прежние данные (по умолчанию из карточки)."),
+    since: str | None = SinceOpt,
+    until: str | None = UntilOpt,
+    eval_fraction: float = typer.Option(
+        0.3, "--eval-fraction", min=0.05, max=0.9, help="Доля самых новых строк квартала для сравнения."
+    ),
+    max_drop: float = typer.Option(0.5, "--max-drop", help="Допустимое падение macro-F1, п.п."),
+    force: bool = typer.Option(False, "--force", help="Продвинуть претендента независимо от сравнения."),
+) -> None:
+    """Дообучает на новом квартале; претендент продвигается, если macro-F1 хуже не более чем на 0,5 п.п.
+
+    Самые новые строки квартала (--eval-fraction, по дате) откладываются: на них сравниваются чемпион и
+    претендент, и претендент их не видит при обучении.
+    """
+    import pandas as pd
+
+    from models.registry import ModelRegistry
+
+    registry = ModelRegistry(model_dir)
+    champion = registry.load()
+    old_specs = td.specs_from_card(champion.card, files=[str(p) for p in data] if data else None)
+    first = old_specs[0]
+    new_spec = td.DataSpec(
+        files=[str(p) for p in new],
+        text_col=first.text_col,
+        heads=first.heads,
+        time_col=first.time_col,
+        since=since,
+        until=until,
+    )
+    old = pd.concat([td.load(s) for s in old_specs], ignore_index=True)
+    fresh_train, holdout = td.newest_slice(td.load(new_spec), eval_fraction)
+    merged = pd.concat([old, fresh_train], ignore_index=True)
+    typer.echo(
+        f"Чемпион {champion.model_id}: {len(old)} строк прежних данных + {len(fresh_train)} нового квартала; "
+        f"сравнение на {len(holdout)} самых новых строках."
+    )
+    model_id, _, seconds = td.train_and_save(
+        registry, [*old_specs, new_spec], merged, holdout, parent=champion.model_id
+    )
+    challenger = registry.load(model_id)
+    comparison = td.compare(champion, challenger, holdout)
+    td.print_comparison(comparison, champion.model_id, model_id)
+    worst = min(row["delta_pp"] for row in comparison)
+    if force or worst >= -max_drop:
+        registry.promote(model_id)
+        reason = "принудительно (--force)" if worst < -max_drop else f"падение не больше {max_drop} п.п"
+        typer.echo(f"Претендент {model_id} (обучен за {seconds:.1f} с) стал чемпионом: {reason}.")
+    else:
+        typer.echo(
+            f"Претендент {model_id} сохранён, но не продвинут: macro-F1 хуже на {-worst:.2f} п.п. "
+            f"(порог {max_drop}); чемпион остаётся {champion.model_id}. --force продвинет его."
+        )
+
+
+@models_app.command("list")
+@_clear_errors
+def list_models(model_dir: Path = ModelDirOpt) -> None:
+    """Показывает модели реестра (новые сверху), чемпион отмечен звёздочкой."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from models.registry import ModelRegistry
+
+    rows = ModelRegistry(model_dir).list()
+    if not rows:
+        typer.echo(f"В реестре {model_dir} нет моделей.")
+        return
+    table = Table("", "id", "создана", "строк", "головы", "macro-F1", "состояние")
+    for row in rows:
+        data = row.get("training_data", {})
+        f1 = ", ".join(f"{h}={m.get('macro_f1', 0):.3f}" for h, m in row.get("metrics", {}).items())
+        table.add_row(
+            "*" if row["champion"] else "",
+            row["id"],
+            str(row.get("created", "")),
+            str(data.get("rows", "")),
+            ", ".join(row.get("heads", [])),
+            f1,
+            "ok" if row["ok"] else f"[red]{row['problem']}[/red]",
+        )
+    Console().print(table)
+
+
+@models_app.command("promote")
+@_clear_errors
+def promote_model(
+    model_id: str = typer.Argument(..., help="Id модели."), model_dir: Path = ModelDirOpt
+) -> None:
+    """Делает модель чемпионом (после проверки хешей бандла)."""
+    from models.registry import ModelRegistry
+
+    ModelRegistry(model_dir).promote(model_id)
+    typer.echo(f"Чемпион: {model_id}")
+
+
+@models_app.command("rollback")
+@_clear_errors
+def rollback_model(model_dir: Path = ModelDirOpt) -> None:
+    """Возвращает предыдущего чемпиона."""
+    from models.registry import ModelRegistry
+
+    typer.echo(f"Чемпион снова: {ModelRegistry(model_dir).rollback()}")
 
 
 def register(app: typer.Typer) -> None:
-    """Attach this area's commands to the main app."""
+    """Attach the model commands to the main app."""
+    for command in (train, evaluate, score, retrain):
+        app.command()(command)
+    app.add_typer(models_app, name="models")

@@ -1,0 +1,242 @@
+"""Training orchestration for the CLI: read labelled files, fit MultiHeadClassifier, save a bundle, compare.
+
+A `DataSpec` says which files and columns a model was trained on and how they were filtered; it is stored
+in the card (`training_data.sources`) so that `painmap retrain` can re-read the champion's data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.registry import LoadedModel, ModelRegistry, file_sha256
+
+TEXT = "__text__"
+TIME = "__time__"
+
+
+class TrainingDataError(ValueError):
+    """The labelled data or the command's options do not fit together."""
+
+
+@dataclass
+class DataSpec:
+    files: list[str]
+    text_col: str
+    heads: dict[str, str]  # head name -> label column
+    time_col: str | None = None
+    split_col: str | None = None
+    split_values: list[str] | None = None
+    since: str | None = None
+    until: str | None = None
+
+
+def parse_heads(values: list[str]) -> dict[str, str]:
+    """`["topic=topic", "process=proc"]` → {"topic": "topic", "process": "proc"}; bare NAME = NAME=NAME."""
+    heads: dict[str, str] = {}
+    for value in values:
+        name, _, column = value.partition("=")
+        name, column = name.strip(), (column or name).strip()
+        if not name or name in heads:
+            raise TrainingDataError(f"--head {value!r}: ожидается NAME=COL с уникальным NAME")
+        heads[name] = column
+    return heads
+
+
+def split_list(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def _parse_date(value: str, option: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(value)
+    except ValueError as exc:
+        raise TrainingDataError(f"{option} {value!r}: не дата (ожидается YYYY-MM-DD)") from exc
+
+
+def load(spec: DataSpec) -> pd.DataFrame:
+    """Rows after the split/date filters: `__text__`, one column per head, `__time__` if given."""
+    from service.io import read_table
+
+    required = [*spec.heads.values(), *(c for c in (spec.time_col, spec.split_col) if c)]
+    frames = []
+    for name in spec.files:
+        raw = read_table(Path(name), text_col=spec.text_col, required=tuple(dict.fromkeys(required)))
+        frame = pd.DataFrame({TEXT: raw[spec.text_col].fillna("").astype(str)})
+        for head, column in spec.heads.items():
+            frame[head] = raw[column]
+        if spec.time_col:
+            frame[TIME] = pd.to_datetime(raw[spec.time_col], errors="coerce", format="mixed")
+        if spec.split_col and spec.split_values:
+            frame = frame[raw[spec.split_col].astype(str).isin(spec.split_values)]
+        frames.append(frame)
+    data = pd.concat(frames, ignore_index=True)
+    if (spec.since or spec.until) and not spec.time_col:
+        raise TrainingDataError("--since/--until требуют --time-col")
+    if spec.since:
+        data = data[data[TIME] >= _parse_date(spec.since, "--since")]
+    if spec.until:
+        data = data[data[TIME] < _parse_date(spec.until, "--until")]
+    labelled = data[list(spec.heads)].notna().all(axis=1) & data[TEXT].str.strip().ne("")
+    data = data[labelled].reset_index(drop=True)
+    for head in spec.heads:
+        data[head] = data[head].astype(str)
+    if data.empty:
+        raise TrainingDataError(f"{', '.join(spec.files)}: после фильтров не осталось размеченных строк")
+    return data
+
+
+def _data_card(specs: list[DataSpec], frame: pd.DataFrame) -> dict[str, Any]:
+    files = [{"path": str(Path(f).resolve()), "sha256": file_sha256(Path(f))} for s in specs for f in s.files]
+    digest = hashlib.sha256("".join(f["sha256"] for f in files).encode()).hexdigest()
+    return {"sources": [asdict(s) for s in specs], "files": files, "sha256": digest, "rows": len(frame)}
+
+
+def head_metrics(estimator: Any, frame: pd.DataFrame, heads: list[str]) -> dict[str, dict[str, float]]:
+    """Macro-F1, accuracy and coverage (share not sent to review) per head on labelled rows."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    table = estimator.predict_table(frame[TEXT].tolist())
+    metrics = {}
+    for head in heads:
+        truth, predicted = frame[head].to_numpy(), table[head].astype(str).to_numpy()
+        kept = ~table[f"{head}_review"].to_numpy(dtype=bool)
+        metrics[head] = {
+            "macro_f1": float(f1_score(truth, predicted, average="macro", zero_division=0)),
+            "accuracy": float(accuracy_score(truth, predicted)),
+            "coverage": float(kept.mean()),
+            "precision_covered": float((truth[kept] == predicted[kept]).mean())
+            if kept.any()
+            else float("nan"),
+            "rows": len(frame),
+        }
+    return metrics
+
+
+def train_and_save(
+    registry: ModelRegistry,
+    specs: DataSpec | list[DataSpec],
+    frame: pd.DataFrame,
+    evaluation: pd.DataFrame | None = None,
+    parent: str | None = None,
+) -> tuple[str, dict[str, Any], float]:
+    """Fit a MultiHeadClassifier on `frame`, measure it on `evaluation` (if any), save; → (id, metrics, s)."""
+    from models.classify import MultiHeadClassifier
+
+    specs = specs if isinstance(specs, list) else [specs]
+    heads = list(specs[0].heads)
+    started = time.perf_counter()
+    model = MultiHeadClassifier().fit(frame[TEXT].tolist(), frame[heads])
+    seconds = time.perf_counter() - started
+    metrics = head_metrics(model, evaluation, heads) if evaluation is not None and len(evaluation) else {}
+    card: dict[str, Any] = {
+        "training_data": _data_card(specs, frame),
+        "training_seconds": round(seconds, 2),
+        "metrics": metrics,
+        "parent": parent,
+    }
+    try:
+        from models.taxonomy import load_taxonomy
+
+        card["taxonomy_version"] = load_taxonomy().version
+    except (ImportError, OSError) as exc:
+        card["taxonomy_version"] = f"недоступна: {exc}"
+    return registry.save(model, card), metrics, seconds
+
+
+def specs_from_card(card: dict[str, Any], files: list[str] | None = None) -> list[DataSpec]:
+    """The champion's training sources; `files` replaces them (same columns, no filters)."""
+    sources = card.get("training_data", {}).get("sources")
+    if not sources:
+        raise TrainingDataError(
+            f"модель {card.get('id')}: в карточке нет источников обучения; передайте --data"
+        )
+    specs = [DataSpec(**s) for s in sources]
+    if files:
+        first = specs[0]
+        specs = [DataSpec(files=files, text_col=first.text_col, heads=first.heads, time_col=first.time_col)]
+    return specs
+
+
+def newest_slice(frame: pd.DataFrame, fraction: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split off the newest `fraction` of rows (by time if known, else by file order): (rest, newest)."""
+    order = np.argsort(frame[TIME].to_numpy(), kind="stable") if TIME in frame else np.arange(len(frame))
+    cut = int(round(len(frame) * (1 - fraction)))
+    if cut <= 0 or cut >= len(frame):
+        raise TrainingDataError(f"новый квартал слишком мал ({len(frame)} строк) для сравнения моделей")
+    return frame.iloc[order[:cut]].reset_index(drop=True), frame.iloc[order[cut:]].reset_index(drop=True)
+
+
+def compare(champion: LoadedModel, challenger: LoadedModel, holdout: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per head: both models' macro-F1/accuracy/coverage on the holdout and the macro-F1 change in pp."""
+    heads = list(challenger.card.get("heads") or [c for c in holdout.columns if c not in (TEXT, TIME)])
+    old = head_metrics(champion.estimator, holdout, heads)
+    new = head_metrics(challenger.estimator, holdout, heads)
+    return [
+        {
+            "head": head,
+            "champion": old[head],
+            "challenger": new[head],
+            "delta_pp": 100 * (new[head]["macro_f1"] - old[head]["macro_f1"]),
+        }
+        for head in heads
+    ]
+
+
+def print_metrics(metrics_by_model: dict[str, dict[str, dict[str, float]]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("модель", "голова", "macro-F1", "accuracy", "покрытие", "точность покрытых", "строк")
+    for name, metrics in metrics_by_model.items():
+        for head, m in metrics.items():
+            table.add_row(
+                name,
+                head,
+                f"{m['macro_f1']:.3f}",
+                f"{m['accuracy']:.3f}",
+                f"{m['coverage']:.1%}",
+                f"{m['precision_covered']:.3f}",
+                str(m["rows"]),
+            )
+    Console().print(table)
+
+
+def print_comparison(rows: list[dict[str, Any]], champion_id: str, challenger_id: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        "голова",
+        f"чемпион {champion_id}\nmacro-F1 / acc",
+        f"претендент {challenger_id}\nmacro-F1 / acc",
+        "Δ macro-F1, п.п.",
+        title="Сравнение на самых новых данных квартала",
+    )
+    for row in rows:
+        old, new = row["champion"], row["challenger"]
+        colour = "green" if row["delta_pp"] >= 0 else "red"
+        table.add_row(
+            row["head"],
+            f"{old['macro_f1']:.3f} / {old['accuracy']:.3f}",
+            f"{new['macro_f1']:.3f} / {new['accuracy']:.3f}",
+            f"[{colour}]{row['delta_pp']:+.2f}[/{colour}]",
+        )
+    Console().print(table)
+
+
+def write_evaluation(estimator: Any, frame: pd.DataFrame, heads: list[str], out: Path) -> list[Path]:
+    """The full evaluation report (models.evaluate) as JSON and Markdown side by side; → paths."""
+    from models.evaluate import evaluation_report, write_report
+
+    report = evaluation_report(estimator, frame[TEXT].tolist(), frame[heads])
+    json_path, md_path = out.with_suffix(".json"), out.with_suffix(".md")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_report(report, json_path, md_path)
+    return [json_path, md_path]
