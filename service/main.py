@@ -1,11 +1,27 @@
-"""Builds the FastAPI app. Routers live in service/api/; heavy objects are loaded in the lifespan."""
+"""Builds the FastAPI app: routers under /v1, health outside; model and job runner live in the lifespan."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel, Field
 
-from nlp import Preprocessor
+from service.api import classify, health, items, jobs, labels, models, painmap, pains
+from service.api.deps import reader
+from service.api.middleware import BodyLimitMiddleware, Metrics, MetricsMiddleware
+from service.api.serving import ModelHolder
+from service.config import Settings, get_settings
+from service.jobs import JobContext, JobRunner
+
+DESCRIPTION = """\
+API «Карты болей»: классификация обращений и ответов опросов, хранение записей, боли по периодам,
+карта болей с предложениями и выгрузкой в форме регламента.
+
+Ключ API передаётся в заголовке `X-API-Key` (`painmap keys create --role reader|analyst|admin`).
+Чтение — любой роли, запись — analyst или admin, смена модели — admin.
+"""
 
 
 class PreprocessRequest(BaseModel):
@@ -14,16 +30,14 @@ class PreprocessRequest(BaseModel):
     )
 
 
-def create_app() -> FastAPI:
-    app = FastAPI(title="painmap", version="0.1.0")
-    preprocessor = Preprocessor()
+def _preprocess_router() -> APIRouter:
+    router = APIRouter(tags=["preprocess"])
 
-    @app.get("/healthz")
-    def healthz() -> dict:
-        return {"status": "ok"}
+    @router.post("/preprocess", summary="Предобработка текстов (маскирование, леммы, фрагменты)")
+    def preprocess(body: PreprocessRequest, _: object = Depends(reader)) -> dict:
+        from nlp import Preprocessor
 
-    @app.post("/v1/preprocess")
-    def preprocess(body: PreprocessRequest) -> dict:
+        preprocessor = Preprocessor()
         docs = list(preprocessor.pipe(body.texts))
         return {
             "version": preprocessor.version,
@@ -38,4 +52,33 @@ def create_app() -> FastAPI:
             ],
         }
 
+    return router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app for `settings` (default: environment). Migrations are not run here: `painmap serve` and
+    `make run` run them once before starting workers, so workers never race on the schema."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.models.load()
+        yield
+        app.state.jobs.shutdown()
+
+    app = FastAPI(title="painmap", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.models = ModelHolder(settings.model_dir)
+    app.state.jobs = JobRunner(JobContext(settings.database_url, settings.model_dir, app.state.models))
+    app.state.metrics = Metrics()
+
+    v1 = APIRouter(prefix="/v1")
+    for module in (classify, items, labels, pains, painmap, models, jobs):
+        v1.include_router(module.router)
+    v1.include_router(_preprocess_router())
+    app.include_router(v1)
+    app.include_router(health.router)
+
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app

@@ -1,0 +1,1 @@
+"""FastAPI routers, one module per resource; shared dependencies in deps.py."""

@@ -1,0 +1,149 @@
+"""Items: batch ingest (JSON or an uploaded table), listing with filters."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile, status
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.api.deps import analyst, get_db, model_holder, reader
+from service.api.serving import ModelHolder
+from service.auth import Principal
+from service.db.models import Item, Prediction
+from service.ingest import frame_to_items, ingest_items
+from service.schemas import MAX_BATCH, IngestResult, ItemOut, ItemsIn, ItemsPage
+
+router = APIRouter(tags=["items"])
+UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xls", ".parquet", ".json", ".tsv", ".txt")
+MAX_UPLOAD_ROWS = 100_000
+
+
+@router.post(
+    "/items",
+    response_model=IngestResult,
+    summary="Загрузить записи (идемпотентно по external_id)",
+    description=f"До {MAX_BATCH} записей. Запись с уже известной парой (source, external_id) не дублируется. "
+    "Новые записи классифицируются текущей моделью; тексты хранятся с маскированными персональными данными.",
+)
+def post_items(
+    body: ItemsIn,
+    request: Request,
+    db: Session = Depends(get_db),
+    who: Principal = Depends(analyst),
+    holder: ModelHolder = Depends(model_holder),
+) -> IngestResult:
+    items = [it.model_dump() for it in body.items]
+    result = ingest_items(
+        db, items, holder.get(), store_raw=request.app.state.settings.store_raw, author=who.author
+    )
+    return IngestResult(**result)
+
+
+@router.post(
+    "/items/upload",
+    response_model=IngestResult,
+    summary="Загрузить таблицу записей (CSV/XLSX/Parquet/JSON)",
+    description="Multipart-поле `file`. Колонка текста: text/answer/текст/ответ; "
+    "id: external_id/id/respondent_id; необязательные: channel, created_at, answered_at, satisfied, process, "
+    "nps, period/quarter, rating_*/q10_*, метки topic/process.",
+)
+def upload_items(
+    request: Request,
+    file: UploadFile = File(description="Таблица с записями"),
+    source: str = Form(default="upload", min_length=1, max_length=100),
+    db: Session = Depends(get_db),
+    who: Principal = Depends(analyst),
+    holder: ModelHolder = Depends(model_holder),
+) -> IngestResult:
+    from service.io import InputError, read_table
+
+    name = Path(file.filename or "upload.csv").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            f"файл {name!r}: формат {suffix or '(без расширения)'} не поддерживается; "
+            f"допустимы {', '.join(UPLOAD_SUFFIXES)}",
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(file.file.read())
+        try:
+            frame = read_table(path)
+            items = list(frame_to_items(frame, source=source, where=f"файл {name}"))
+        except (InputError, ValueError) as exc:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc).replace(str(path), name)
+            ) from exc
+    if not items:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY, f"файл {name!r}: нет ни одной строки с текстом"
+        )
+    if len(items) > MAX_UPLOAD_ROWS:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            f"файл {name!r}: {len(items)} строк, допускается не больше {MAX_UPLOAD_ROWS}; "
+            "большие файлы размечайте командой `painmap score`",
+        )
+    totals = {"created": 0, "existing": 0, "classified": 0, "model_id": None, "ids": []}
+    model = holder.get()
+    for start in range(0, len(items), MAX_BATCH):
+        part = ingest_items(
+            db,
+            items[start : start + MAX_BATCH],
+            model,
+            store_raw=request.app.state.settings.store_raw,
+            author=who.author,
+        )
+        for key in ("created", "existing", "classified"):
+            totals[key] += part[key]
+        totals["model_id"], totals["ids"] = part["model_id"], totals["ids"] + part["ids"]
+    return IngestResult(**totals)
+
+
+@router.get(
+    "/items",
+    response_model=ItemsPage,
+    summary="Список записей с фильтрами",
+    dependencies=[Depends(reader)],
+)
+def list_items(
+    db: Session = Depends(get_db),
+    period: str | None = Query(default=None, pattern=r"^\d{4}Q[1-4]$", examples=["2025Q1"]),
+    kind: str | None = Query(default=None, pattern="^(appeal|survey_answer|review)$"),
+    channel: str | None = Query(default=None, max_length=100),
+    process: str | None = Query(default=None, max_length=200, description="Известный процесс записи"),
+    source: str | None = Query(default=None, max_length=100),
+    external_id: str | None = Query(default=None, max_length=200),
+    label: str | None = Query(default=None, max_length=200, description="Предсказанная метка любой головы"),
+    review: bool | None = Query(default=None, description="Только записи, которые модель просит проверить"),
+    q: str | None = Query(default=None, max_length=200, description="Подстрока текста"),
+    limit: int = Query(default=50, ge=1, le=500),
+    offset: int = Query(default=0, ge=0, le=10_000_000),
+) -> ItemsPage:
+    query = select(Item)
+    for column, value in (
+        (Item.period, period),
+        (Item.kind, kind),
+        (Item.channel, channel),
+        (Item.process, process),
+        (Item.source, source),
+        (Item.external_id, external_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if q:
+        query = query.where(Item.text_masked.contains(q, autoescape=True))
+    if label is not None or review is not None:
+        sub = select(Prediction.item_id)
+        if label is not None:
+            sub = sub.where(Prediction.label == label)
+        if review is not None:
+            sub = sub.where(Prediction.review == review)
+        query = query.where(Item.id.in_(sub))
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.scalars(query.order_by(Item.id).limit(limit).offset(offset)).all()
+    return ItemsPage(total=total, limit=limit, offset=offset, items=[ItemOut.model_validate(r) for r in rows])

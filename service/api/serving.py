@@ -1,0 +1,110 @@
+"""The model the API serves: loaded from the registry in the lifespan, swapped atomically on promote.
+
+Several uvicorn workers each hold their own copy; a worker notices a promotion made through another one by
+re-reading the registry's champion id at most every `recheck_seconds`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("painmap.serving")
+
+
+@dataclass(frozen=True, slots=True)
+class ServedModel:
+    """An immutable pair: swapping the holder's reference is the atomic switch."""
+
+    model_id: str
+    estimator: Any
+    card: dict[str, Any]
+
+    @property
+    def heads(self) -> list[str]:
+        return [str(h) for h in getattr(self.estimator, "heads_", [])]
+
+    def predict(self, texts: list[str]) -> list[dict[str, dict[str, Any]]]:
+        """Per text: head → {label, probability, review}."""
+        table = self.estimator.predict_table(texts)
+        heads = self.heads or [c for c in table.columns if f"{c}_proba" in table.columns]
+        out: list[dict[str, dict[str, Any]]] = []
+        for row in table.to_dict("records"):
+            out.append(
+                {
+                    head: {
+                        "label": _clean(row.get(head)),
+                        "probability": _float(row.get(f"{head}_proba")),
+                        "review": bool(row.get(f"{head}_review", False)),
+                    }
+                    for head in heads
+                }
+            )
+        return out
+
+
+def _clean(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and value != value):  # NaN: the head abstained
+        return None
+    return str(value)
+
+
+def _float(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if number != number else round(number, 6)
+
+
+class ModelHolder:
+    """Holds the current champion; `current` is None (with `problem` saying why) until one loads."""
+
+    def __init__(self, model_dir: Path, recheck_seconds: float = 5.0) -> None:
+        self.model_dir = Path(model_dir)
+        self.recheck_seconds = recheck_seconds
+        self.current: ServedModel | None = None
+        self.problem: str | None = "модель ещё не загружена"
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def registry(self):  # noqa: ANN201 (models.registry imported lazily: heavy)
+        from models.registry import ModelRegistry
+
+        return ModelRegistry(self.model_dir)
+
+    def load(self, model_id: str | None = None) -> ServedModel | None:
+        """Load the champion (or `model_id`) and swap it in; on failure keep the old one and record why."""
+        from models.registry import BundleError
+
+        with self._lock:
+            self._checked_at = time.monotonic()
+            try:
+                loaded = self.registry().load(model_id)
+            except (BundleError, OSError) as exc:
+                self.problem = str(exc)
+                log.warning("модель не загружена: %s", exc)
+                return self.current
+            for warning in loaded.warnings:
+                log.warning(warning)
+            self.current = ServedModel(loaded.model_id, loaded.estimator, dict(loaded.card))
+            self.problem = None
+            return self.current
+
+    def get(self) -> ServedModel | None:
+        """The current model, reloaded first if another worker promoted a different champion."""
+        now = time.monotonic()
+        if now - self._checked_at >= self.recheck_seconds:
+            self._checked_at = now
+            try:
+                champion = self.registry().champion_id()
+            except Exception as exc:  # a broken registry must not take serving down; /readyz reports it
+                self.problem = f"реестр моделей недоступен: {exc}"
+                return self.current
+            if champion and (self.current is None or champion != self.current.model_id):
+                self.load(champion)
+        return self.current

@@ -1,0 +1,217 @@
+"""Storing items: personal data masked, idempotent by (source, external id), classified on the way in.
+
+Used by POST /v1/items, POST /v1/items/upload, `painmap load` and `make run`, so every path stores the same.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.api.serving import ServedModel
+from service.db.models import ITEM_KINDS, SATISFIED_VALUES, Item, Label, Prediction
+
+LABEL_HEADS = ("topic", "process", "category", "reason")
+TEXT_COLUMNS = ("text", "answer", "текст", "ответ", "обращение")
+ID_COLUMNS = ("external_id", "id", "respondent_id")
+_FIELDS = ("kind", "channel", "created_at", "answered_at", "satisfied", "process", "nps", "period", "source")
+
+
+def quarter_of(moment: datetime | date) -> str:
+    return f"{moment.year}Q{(moment.month - 1) // 3 + 1}"
+
+
+@lru_cache(maxsize=1)
+def _name_tagger():  # noqa: ANN202 (nlp.pii imported lazily: NER is heavy)
+    from nlp.pii import NameTagger
+
+    return NameTagger()
+
+
+def mask_texts(texts: Sequence[str], ner: bool = True) -> list[str]:
+    """Personal data → placeholders; with `ner` person names are found by natasha too (storage needs it)."""
+    from nlp.pii import mask_personal_data
+
+    tagger = _name_tagger() if ner else None
+    return [mask_personal_data(text, tagger)[0] for text in texts]
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _insert(
+    session: Session,
+    items: list[dict[str, Any]],
+    model: ServedModel | None,
+    store_raw: bool,
+    author: str | None,
+) -> dict[str, Any]:
+    keys = {(it.get("source") or "api", it["external_id"]) for it in items if it.get("external_id")}
+    existing: dict[tuple[str, str], int] = {}
+    key_list = sorted(keys)
+    for start in range(0, len(key_list), 500):  # bounded IN lists for big uploads
+        chunk = key_list[start : start + 500]
+        rows = session.execute(
+            select(Item.source, Item.external_id, Item.id).where(
+                tuple_(Item.source, Item.external_id).in_(chunk)
+            )
+        )
+        existing.update({(s, e): i for s, e, i in rows})
+
+    new: list[tuple[int, dict[str, Any]]] = []  # (position, item)
+    first_of: dict[tuple[str, str], int] = {}  # key → position of its first occurrence in this batch
+    ids: list[int | None] = [None] * len(items)
+    repeats: dict[int, int] = {}  # position → position of the same record earlier in the batch
+    for pos, it in enumerate(items):
+        key = (it.get("source") or "api", it["external_id"]) if it.get("external_id") else None
+        if key and key in existing:
+            ids[pos] = existing[key]
+        elif key and key in first_of:
+            repeats[pos] = first_of[key]
+        else:
+            if key:
+                first_of[key] = pos
+            new.append((pos, it))
+
+    masked = mask_texts([it["text"] for _, it in new])
+    predictions = model.predict([it["text"] for _, it in new]) if (model and new) else [None] * len(new)
+    rows: list[Item] = []
+    for (_, it), text_masked, heads in zip(new, masked, predictions, strict=True):
+        created = _as_utc(it.get("created_at"))
+        row = Item(
+            source=it.get("source") or "api",
+            external_id=it.get("external_id"),
+            kind=it.get("kind") or "appeal",
+            channel=it.get("channel"),
+            text_masked=text_masked,
+            text_raw=it["text"] if store_raw else None,
+            created_at=created,
+            answered_at=_as_utc(it.get("answered_at")),
+            satisfied=it.get("satisfied") or "unknown",
+            process=it.get("process"),
+            ratings=it.get("ratings"),
+            nps=it.get("nps"),
+            period=it.get("period") or quarter_of(created or datetime.now(UTC)),
+        )
+        for head, value in (it.get("labels") or {}).items():
+            row.labels.append(Label(head=head, value=str(value), source="import", author=author))
+        for head, pred in (heads or {}).items():
+            row.predictions.append(Prediction(head=head, model_id=model.model_id, **pred))  # type: ignore[union-attr]
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    for (pos, _), row in zip(new, rows, strict=True):
+        ids[pos] = row.id
+    for pos, first in repeats.items():
+        ids[pos] = ids[first]
+    return {
+        "created": len(rows),
+        "existing": len(items) - len(rows),
+        "classified": len(rows) if model else 0,
+        "model_id": model.model_id if model else None,
+        "ids": ids,
+    }
+
+
+def ingest_items(
+    session: Session,
+    items: list[dict[str, Any]],
+    model: ServedModel | None = None,
+    *,
+    store_raw: bool = False,
+    author: str | None = None,
+) -> dict[str, Any]:
+    """Store new items (skipping known external ids), commit, and report what happened.
+
+    A concurrent request may insert the same external id between our lookup and commit; the unique
+    constraint then fails and one retry finds those rows as existing.
+    """
+    for attempt in range(2):
+        try:
+            result = _insert(session, items, model, store_raw, author)
+            session.commit()
+            return result
+        except IntegrityError:
+            session.rollback()
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _cell(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _datetime(value: Any, where: str) -> datetime | None:
+    value = _cell(value)
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{where}: не дата/время: {value!r}") from exc
+    return None if pd.isna(stamp) else stamp.to_pydatetime()
+
+
+def frame_to_items(
+    frame: pd.DataFrame, *, source: str, kind: str | None = None, where: str = "файл"
+) -> Iterable[dict[str, Any]]:
+    """Rows of an uploaded table → item dicts; errors name the row (1-based, header excluded) and column."""
+    columns = {str(c).strip().lower(): c for c in frame.columns}
+    text_col = next((columns[c] for c in TEXT_COLUMNS if c in columns), None)
+    if text_col is None:
+        raise ValueError(f"{where}: нет колонки с текстом (ожидается одна из: {', '.join(TEXT_COLUMNS)})")
+    id_col = next((columns[c] for c in ID_COLUMNS if c in columns), None)
+    rating_cols = [c for low, c in columns.items() if low.startswith(("rating_", "q10_"))]
+    if kind is None:
+        kind = "survey_answer" if columns.get("answer") == text_col else "appeal"
+    if kind not in ITEM_KINDS:
+        raise ValueError(f"{where}: неизвестный вид записей {kind!r} (допустимы {', '.join(ITEM_KINDS)})")
+    for number, row in enumerate(frame.to_dict("records"), start=1):
+        here = f"{where}, строка {number}"
+        text = _cell(row[text_col])
+        if text is None:
+            continue  # an empty answer is not an item
+        item: dict[str, Any] = {"text": str(text), "source": source, "kind": kind}
+        if id_col is not None and _cell(row[id_col]) is not None:
+            item["external_id"] = str(_cell(row[id_col]))
+        for name in _FIELDS:
+            col = columns.get(name) or (columns.get("quarter") if name == "period" else None)
+            if col is None or _cell(row[col]) is None:
+                continue
+            value = _cell(row[col])
+            if name in ("created_at", "answered_at"):
+                value = _datetime(value, f"{here}, колонка {col}")
+            elif name == "nps":
+                try:
+                    value = int(float(value))
+                except ValueError as exc:
+                    raise ValueError(f"{here}, колонка {col}: NPS не число: {value!r}") from exc
+            elif name == "satisfied" and str(value).lower() not in SATISFIED_VALUES:
+                raise ValueError(f"{here}, колонка {col}: {value!r} (допустимы yes/no/unknown)")
+            item[name] = value if name in ("created_at", "answered_at", "nps") else str(value)
+        ratings = {str(c): float(row[c]) for c in rating_cols if _cell(row[c]) is not None}
+        if ratings:
+            item["ratings"] = ratings
+        labels = {
+            h: str(_cell(row[columns[h]])) for h in LABEL_HEADS if h in columns and _cell(row[columns[h]])
+        }
+        if labels and kind != "survey_answer":  # a survey's process is the respondent's choice, not a label
+            item["labels"] = labels
+        yield item

@@ -1,0 +1,207 @@
+"""Pains and the pain map in the database: recompute pains from stored items, keep analysts' decisions.
+
+Pains of every period are recomputed in period order and chained with `PainTracker`, so a pain keeps its id
+from one refresh to the next (the finder is deterministic). Pain-map suggestions are refreshed only while
+they are still `suggested`: an accepted, rejected or done entry is the analyst's and is never overwritten.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.db.models import Item, Label, Pain, PainMapChange, PainMapEntry, PainSnapshot, Prediction
+
+# The seeds' pain-map form (seed 000, Appendix 3): column titles in order, and our field for each.
+SEED_COLUMNS: dict[str, str] = {
+    "№": "number",
+    "Наименование процесса": "process",
+    "Выявленные проблемы / потенциальные потребности клиентов": "problem",
+    "Распространенность проблемы (высокая/средняя/низкая)": "prevalence",
+    "Приоритетность решения проблемы (высокая/средняя/низкая)": "priority",
+    "Необходимые к реализации мероприятия": "measures",
+    "Ответственный": "responsible",
+    "Срок реализации": "deadline",
+}
+# Keys a suggestion dict from models.painmap may use for each field (English or the seeds' titles).
+_SUGGESTION_KEYS: dict[str, tuple[str, ...]] = {
+    "process": ("process", "Наименование процесса"),
+    "problem": ("problem", "Выявленные проблемы / потенциальные потребности клиентов", "label"),
+    "prevalence": ("prevalence", "prevalence_level", "Распространенность проблемы (высокая/средняя/низкая)"),
+    "priority": ("priority", "Приоритетность решения проблемы (высокая/средняя/низкая)"),
+    "measures": ("measures", "Необходимые к реализации мероприятия", "Мероприятия"),
+    "responsible": ("responsible", "Ответственный"),
+    "deadline": ("deadline", "Срок реализации"),
+}
+
+
+def items_frame(session: Session, period: str) -> pd.DataFrame:
+    """Stored items of one period as the frame models.pains expects (masked text, process, topic, channel)."""
+    rows = session.execute(
+        select(Item.id, Item.text_masked, Item.channel, Item.process, Item.kind).where(Item.period == period)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["id", "text", "channel", "process", "kind"])
+    if frame.empty:
+        return frame
+    # Unknown process: the analyst's label, else the latest prediction.
+    for head in ("process", "topic"):
+        known = _known_labels(session, frame["id"].tolist(), head)
+        current = frame[head].tolist() if head in frame else [None] * len(frame)
+        ids = frame["id"].tolist()
+        frame[head] = [
+            c if isinstance(c, str) and c else known.get(i) for i, c in zip(ids, current, strict=True)
+        ]
+    return frame
+
+
+def _known_labels(session: Session, ids: list[int], head: str) -> dict[int, str]:
+    known: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for item_id, label in session.execute(
+            select(Prediction.item_id, Prediction.label)
+            .where(Prediction.item_id.in_(chunk), Prediction.head == head, Prediction.label.is_not(None))
+            .order_by(Prediction.id)
+        ):
+            known[item_id] = label
+        for item_id, value in session.execute(
+            select(Label.item_id, Label.value)
+            .where(Label.item_id.in_(chunk), Label.head == head)
+            .order_by(Label.id)
+        ):
+            known[item_id] = value  # labels win over predictions; later labels over earlier ones
+    return known
+
+
+def periods(session: Session) -> list[str]:
+    return [p for (p,) in session.execute(select(Item.period).distinct().order_by(Item.period))]
+
+
+def refresh_pains(session: Session, period: str | None = None) -> dict[str, Any]:
+    """Recompute pains for every period up to `period` (default: the latest) and store snapshots and
+    pain-map suggestions of `period`. Returns a summary for the job result."""
+    from models.pains import find_pains
+    from models.tracking import PainTracker
+
+    known = periods(session)
+    if not known:
+        return {"period": period, "pains": 0, "suggestions": 0, "message": "нет записей для анализа"}
+    period = period or known[-1]
+    tracker = PainTracker()
+    previous = None
+    summary: dict[str, Any] = {"period": period, "periods": []}
+    for current_period in [p for p in known if p <= period]:
+        frame = items_frame(session, current_period)
+        report = tracker.match(previous, find_pains(frame, text_col="text", id_col="id"))
+        _store_snapshots(session, current_period, report.to_dict(suggestions=False)["pains"])
+        summary["periods"].append({"period": current_period, "items": len(frame), "pains": len(report.pains)})
+        previous = report
+    suggestions = previous.to_dict()["suggestions"] if previous is not None else []
+    summary["pains"] = len(previous.pains) if previous is not None else 0
+    summary["suggestions"] = _store_suggestions(session, period, suggestions)
+    session.commit()
+    return summary
+
+
+def _store_snapshots(session: Session, period: str, pains: list[dict[str, Any]]) -> None:
+    session.query(PainSnapshot).filter(PainSnapshot.period == period).delete()
+    for data in pains:
+        pain = session.get(Pain, data["id"])
+        if pain is None:
+            pain = Pain(id=data["id"], label=data["label"], first_period=period)
+            session.add(pain)
+        pain.label, pain.keywords = data["label"], data.get("keywords")
+        pain.first_period = min(pain.first_period or period, period)
+        pain.last_period = max(pain.last_period or period, period)
+        session.add(
+            PainSnapshot(
+                pain_id=data["id"],
+                period=period,
+                label=data["label"],
+                size=int(data.get("size", 0)),
+                prevalence=data.get("prevalence"),
+                ci_low=data.get("ci_low"),
+                ci_high=data.get("ci_high"),
+                trend=data.get("lineage"),
+                processes=data.get("processes"),
+                payload={k: v for k, v in data.items() if k != "item_ids"}
+                | {"n_items": len(data.get("item_ids", []))},
+            )
+        )
+    session.flush()
+
+
+def _pick(suggestion: dict[str, Any], field: str) -> str | None:
+    for key in _SUGGESTION_KEYS[field]:
+        value = suggestion.get(key)
+        if value not in (None, ""):
+            return str(value)
+    return None
+
+
+def _store_suggestions(session: Session, period: str, suggestions: list[dict[str, Any]]) -> int:
+    number = session.scalar(select(func.max(PainMapEntry.number))) or 0
+    stored = 0
+    for suggestion in suggestions:
+        pain_id = suggestion.get("pain_id")
+        if pain_id is not None and session.get(Pain, pain_id) is None:
+            pain_id = None
+        entry = (
+            session.scalar(select(PainMapEntry).where(PainMapEntry.pain_id == pain_id)) if pain_id else None
+        )
+        if entry is not None and entry.status != "suggested":
+            continue  # the analyst decided; keep their entry as it is
+        fields = {f: _pick(suggestion, f) for f in _SUGGESTION_KEYS}
+        fields["process"] = fields["process"] or "Процесс не определён"
+        fields["problem"] = fields["problem"] or "Проблема без описания"
+        if entry is None:
+            number += 1
+            entry = PainMapEntry(number=number, status="suggested", pain_id=pain_id, period=period, **fields)
+            session.add(entry)
+            entry.history.append(PainMapChange(field="status", new_value="suggested", author="painmap"))
+        else:
+            for name, value in fields.items():
+                setattr(entry, name, value)
+            entry.period = period
+        stored += 1
+    session.flush()
+    return stored
+
+
+def change_entry(entry: PainMapEntry, changes: dict[str, Any], author: str) -> list[str]:
+    """Apply field changes, recording each real change in the entry's history; returns changed fields."""
+    changed = []
+    for name, value in changes.items():
+        old = getattr(entry, name)
+        if old == value:
+            continue
+        setattr(entry, name, value)
+        entry.history.append(
+            PainMapChange(
+                field=name,
+                old_value=None if old is None else str(old),
+                new_value=None if value is None else str(value),
+                author=author,
+            )
+        )
+        changed.append(name)
+    return changed
+
+
+def export_xlsx(entries: list[PainMapEntry]) -> bytes:
+    """The pain map in the seeds' form, as XLSX bytes (cells that look like formulas are neutralised)."""
+    from service.io import write_table
+
+    frame = pd.DataFrame(
+        [{title: getattr(e, field) for title, field in SEED_COLUMNS.items()} for e in entries],
+        columns=list(SEED_COLUMNS),
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "painmap.xlsx"
+        write_table(frame, path)
+        return path.read_bytes()

@@ -1,0 +1,223 @@
+"""Pydantic models of the HTTP API (request and response bodies, with OpenAPI examples)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_BATCH = 1000  # texts or items per request; the message of a longer batch names this limit
+MAX_TEXT = 100_000  # characters per text
+
+Kind = Literal["appeal", "survey_answer", "review"]
+Satisfied = Literal["yes", "no", "unknown"]
+Level = Literal["высокая", "средняя", "низкая"]
+Status = Literal["suggested", "accepted", "rejected", "done"]
+
+
+class ClassifyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    texts: list[str] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        description=f"От 1 до {MAX_BATCH} текстов; каждый до {MAX_TEXT} символов.",
+        examples=[["Во дворе не убран снег, звоните 8 900 123-45-67", "Не вывозят мусор с площадки"]],
+    )
+
+
+class HeadPrediction(BaseModel):
+    label: str | None = Field(examples=["Уборка снега и наледи"])
+    probability: float | None = Field(examples=[0.91])
+    review: bool = Field(description="Модель не уверена: текст нужно проверить вручную.")
+
+
+class Classification(BaseModel):
+    masked_text: str
+    heads: dict[str, HeadPrediction]
+
+
+class ClassifyResponse(BaseModel):
+    model_id: str
+    results: list[Classification]
+
+
+class ItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(
+        min_length=1, max_length=MAX_TEXT, examples=["Во дворе не убран снег, звоните 8 900 123-45-67"]
+    )
+    external_id: str | None = Field(default=None, max_length=200, examples=["A-2026-000123"])
+    source: str = Field(default="api", min_length=1, max_length=100, examples=["api"])
+    kind: Kind = "appeal"
+    channel: str | None = Field(default=None, max_length=100, examples=["портал"])
+    created_at: datetime | None = Field(default=None, examples=["2026-02-03T10:00:00+03:00"])
+    answered_at: datetime | None = None
+    satisfied: Satisfied = "unknown"
+    process: str | None = Field(default=None, max_length=200, examples=["Уборка снега и наледи"])
+    ratings: dict[str, float] | None = Field(default=None, examples=[{"speed": 4, "politeness": 5}])
+    nps: int | None = Field(default=None, ge=0, le=10)
+    period: str | None = Field(default=None, pattern=r"^\d{4}Q[1-4]$", examples=["2026Q1"])
+    labels: dict[str, str] | None = Field(
+        default=None, description="Известные метки (импорт): голова → значение.", examples=[{"topic": "ЖКХ"}]
+    )
+
+
+class ItemsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    items: list[ItemIn] = Field(
+        min_length=1, max_length=MAX_BATCH, description=f"От 1 до {MAX_BATCH} записей."
+    )
+
+
+class IngestResult(BaseModel):
+    created: int
+    existing: int
+    classified: int
+    model_id: str | None
+    ids: list[int] = Field(description="id записей в порядке запроса (новых и уже бывших).")
+
+
+class PredictionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    head: str
+    label: str | None
+    probability: float | None
+    review: bool
+    model_id: str
+
+
+class ItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    source: str
+    external_id: str | None
+    kind: str
+    channel: str | None
+    text_masked: str
+    text_raw: str | None = None
+    created_at: datetime | None
+    answered_at: datetime | None
+    satisfied: str
+    process: str | None
+    ratings: dict[str, Any] | None
+    nps: int | None
+    period: str
+    predictions: list[PredictionOut]
+
+
+class ItemsPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[ItemOut]
+
+
+class LabelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item_id: int | None = Field(default=None, ge=1, examples=[1])
+    external_id: str | None = Field(default=None, max_length=200)
+    source: str = Field(default="api", max_length=100)
+    head: str = Field(min_length=1, max_length=50, examples=["process"])
+    value: str = Field(min_length=1, max_length=200, examples=["Уборка снега и наледи"])
+
+
+class LabelsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    labels: list[LabelIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class LabelsResult(BaseModel):
+    created: int
+    ids: list[int]
+
+
+class PainOut(BaseModel):
+    id: str
+    period: str
+    label: str
+    size: int
+    prevalence: float | None
+    ci_low: float | None
+    ci_high: float | None
+    trend: str | None
+    processes: list[Any] | None
+    keywords: list[Any] | None
+    quotes: list[Any] | None
+
+
+class PainRefreshIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    period: str | None = Field(
+        default=None,
+        pattern=r"^\d{4}Q[1-4]$",
+        description="Квартал; по умолчанию последний.",
+        examples=["2026Q1"],
+    )
+
+
+class PainMapChangeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    field: str
+    old_value: str | None
+    new_value: str | None
+    author: str | None
+    changed_at: datetime
+
+
+class PainMapEntryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    number: int
+    process: str
+    problem: str
+    prevalence: str | None
+    priority: str | None
+    measures: str | None
+    responsible: str | None
+    deadline: str | None
+    status: str
+    pain_id: str | None
+    period: str | None
+    history: list[PainMapChangeOut]
+
+
+class PainMapPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    measures: str | None = Field(default=None, max_length=5000, examples=["Ввести график уборки дворов"])
+    responsible: str | None = Field(default=None, max_length=300, examples=["Управление ЖКХ"])
+    deadline: str | None = Field(default=None, max_length=100, examples=["до 31.03.2027"])
+    status: Status | None = None
+    priority: Level | None = None
+    problem: str | None = Field(default=None, min_length=1, max_length=5000)
+
+
+class ModelOut(BaseModel):
+    id: str
+    champion: bool
+    created: str | None = None
+    card: dict[str, Any]
+
+
+class PromoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    model_id: str = Field(min_length=1, max_length=100)
+
+
+class RetrainIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    heads: list[str] = Field(default=["topic", "process"], min_length=1, max_length=10)
+    promote: bool = Field(default=False, description="Сделать новую модель чемпионом сразу.")
+
+
+class JobOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    kind: str
+    status: str
+    params: dict[str, Any] | None
+    result: dict[str, Any] | None
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
