@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel, Field
 
-from service.api import classify, health, items, jobs, labels, models, painmap, pains
+from service.api import classify, health, items, jobs, labels, models, painmap, pains, reports
 from service.api.deps import reader
 from service.api.middleware import BodyLimitMiddleware, Metrics, MetricsMiddleware
 from service.api.serving import ModelHolder
@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
 
     v1 = APIRouter(prefix="/v1")
-    for module in (classify, items, labels, pains, painmap, models, jobs):
+    for module in (classify, items, labels, pains, painmap, models, jobs, reports):
         v1.include_router(module.router)
     v1.include_router(_preprocess_router())
     app.include_router(v1)

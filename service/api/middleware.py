@@ -106,7 +106,11 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, recording_send)
         finally:
-            route = getattr(scope.get("route"), "path", None) or "unmatched"  # the template, not the raw path
+            # The route's template (bounded label set), not the raw path; FastAPI's included routers keep
+            # templates without their prefix, so the /v1 prefix is added back here.
+            template = getattr(scope.get("route"), "path", None)
+            prefix = "/v1" if scope.get("path", "").startswith("/v1/") else ""
+            route = prefix + template if template else "unmatched"
             method = scope.get("method", "")
             self.metrics.requests.labels(method, route, str(code)).inc()
             self.metrics.latency.labels(method, route).observe(time.perf_counter() - start)
