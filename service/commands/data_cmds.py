@@ -1,9 +1,46 @@
-"""CLI commands of one area (placeholder until the area's issue lands)."""
+"""`painmap load`: import a table of appeals or survey answers into the database as items."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
 
+def load(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV/XLSX/Parquet/JSON с записями"),
+    source: str = typer.Option(
+        None, help="Источник (по умолчанию имя файла); external_id уникален в источнике"
+    ),
+    kind: str = typer.Option(None, help="appeal | survey_answer | review (по умолчанию по колонкам)"),
+    classify: bool = typer.Option(True, help="Классифицировать моделью-чемпионом"),
+) -> None:
+    """Загружает записи (идемпотентно: уже известные external_id пропускаются)."""
+    from service.api.serving import ModelHolder
+    from service.config import get_settings
+    from service.db.session import session_scope, upgrade_db
+    from service.ingest import frame_to_items, ingest_items
+    from service.io import InputError, read_table
+
+    settings = get_settings()
+    upgrade_db(settings.database_url)
+    try:
+        items = list(frame_to_items(read_table(path), source=source or path.name, kind=kind, where=str(path)))
+    except (InputError, ValueError) as exc:
+        typer.echo(f"ошибка: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    holder = ModelHolder(settings.model_dir)
+    model = holder.load() if classify else None
+    if classify and model is None:
+        typer.echo(f"предупреждение: записи не классифицированы — {holder.problem}", err=True)
+    created = existing = 0
+    with session_scope(settings.database_url) as session:
+        for start in range(0, len(items), 1000):
+            result = ingest_items(session, items[start : start + 1000], model, store_raw=settings.store_raw)
+            created, existing = created + result["created"], existing + result["existing"]
+    typer.echo(f"{path}: новых записей {created}, уже были {existing}")
+
+
 def register(app: typer.Typer) -> None:
     """Attach this area's commands to the main app."""
+    app.command("load")(load)
