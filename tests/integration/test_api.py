@@ -1,0 +1,211 @@
+"""The HTTP API end to end: a real `painmap serve` process, httpx, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import time
+import uuid
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+
+from service.painmap_store import SEED_COLUMNS
+
+pytestmark = pytest.mark.integration
+REPO = Path(__file__).resolve().parents[2]
+PROCESSES = {
+    p["name"] for p in yaml.safe_load((REPO / "data/taxonomy/processes.yaml").read_text())["processes"]
+}
+
+
+def wait_job(client, job_id: str, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/v1/jobs/{job_id}").json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"задача {job_id} не завершилась за {timeout} с")
+
+
+def test_health_ready_and_metrics_need_no_key(server):
+    with server.client() as c:
+        assert c.get("/healthz").json() == {"status": "ok"}
+        ready = c.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"]["database"] == "ok"
+        metrics = c.get("/metrics")
+        assert metrics.status_code == 200
+        assert 'painmap_http_requests_total{method="GET",route="/readyz",status="200"}' in metrics.text
+
+
+def test_writes_need_a_strong_enough_key(server):
+    body = {"items": [{"text": "Не вывозят мусор", "external_id": uuid.uuid4().hex}]}
+    with server.client() as anon:
+        assert anon.post("/v1/items", json=body).status_code == 401
+        assert anon.get("/v1/items").status_code == 401
+        assert anon.post("/v1/items", json=body, headers={"X-API-Key": "pm_wrong"}).status_code == 401
+    with server.client("reader") as reader:
+        assert reader.get("/v1/items").status_code == 200
+        refused = reader.post("/v1/items", json=body)
+        assert refused.status_code == 403
+        assert "analyst" in refused.json()["detail"]
+    with server.client("analyst") as analyst:
+        assert analyst.post("/v1/items", json=body).status_code == 200
+        assert analyst.post("/v1/models", json={"model_id": "x"}).status_code == 403
+
+
+def test_classify_labels_from_taxonomy_and_masks_phones(server):
+    texts = ["Во дворе не убран снег, звоните 8 900 123-45-67", "Не вывозят мусор с контейнерной площадки"]
+    with server.client("reader") as c:
+        r = c.post("/v1/classify", json={"texts": texts})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert len(body["results"]) == 2
+    first = body["results"][0]
+    assert "123-45-67" not in first["masked_text"]
+    assert {"topic", "process"} <= set(first["heads"])
+    for result in body["results"]:
+        head = result["heads"]["process"]
+        assert head["label"] is None or head["label"] in PROCESSES
+        assert head["probability"] is None or 0.0 <= head["probability"] <= 1.0
+
+
+def test_limits_answer_with_the_limit(server):
+    with server.client("reader") as c:
+        too_many = c.post("/v1/classify", json={"texts": ["x"] * 1001})
+        assert too_many.status_code == 422
+        assert "1000" in too_many.text
+        assert c.post("/v1/classify", json={"texts": []}).status_code == 422
+        huge = c.post("/v1/classify", json={"texts": ["а" * 1024 * 1024] * 3})
+        assert huge.status_code == 413
+        assert str(2 * 1024 * 1024) in huge.json()["detail"]
+
+
+def test_items_are_idempotent_masked_and_classified(server):
+    source = f"test-{uuid.uuid4().hex[:8]}"
+    items = [
+        {
+            "text": "Третью неделю нет горячей воды, телефон 8 912 345-67-89",
+            "external_id": "1",
+            "source": source,
+            "created_at": "2025-02-03T10:00:00+03:00",
+            "channel": "портал",
+        },
+        {"text": "Яма на дороге у школы", "external_id": "2", "source": source, "created_at": "2025-05-01"},
+    ]
+    with server.client("analyst") as c:
+        first = c.post("/v1/items", json={"items": items}).json()
+        again = c.post("/v1/items", json={"items": items}).json()
+        page = c.get("/v1/items", params={"source": source}).json()
+    assert (first["created"], first["existing"], first["classified"]) == (2, 0, 2)
+    assert (again["created"], again["existing"]) == (0, 2)
+    assert again["ids"] == first["ids"]
+    assert page["total"] == 2
+    stored = {i["external_id"]: i for i in page["items"]}
+    assert "345-67-89" not in stored["1"]["text_masked"]
+    assert stored["1"]["text_raw"] is None  # PAINMAP_STORE_RAW is off
+    assert stored["1"]["period"] == "2025Q1" and stored["2"]["period"] == "2025Q2"
+    assert {p["head"] for p in stored["1"]["predictions"]} == {"topic", "process"}
+
+
+def test_bad_items_name_the_field(server):
+    with server.client("analyst") as c:
+        r = c.post("/v1/items", json={"items": [{"text": "ok"}, {"text": "", "kind": "letter"}]})
+    assert r.status_code == 422
+    locations = [e["loc"] for e in r.json()["detail"]]
+    assert ["body", "items", 1, "text"] in locations and ["body", "items", 1, "kind"] in locations
+
+
+def test_upload_table_and_errors_name_the_file(server):
+    source = f"upload-{uuid.uuid4().hex[:8]}"
+    csv = (
+        "id,text,channel,created_at\nu1,Не горит фонарь во дворе,Телефон,2025-03-01\nu2,,Телефон,2025-03-01\n"
+    )
+    with server.client("analyst") as c:
+        ok = c.post("/v1/items/upload", files={"file": ("batch.csv", csv.encode())}, data={"source": source})
+        assert ok.status_code == 200, ok.text
+        assert ok.json()["created"] == 1  # the empty text is not an item
+        bad = c.post("/v1/items/upload", files={"file": ("bad.csv", b"id,comment\n1,hello\n")})
+        assert bad.status_code == 422
+        assert "bad.csv" in bad.json()["detail"]
+        wrong_type = c.post("/v1/items/upload", files={"file": ("x.exe", b"MZ")})
+        assert wrong_type.status_code == 422
+
+
+def test_labels_need_an_existing_item(server):
+    source = f"lab-{uuid.uuid4().hex[:8]}"
+    with server.client("analyst") as c:
+        c.post("/v1/items", json={"items": [{"text": "Нет отопления", "external_id": "a", "source": source}]})
+        ok = c.post(
+            "/v1/labels",
+            json={
+                "labels": [
+                    {"external_id": "a", "source": source, "head": "process", "value": "Теплоснабжение"}
+                ]
+            },
+        )
+        assert ok.status_code == 201 and ok.json()["created"] == 1
+        missing = c.post("/v1/labels", json={"labels": [{"item_id": 10**9, "head": "process", "value": "x"}]})
+        assert missing.status_code == 404
+        assert "item_id" in missing.json()["detail"]
+
+
+def test_pains_painmap_workflow_and_export(server):
+    with server.client("analyst") as c:
+        up = c.post(
+            "/v1/items/upload",
+            files={"file": ("appeals.csv", (REPO / "data/samples/appeals.csv").read_bytes())},
+            data={"source": "samples-test"},
+        )
+        assert up.status_code == 200, up.text
+        started = c.post("/v1/pains/refresh", json={})
+        assert started.status_code == 202
+        job = wait_job(c, started.json()["id"])
+        assert job["status"] == "done", job["error"]
+        pains = c.get("/v1/pains").json()
+        assert pains and all(p["size"] > 0 for p in pains)
+        entries = c.get("/v1/painmap", params={"status": "suggested"}).json()
+        assert entries, "после расчёта болей должны быть предложения"
+        first, second = entries[0], entries[-1]
+        accepted = c.post(f"/v1/painmap/suggestions/{first['id']}/accept").json()
+        assert accepted["status"] == "accepted"
+        assert c.post(f"/v1/painmap/suggestions/{first['id']}/reject").status_code == 409
+        if second["id"] != first["id"]:
+            assert c.post(f"/v1/painmap/suggestions/{second['id']}/reject").json()["status"] == "rejected"
+        patched = c.patch(
+            f"/v1/painmap/{first['id']}", json={"measures": "График уборки", "responsible": "УЖКХ"}
+        )
+        assert patched.status_code == 200
+        fields = [h["field"] for h in patched.json()["history"]]
+        assert {"status", "measures", "responsible"} <= set(fields)
+        assert patched.json()["history"][-1]["author"] == "test-analyst"
+        export = c.get("/v1/painmap/export.xlsx")
+    assert export.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == list(SEED_COLUMNS)
+    exported = {r[0]: r for r in rows[1:]}
+    assert exported[first["number"]][5] == "График уборки"
+    assert second["number"] not in exported or second["id"] == first["id"]
+
+
+def test_models_list_promote_and_retrain(server):
+    appeals = (REPO / "data/samples/appeals.csv").read_bytes()
+    with server.client("admin") as c:
+        models = c.get("/v1/models").json()
+        champion = [m for m in models if m["champion"]]
+        assert len(champion) == 1
+        promoted = c.post("/v1/models", json={"model_id": champion[0]["id"]})
+        assert promoted.status_code == 200 and promoted.json()["champion"]
+        assert c.post("/v1/models", json={"model_id": "no-such-model"}).status_code == 404
+        # labelled sample appeals (idempotent if another test loaded them) are the training data
+        c.post("/v1/items/upload", files={"file": ("appeals.csv", appeals)}, data={"source": "samples-test"})
+        job = c.post("/v1/retrain", json={"heads": ["topic", "process"]}).json()
+        done = wait_job(c, job["id"], timeout=300)
+        assert done["status"] == "done", done["error"]
+        assert done["result"]["model_id"] != champion[0]["id"] and not done["result"]["promoted"]
+        ids = [m["id"] for m in c.get("/v1/models").json()]
+    assert done["result"]["model_id"] in ids
