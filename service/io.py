@@ -1,0 +1,438 @@
+"""Reading and writing the tables analysts bring: CSV (utf-8 / BOM / cp1251; `,` `;` tab), CSV.GZ, XLSX,
+Parquet; formula-safe, atomic export.
+
+The format is recognised by content, not by extension (a workbook renamed .csv is still read as a workbook).
+Every problem raises `InputError` naming the file, row and column, never a bare parser traceback.
+Decisions the callers rely on:
+- all columns are returned as str, empty cells as "";
+- row numbers are those a spreadsheet shows: header = 1, first data row = 2 (CSV: one record = one row);
+- rows shorter than the header are padded with ""; extra empty cells are dropped, non-empty ones are an error;
+- fully empty rows are skipped; a header-only file gives an empty frame with its columns;
+- duplicate column names get `.1`, `.2` suffixes (pandas' convention), blank ones become `unnamed_<n>`;
+  asking for a duplicated name as `text_col`/`required` is an error (which one was meant is unknown);
+- cells up to `max_cell_chars` (10 million) are read as is; the service applies its own max text length.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import functools
+import gzip
+import io
+import math
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+ROW_COLUMN = "__row__"
+MAX_CELL_CHARS = 10_000_000
+DELIMITERS = (",", ";", "\t")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MAX_CELL_CHARS = 32_767
+_SAMPLE_BYTES = 256 * 1024
+_NO_SPLIT = "\x1f"  # delimiter for single-column files: never splits the text
+_MAGIC = {
+    b"\x89PNG": "изображение PNG", b"\xff\xd8\xff": "изображение JPEG", b"GIF8": "изображение GIF",
+    b"%PDF": "документ PDF",
+    b"\xd0\xcf\x11\xe0": "файл старого формата Office (.xls/.doc); сохраните его как .xlsx",
+    b"Rar!": "архив RAR", b"7z\xbc\xaf": "архив 7z",
+}
+
+
+class InputError(ValueError):
+    """A table that cannot be read; the message says where (file, row, column) and what exists."""
+
+    def __init__(self, problem: str, path: str | os.PathLike[str], row: int | None = None,
+                 column: str | None = None, columns: Sequence[str] | None = None) -> None:
+        self.path, self.row, self.column = str(path), row, column
+        where = [self.path]
+        if row is not None:
+            where.append(f"строка {row}")
+        if column is not None:
+            where.append(f"столбец «{column}»")
+        message = f"{', '.join(where)}: {problem}"
+        if columns is not None:
+            message += f". Столбцы в файле: {', '.join(columns) if columns else '(нет)'}"
+        super().__init__(message)
+
+
+# ---------------------------------------------------------------- public API
+
+def read_table(path: str | os.PathLike[str], *, text_col: str | None = None, required: Sequence[str] = (),
+               sheet: str | int | None = None, max_cell_chars: int = MAX_CELL_CHARS) -> pd.DataFrame:
+    """The whole table as str columns. `text_col` and `required` must exist (matched ignoring case/spaces)."""
+    chunks = iter_table_chunks(path, chunksize=None, text_col=text_col, required=required, sheet=sheet,
+                               max_cell_chars=max_cell_chars)
+    return next(chunks).drop(columns=ROW_COLUMN)
+
+
+def read_upload(data: bytes, filename: str, *, text_col: str | None = None, required: Sequence[str] = (),
+                sheet: str | int | None = None, max_cell_chars: int = MAX_CELL_CHARS) -> pd.DataFrame:
+    """`read_table` for an uploaded file's bytes; errors name `filename`."""
+    source = _Source(filename, lambda: io.BytesIO(data))
+    return next(_chunks(source, None, text_col, required, sheet, max_cell_chars)).drop(columns=ROW_COLUMN)
+
+
+def iter_table_chunks(path: str | os.PathLike[str], *, chunksize: int | None = 50_000,
+                      text_col: str | None = None, required: Sequence[str] = (),
+                      sheet: str | int | None = None,
+                      max_cell_chars: int = MAX_CELL_CHARS) -> Iterator[pd.DataFrame]:
+    """Stream the table in frames of ≤ `chunksize` rows, each with `__row__` (spreadsheet row number).
+
+    Yields at least one frame (maybe empty, with the columns), so a header-only file still shows its columns.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("файл не найден" if not path.exists() else "это не файл", path)
+    if chunksize is not None and chunksize < 1:
+        raise ValueError(f"chunksize must be ≥ 1, got {chunksize}")
+    return _chunks(_Source(str(path), lambda: path.open("rb"), path), chunksize, text_col, required, sheet,
+                   max_cell_chars)
+
+
+def formula_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy where text cells (and column names) a spreadsheet would run as formulas start with «'»."""
+    out = df.rename(columns=lambda c: _neutralise(c) if isinstance(c, str) else c)
+    for col in out.columns[[pd.api.types.is_string_dtype(dt) for dt in out.dtypes]]:
+        out[col] = out[col].map(_neutralise)
+    return out
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write by extension (.csv/.csv.gz utf-8-sig, .xlsx, .parquet, .json) via a temp file and rename."""
+    path = Path(path)
+    name = path.name.lower()
+    writers: dict[str, Callable[[pd.DataFrame, Path], None]] = {
+        ".csv.gz": functools.partial(_write_csv, compression="gzip"), ".csv": _write_csv,
+        ".xlsx": _write_xlsx, ".parquet": _write_parquet, ".json": _write_json,
+    }
+    kind = next((ext for ext in writers if name.endswith(ext)), None)
+    if kind is None:
+        raise ValueError(f"{path}: формат не поддерживается; допустимы {', '.join(writers)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        writers[kind](df, tmp)
+        os.replace(tmp, path)
+    except BaseException:  # no partial output left behind, whatever went wrong
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+# ---------------------------------------------------------------- format detection
+
+class _Source:
+    """A named, re-openable byte stream (a file on disk or uploaded bytes)."""
+
+    def __init__(self, name: str, open_bytes: Callable[[], IO[bytes]], path: Path | None = None) -> None:
+        self.name, self.open_bytes, self.path = name, open_bytes, path
+
+    def open_gzip(self) -> IO[bytes]:
+        # gzip.open(path) closes the file it opened; over a stream it would leave the stream open
+        return gzip.open(self.path) if self.path else gzip.open(self.open_bytes())  # noqa: SIM115
+
+    def head(self, n: int) -> bytes:
+        with self.open_bytes() as fh:
+            return fh.read(n)
+
+
+def _chunks(source: _Source, chunksize: int | None, text_col: str | None, required: Sequence[str],
+            sheet: str | int | None, max_cell_chars: int) -> Iterator[pd.DataFrame]:
+    head = source.head(8)
+    wanted = [c for c in (text_col, *required) if c]
+    if not head:
+        raise InputError("файл пустой", source.name)
+    if head.startswith(b"PK\x03\x04"):
+        rows = _xlsx_rows(source, sheet)
+    elif head.startswith(b"PAR1"):
+        return _parquet_chunks(source, chunksize, wanted)
+    elif head.startswith(b"\x1f\x8b"):
+        rows = _csv_rows(source, source.open_gzip, max_cell_chars)
+    elif kind := next((k for magic, k in _MAGIC.items() if head.startswith(magic)), None):
+        raise InputError(f"это {kind}, а не таблица CSV/XLSX", source.name)
+    else:
+        rows = _csv_rows(source, source.open_bytes, max_cell_chars)
+    return _frames(source.name, rows, chunksize, wanted)
+
+
+def _detect_encoding(sample: bytes, name: str) -> str:
+    """utf-8 (with or without BOM) first; otherwise the best Cyrillic single-byte guess."""
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's «Unicode text» export
+        return "utf-16"
+    if b"\x00" in sample:
+        raise InputError("двоичные данные (нулевые байты), а не текстовая таблица", name)
+    try:
+        # final=False: a multi-byte character cut at the end of the sample is not an error
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample, cp_isolation=["cp1251", "koi8_r", "cp866", "mac_cyrillic"]).best()
+    if best is None:
+        raise InputError("не удалось определить кодировку: похоже на двоичные данные, а не на таблицу", name)
+    return best.encoding
+
+
+def _detect_delimiter(text: str, truncated: bool) -> str:
+    """The candidate whose header is widest and most rows agree with; csv.Sniffer breaks ties."""
+    def consistency(delim: str) -> tuple[float, int]:
+        try:
+            rows = [r for r in csv.reader(io.StringIO(text), delimiter=delim) if r]
+        except csv.Error:
+            return 0.0, 0
+        if truncated and len(rows) > 1:
+            rows = rows[:-1]  # the last record may be cut by the sample boundary
+        if not rows or len(rows[0]) < 2:
+            return 0.0, 0
+        width = len(rows[0])
+        return sum(len(r) == width for r in rows) / len(rows), width
+
+    try:
+        sniffed = csv.Sniffer().sniff(text[:65_536], delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        sniffed = None
+    scores = {d: consistency(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: (scores[d], d == sniffed))
+    return best if scores[best][1] >= 2 else _NO_SPLIT
+
+
+def _csv_rows(source: _Source, open_bytes: Callable[[], IO[bytes]],
+              max_cell_chars: int) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells) for every record; the first one is the header."""
+    try:
+        with open_bytes() as fh:
+            sample = fh.read(_SAMPLE_BYTES)
+            truncated = bool(fh.read(1))
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"не удалось распаковать gzip: {exc}", source.name) from exc
+    if not sample.strip():
+        raise InputError("файл пустой", source.name)
+    encoding = _detect_encoding(sample, source.name)
+    text_sample = sample.decode(encoding, errors="ignore")
+    delimiter = _detect_delimiter(text_sample, truncated)
+    csv.field_size_limit(max(csv.field_size_limit(), min(max_cell_chars + 1, 2**31 - 1)))
+    row = 0
+    try:
+        with open_bytes() as raw, io.TextIOWrapper(raw, encoding=encoding, newline="") as fh:
+            for row, cells in enumerate(csv.reader(fh, delimiter=delimiter), start=1):
+                if cells and max(map(len, cells)) > max_cell_chars:
+                    col = next(i for i, c in enumerate(cells) if len(c) > max_cell_chars)
+                    raise InputError(f"ячейка длиннее {max_cell_chars:,} символов".replace(",", " "),
+                                     source.name, row, f"№{col + 1}")
+                yield row, cells
+    except UnicodeDecodeError as exc:
+        raise InputError(f"байты не в кодировке {encoding} ({exc.reason}); сохраните файл в UTF-8",
+                         source.name, row + 1) from exc
+    except csv.Error as exc:
+        raise InputError(f"ошибка разбора CSV: {exc}", source.name, row + 1) from exc
+    except (OSError, EOFError) as exc:
+        raise InputError(f"файл повреждён или обрезан: {exc}", source.name, row + 1) from exc
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d" if value.time() == time(0) else "%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_rows(source: _Source, sheet: str | int | None) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    fh = source.open_bytes()
+    try:
+        wb = load_workbook(fh, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        fh.close()
+        raise InputError(f"ZIP-архив, но не книга Excel .xlsx ({exc}); сохраните как .xlsx или .csv",
+                         source.name) from exc
+    try:
+        names = wb.sheetnames
+        if sheet is None:
+            ws = wb.worksheets[0]
+        elif isinstance(sheet, int) and 0 <= sheet < len(names):
+            ws = wb.worksheets[sheet]
+        elif isinstance(sheet, str) and sheet in names:
+            ws = wb[sheet]
+        else:
+            raise InputError(f"нет листа {sheet!r}; листы: {', '.join(names)}", source.name)
+        for row, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield row, [_cell_text(v) for v in values]
+    finally:
+        wb.close()
+        fh.close()
+
+
+def _parquet_chunks(source: _Source, chunksize: int | None, wanted: Sequence[str]) -> Iterator[pd.DataFrame]:
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(source.open_bytes())
+    except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
+        raise InputError(f"повреждённый файл Parquet ({exc})", source.name) from exc
+    names = [str(c) for c in pf.schema_arrow.names]
+    rename = _resolve_columns(source.name, names, wanted)
+    start = 2
+    batches: Iterable[Any] = pf.iter_batches(batch_size=chunksize or max(pf.metadata.num_rows, 1))
+    empty = True
+    for batch in batches:
+        frame = batch.to_pandas().astype(object)
+        frame = frame.where(frame.notna(), "").map(_cell_text).rename(columns=rename)
+        frame.insert(len(frame.columns), ROW_COLUMN, range(start, start + len(frame)))
+        start += len(frame)
+        empty = False
+        yield frame
+    if empty:
+        yield _frame([r for r in (rename.get(n, n) for n in names)], [], [])
+
+
+# ---------------------------------------------------------------- rows → frames
+
+def _header(name: str, cells: list[str]) -> tuple[list[str], set[str]]:
+    """Stripped names (blank → `unnamed_<n>`, duplicate → `.1`, `.2` as in pandas) and the duplicated ones."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, cell in enumerate(cells, start=1):
+        col = " ".join(cell.replace("\ufeff", "").split()) or f"unnamed_{i}"
+        if col in seen:
+            seen[col] += 1
+            col = f"{col}.{seen[col]}"
+        seen.setdefault(col, 0)
+        out.append(col)
+    while out and out[-1].startswith("unnamed_") and not cells[len(out) - 1].strip():
+        out.pop()  # trailing delimiters after the last name
+    if not out:
+        raise InputError("в строке заголовка нет названий столбцов", name, None)
+    return out, {c for c, n in seen.items() if n}
+
+
+def _key(name: str) -> str:
+    return " ".join(name.casefold().replace("ё", "е").split())
+
+
+def _resolve_columns(name: str, columns: list[str], wanted: Sequence[str],
+                     duplicated: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
+    """Map existing column → the name asked for; exact match first, then ignoring case and spaces."""
+    rename: dict[str, str] = {}
+    for want in dict.fromkeys(wanted):
+        if want in columns:
+            found = want
+        else:
+            matches = [c for c in columns if _key(c) == _key(want)]
+            if not matches:
+                raise InputError("нет такого столбца", name, column=want, columns=columns)
+            if len(matches) > 1:
+                raise InputError(f"подходят несколько столбцов: {', '.join(matches)}", name, column=want,
+                                 columns=columns)
+            found = matches[0]
+        if found in duplicated:
+            raise InputError("столбец с таким названием встречается в заголовке несколько раз", name,
+                             column=want, columns=columns)
+        if found != want:
+            rename[found] = want
+    return rename
+
+
+def _frame(columns: list[str], rows: list[list[str]], numbers: list[int]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    frame[ROW_COLUMN] = pd.Series(numbers, dtype="int64")
+    return frame
+
+
+def _frames(name: str, rows: Iterator[tuple[int, list[str]]], chunksize: int | None,
+            wanted: Sequence[str]) -> Iterator[pd.DataFrame]:
+    header_cells: list[str] | None = None
+    for _, cells in rows:
+        if any(c.strip() for c in cells):
+            header_cells = cells
+            break
+    if header_cells is None:
+        raise InputError("в файле нет ни строки заголовка, ни данных", name)
+    raw_columns, duplicated = _header(name, header_cells)
+    rename = _resolve_columns(name, raw_columns, wanted, duplicated)
+    columns = [rename.get(c, c) for c in raw_columns]
+    width = len(columns)
+    batch: list[list[str]] = []
+    numbers: list[int] = []
+    yielded = False
+    for row, cells in rows:
+        if len(cells) != width:
+            if len(cells) < width:
+                cells = cells + [""] * (width - len(cells))
+            elif any(c.strip() for c in cells[width:]):
+                extra = next(i for i in range(width, len(cells)) if cells[i].strip())
+                raise InputError(f"{len(cells)} значений, а в заголовке {width} столбцов (лишнее значение "
+                                 f"{cells[extra][:40]!r} в позиции {extra + 1}); проверьте разделитель и "
+                                 "кавычки", name, row, columns=columns)
+            else:
+                cells = cells[:width]
+        if not any(c.strip() for c in cells):
+            continue
+        batch.append(cells)
+        numbers.append(row)
+        if chunksize is not None and len(batch) >= chunksize:
+            yield _frame(columns, batch, numbers)
+            yielded, batch, numbers = True, [], []
+    if batch or not yielded:
+        yield _frame(columns, batch, numbers)
+
+
+# ---------------------------------------------------------------- writers
+
+def _neutralise(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _write_csv(df: pd.DataFrame, path: Path, compression: str | None = None) -> None:
+    formula_safe(df).to_csv(path, index=False, encoding="utf-8-sig", compression=compression)
+
+
+def _xlsx_cell(value: Any) -> Any:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if len(value) > XLSX_MAX_CELL_CHARS:  # Excel's own limit; longer cells corrupt the workbook
+            value = value[: XLSX_MAX_CELL_CHARS - 12] + "…[обрезано]"
+    return value
+
+
+def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
+    safe = formula_safe(df)
+    for col in safe.columns[[pd.api.types.is_object_dtype(dt) for dt in safe.dtypes]]:
+        safe[col] = safe[col].map(_xlsx_cell)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        safe.to_excel(writer, index=False)
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    df.to_parquet(path, index=False)
+
+
+def _write_json(df: pd.DataFrame, path: Path) -> None:
+    df.to_json(path, orient="records", force_ascii=False, date_format="iso", indent=1)
