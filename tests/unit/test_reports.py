@@ -1,0 +1,144 @@
+"""Quarterly report: statistics against independent derivations, figures against pandas on small data."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from scipy.optimize import brentq
+
+from service.report_metrics import nps, wilson_interval
+from service.report_render import write_html, write_xlsx
+from service.reports import parse_quarter, quarterly_report
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 10), (3, 10), (81, 263), (50, 50), (1, 1000)])
+def test_wilson_interval_solves_the_score_test(k: int, n: int) -> None:
+    # The Wilson bounds are the p where |k - n p| = z sqrt(n p (1 - p)); find them by root finding instead.
+    z = 1.959963984540054
+    score = lambda p: (k - n * p) ** 2 - z * z * n * p * (1 - p)  # noqa: E731
+    p_hat = k / n
+    low = 0.0 if k == 0 else brentq(score, 1e-12, p_hat - 1e-12)
+    high = 1.0 if k == n else brentq(score, p_hat + 1e-12, 1 - 1e-12)
+    got = wilson_interval(k, n)
+    assert got[0] == pytest.approx(low, abs=1e-9)
+    assert got[1] == pytest.approx(high, abs=1e-9)
+
+
+def test_nps_interval_equals_mean_of_plus_minus_scores() -> None:
+    rng = np.random.default_rng(3)
+    scores = pd.Series(rng.integers(0, 11, size=400))
+    s = np.where(scores >= 9, 1.0, np.where(scores <= 6, -1.0, 0.0))  # promoter +1, passive 0, detractor −1
+    half = 1.959963984540054 * s.std(ddof=0) / math.sqrt(s.size)
+    got = nps(scores)
+    assert got["nps"] == pytest.approx(100 * s.mean(), abs=0.01)
+    assert got["ci_low"] == pytest.approx(100 * (s.mean() - half), abs=0.01)
+    assert got["ci_high"] == pytest.approx(100 * (s.mean() + half), abs=0.01)
+    assert got["promoters"] + got["passives"] + got["detractors"] == 400
+
+
+def test_parse_quarter_rejects_bad_values() -> None:
+    assert str(parse_quarter("2021q1")) == "2021Q1"
+    for bad in ("2021Q5", "2021", "Q1 2021", "весна"):
+        with pytest.raises(ValueError, match="квартал"):
+            parse_quarter(bad)
+
+
+@pytest.fixture(scope="module")
+def appeals() -> pd.DataFrame:
+    return pd.read_csv(SAMPLES / "appeals.csv")
+
+
+def test_report_figures_equal_pandas_on_sample_appeals(appeals: pd.DataFrame) -> None:
+    report = quarterly_report(appeals, "2025Q2", deadline_days=14)
+    created = pd.to_datetime(appeals["created_at"])
+    for block, quarter in ((report["current"], "2025Q2"), (report["previous"], "2025Q1")):
+        part = appeals[created.dt.to_period("Q").astype(str) == quarter]
+        assert block["items"] == len(part)
+        channels = {r["name"]: r["count"] for r in block["negative_by_channel"]}
+        assert channels == part["channel"].value_counts().to_dict()
+        top = block["negative_topics"][0]
+        assert top["count"] == part["topic"].value_counts().iloc[0]
+        assert top["share"] == pytest.approx(part["topic"].value_counts(normalize=True).iloc[0], abs=1e-4)
+        assert block["satisfied"]["count"] == (part["satisfied"] == "yes").sum()
+        assert block["unsatisfied"]["count"] == (part["satisfied"] == "no").sum()
+        days = (
+            pd.to_datetime(part["answered_at"]) - pd.to_datetime(part["created_at"])
+        ).dt.total_seconds() / 86400
+        assert block["wait_time"]["median_days"] == pytest.approx(days.median(), abs=0.01)
+        assert block["wait_time"]["p90_days"] == pytest.approx(days.quantile(0.9), abs=0.01)
+        assert block["wait_time"]["within_deadline"]["count"] == (days <= 14).sum()
+        assert block["wait_time"]["within_deadline"]["total"] == len(part)
+
+
+def test_survey_respondent_counts_once_and_pains_table() -> None:
+    items = pd.DataFrame(
+        {
+            "text": ["долго ждал", "нет сайта", "", "очередь"],
+            "kind": "survey_answer",
+            "respondent": ["r1", "r1", "r2", "r3"],
+            "created_at": ["2025-04-02", "2025-04-02", "2025-05-01", "2025-06-30"],
+            "rating_speed": [2, 2, 5, 4],
+            "nps": [3, 3, 10, 9],
+            "satisfied": ["no", "no", "yes", "yes"],
+        }
+    )
+    pains = pd.DataFrame({"label": ["Долгое ожидание", "Нет информации"], "size": [2, 1]})
+    report = quarterly_report(items, "2025Q2", pains=pains)
+    cur = report["current"]
+    assert cur["clients"] == 3 and cur["negative"]["count"] == 3
+    assert cur["csat"]["overall"]["count"] == 2 and cur["csat"]["overall"]["total"] == 3
+    assert cur["nps"]["nps"] == pytest.approx(100 * (2 - 1) / 3, abs=0.01)
+    assert cur["satisfied"]["count"] == 2
+    assert report["pains"]["distinct"] == 2
+    assert report["pains"]["top"][0]["prevalence"] == pytest.approx(2 / 4, abs=1e-4)
+    assert report["previous"]["items"] == 0 and report["previous"]["nps"]["nps"] is None
+
+
+def test_internal_clients_are_reported_separately() -> None:
+    items = pd.DataFrame(
+        {
+            "text": ["яма", "СЭД тормозит", "нет принтера"],
+            "kind": ["appeal", "survey_answer", "survey_answer"],
+            "audience": ["external", "internal", "internal"],
+            "internal_object": [None, "Автоматизация", "Материальное обеспечение"],
+            "respondent": [None, "s1", "s2"],
+            "grid_software": [None, "no", "yes"],
+            "created_at": ["2025-01-10"] * 3,
+        }
+    )
+    report = quarterly_report(items, "2025Q1")
+    assert report["current"]["items"] == 1
+    internal = report["internal"]["current"]
+    assert internal["items"] == 2
+    assert {r["name"] for r in internal["objects"]} == {"Автоматизация", "Материальное обеспечение"}
+    assert (
+        internal["grids"]["grid_software"]["count"] == 1 and internal["grids"]["grid_software"]["total"] == 2
+    )
+
+
+def test_xlsx_has_the_seed_sheets_and_neutralises_formulas(tmp_path: Path, appeals: pd.DataFrame) -> None:
+    items = appeals.copy()
+    items.loc[items.index[:40], "topic"] = '=HYPERLINK("http://x")'
+    report = quarterly_report(items, "2025Q1", pains=pd.DataFrame({"label": ["Ямы во дворах"], "size": [5]}))
+    path = write_xlsx(report, tmp_path / "r.xlsx")
+    book = load_workbook(path)
+    assert book.sheetnames == ["показатели", "каналы", "темы", "боли", "карта болей"]
+    topics = [c.value for c in book["темы"]["A"]][1:]
+    assert '\'=HYPERLINK("http://x")' in topics
+    assert [c.value for c in book["карта болей"][1]][:4] == [
+        "№",
+        "Наименование процесса",
+        "Выявленные проблемы / потенциальные потребности клиентов",
+        "Распространенность проблемы",
+    ]
+    assert book["карта болей"]["C2"].value == "Ямы во дворах"
+    page = write_html(report, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<svg" in page and "<script" not in page
+    assert "HYPERLINK(&#34;http://x&#34;)" in page or "HYPERLINK(&quot;http://x&quot;)" in page  # escaped
