@@ -9,6 +9,7 @@ beside OUT and renamed onto it, so OUT never holds a partial result.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -21,9 +22,10 @@ from typing import Any
 import pandas as pd
 
 from models.registry import LoadedModel
+from service.io import ROW_COLUMN, InputError
 
 STATE_VERSION = 1
-OUTPUT_FORMATS = (".csv", ".xlsx", ".parquet", ".json")
+OUTPUT_FORMATS = (".csv", ".csv.gz", ".xlsx", ".parquet", ".json")
 XLSX_MAX_ROWS = 1_048_575
 ProgressFn = Callable[[int], None]
 
@@ -49,16 +51,21 @@ def output_columns_for(columns: list[str], heads: list[str]) -> dict[str, str]:
 
 def score_frame(estimator: Any, df: pd.DataFrame, text_col: str) -> pd.DataFrame:
     """Input columns plus `<head>`, `<head>_proba`, `<head>_review` per head, in input order."""
-    texts = df[text_col].fillna("").astype(str).tolist()
-    table = estimator.predict_table(texts)
+    heads = list(getattr(estimator, "heads_", []))
+    df = df.drop(columns=[ROW_COLUMN], errors="ignore")
+    if df.empty:  # a header-only file: keep its columns, add empty prediction columns
+        table = pd.DataFrame({f"{h}{s}": [] for h in heads for s in ("", "_proba", "_review")})
+    else:
+        table = estimator.predict_table(df[text_col].fillna("").astype(str).tolist())
     table.index = df.index
-    renamed = df.rename(columns=output_columns_for(list(df.columns), list(getattr(estimator, "heads_", []))))
+    renamed = df.rename(columns=output_columns_for(list(df.columns), heads))
     return pd.concat([renamed, table], axis=1)
 
 
 def _iter_chunks(path: Path, chunksize: int, text_col: str) -> Iterator[pd.DataFrame]:
     from service.io import iter_table_chunks
 
+    # one chunk at a time: memory stays flat whatever the file size
     yield from iter_table_chunks(path, chunksize=chunksize, text_col=text_col)
 
 
@@ -112,8 +119,8 @@ def _assemble(partial: Path, n_parts: int, out: Path) -> int:
     parts = [_part_path(partial, i) for i in range(n_parts)]
     if missing := [p.name for p in parts if not p.exists()]:
         raise ScoringError(f"{partial}: нет частей {', '.join(missing[:5])}; перезапустите команду")
-    suffix = out.suffix.lower()
-    tmp = out.with_name(f".{out.name}.tmp{suffix}")
+    suffix = _output_kind(out)
+    tmp = out.with_name(f".{out.name}.tmp")
     rows = 0
     if suffix == ".parquet":
         schemas = [pq.read_schema(p) for p in parts]
@@ -123,22 +130,29 @@ def _assemble(partial: Path, n_parts: int, out: Path) -> int:
                 table = pq.read_table(part)
                 rows += table.num_rows
                 writer.write_table(table.cast(schema) if table.schema != schema else table)
-    elif suffix == ".csv":
+    elif suffix in (".csv", ".csv.gz"):
         from service.io import formula_safe
 
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
+        # same encoding as service.io.write_table (utf-8-sig: Excel opens it as UTF-8)
+        opener = gzip.open if suffix == ".csv.gz" else open
+        with opener(tmp, "wt", encoding="utf-8-sig", newline="") as fh:
             for i, part in enumerate(parts):
                 frame = formula_safe(pd.read_parquet(part))
                 rows += len(frame)
                 frame.to_csv(fh, header=i == 0, index=False)
-    else:  # xlsx / json: whole-table writers; xlsx is capped by the format itself
-        frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True) if parts else pd.DataFrame()
+    else:  # xlsx / json: whole-table writers (atomic themselves); xlsx is capped by the format
+        frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
         if suffix == ".xlsx" and len(frame) > XLSX_MAX_ROWS:
             raise ScoringError(f"{out}: {len(frame)} строк не помещаются в XLSX; выберите .csv или .parquet")
-        rows = len(frame)
-        write_table(frame, tmp)
+        write_table(frame, out)
+        return len(frame)
     os.replace(tmp, out)
     return rows
+
+
+def _output_kind(out: Path) -> str | None:
+    name = out.name.lower()
+    return next((ext for ext in (".csv.gz", *OUTPUT_FORMATS) if name.endswith(ext)), None)
 
 
 def _dask_map(
@@ -189,14 +203,12 @@ def score_file(
 ) -> ScoreResult:
     """Score SRC into OUT, resuming an interrupted run. Raises service.io.InputError on bad input."""
     src, out = Path(src), Path(out)
-    if out.suffix.lower() not in OUTPUT_FORMATS:
+    if _output_kind(out) is None:
         raise ScoringError(f"{out}: неизвестный формат вывода; допустимы {', '.join(OUTPUT_FORMATS)}")
     if engine not in ("local", "dask"):
         raise ScoringError(f"неизвестный движок {engine!r}: допустимы local, dask")
     if not src.is_file():
-        from service.io import InputError
-
-        raise InputError(f"{src}: файл не найден")
+        raise InputError("файл не найден", src)
     started = time.perf_counter()
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
