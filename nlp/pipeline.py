@@ -1,60 +1,252 @@
-"""Preprocessor: the configured chain of stages. TEMPORARY minimal version — being rewritten (issue #3)."""
+"""Preprocessor: the configured chain of stages, shared by training, batch scoring and the API.
+
+Two paths over the same normalisation:
+
+- ``features(text)`` — the fast modelling path: ``model_text`` → regex tokens → lemmas with domain overrides →
+  stopwords dropped → negation joined (``не работает → не_работать``). No NER, no razdel.
+- ``__call__(text)`` / ``pipe(texts)`` — the full ``Doc``: cleaned text, personal data masked (regex + natasha
+  NER), razdel sentences and tokens, complaint fragments, and ``lemmas == features(text)``.
+
+>>> p = Preprocessor(ner=False)
+>>> p.features("Здравствуйте! Во дворе не работает фонарь, ямы на дороге.")
+['двор', 'не_работать', 'фонарь', 'яма', 'дорога']
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-
-from razdel import sentenize, tokenize
+from itertools import islice
+from pathlib import Path
+from typing import Any
 
 from nlp.doc import Doc
+from nlp.lemmatize import Lemmatizer, Lexicon, expand_abbreviation, pymorphy_lemma
+from nlp.normalize import clean_text, model_text
+from nlp.tokenize import feature_tokens, sentences, tokens
 
-_WORD = re.compile(r"[а-яёa-z0-9]", re.I)
+# Bump the major when features change in a way a saved model would notice (the registry compares it);
+# the lexicon digest and stage flags are appended per instance, so editing data/lexicon/ changes the version.
+CODE_VERSION = "1.0.0"
+_LETTERS = frozenset("абвгдежзийклмнопрстуфхцчшщъыьэюяabcdefghijklmnopqrstuvwxyz")
+_MAX_NEGATION_GAP = 2  # stopwords allowed between «не»/«нет» and the word it negates («нет у нас света»)
 
 
-@lru_cache(maxsize=1)
-def _morph():
-    import pymorphy3
+class _Version:
+    """``Preprocessor.version`` is the code version; an instance's adds the lexicon digest and stage flags."""
 
-    return pymorphy3.MorphAnalyzer()
+    def __get__(self, obj: Preprocessor | None, objtype: type | None = None) -> str:
+        return CODE_VERSION if obj is None else obj.full_version()
+
+
+@lru_cache(maxsize=8)
+def _stop_lemmas(entries: frozenset[str], lexicon_digest: str) -> frozenset[str]:
+    """Stopword entries may be forms («прошу») or lemmas («просить»): keep both, plus single letters."""
+    return frozenset(entries) | {pymorphy_lemma(e) for e in entries if e.isalpha()} | _LETTERS
+
+
+class _PrecomputedNames:
+    """Adapter for ``mask_personal_data(ner=...)``: names found earlier for the whole batch at once."""
+
+    def __init__(self, spans: dict[str, list[tuple[int, int]]]) -> None:
+        self.spans = spans
+
+    def __call__(self, text: str) -> list[tuple[int, int]]:
+        return self.spans.get(text, [])
 
 
 class Preprocessor:
-    version = "0.0.1-minimal"
+    """Russian text → ``Doc``; picklable (dictionaries, caches and NER reload lazily; the lexicon travels)."""
 
-    def __init__(self, ner: bool = False) -> None:
+    version = _Version()
+
+    def __init__(
+        self,
+        ner: bool = True,
+        mask_pii: bool = True,
+        stopwords: bool = True,
+        negation: bool = True,
+        lexicon_dir: str | Path | None = None,
+        cache_size: int = 200_000,
+    ) -> None:
         self.ner = ner
-        self._cache: dict[str, str] = {}
+        self.mask_pii = mask_pii
+        self.stopwords = stopwords
+        self.negation = negation
+        self.lexicon_dir = lexicon_dir
+        self.cache_size = cache_size
+        self._lexicon: Lexicon | None = None
+        self._reset_runtime()
 
-    def __getstate__(self) -> dict:
-        return {"ner": self.ner}
+    def _reset_runtime(self) -> None:
+        self._lemmatizer: Lemmatizer | None = None
+        self._stop: frozenset[str] = frozenset()
+        self._negations: frozenset[str] = frozenset()
+        self._name_tagger: Any = None
 
-    def __setstate__(self, state: dict) -> None:
+    # -- pickling: settings + lexicon data; never pymorphy, caches or NER ------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "ner": self.ner,
+            "mask_pii": self.mask_pii,
+            "stopwords": self.stopwords,
+            "negation": self.negation,
+            "lexicon_dir": self.lexicon_dir,
+            "cache_size": self.cache_size,
+            "lexicon": self.lexicon,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        lexicon = state.pop("lexicon", None)
         self.__init__(**state)
+        self._lexicon = lexicon
 
-    def _lemma(self, word: str) -> str:
-        lemma = self._cache.get(word)
-        if lemma is None:
-            lemma = _morph().parse(word)[0].normal_form if word.isalpha() else word
-            self._cache[word] = lemma
-        return lemma
-
-    def features(self, text: str) -> list[str]:
-        text = text.lower().replace("ё", "е")
-        return [self._lemma(t.text) for t in tokenize(text) if _WORD.search(t.text)]
-
-    def __call__(self, text: str) -> Doc:
-        tokens = [t.text for t in tokenize(text)]
-        return Doc(
-            text=text,
-            masked_text=text,
-            sentences=[s.text for s in sentenize(text)],
-            tokens=tokens,
-            lemmas=self.features(text),
-            fragments=[s.text for s in sentenize(text)],
+    def __repr__(self) -> str:
+        return (
+            f"Preprocessor(ner={self.ner}, mask_pii={self.mask_pii}, stopwords={self.stopwords}, "
+            f"negation={self.negation})"
         )
 
+    @property
+    def lexicon(self) -> Lexicon:
+        if self._lexicon is None:
+            self._lexicon = Lexicon.load(Path(self.lexicon_dir) if self.lexicon_dir is not None else None)
+        return self._lexicon
+
+    def full_version(self) -> str:
+        stages = (("n", self.ner), ("m", self.mask_pii), ("s", self.stopwords), ("g", self.negation))
+        flags = "".join(flag for flag, on in stages if on)
+        return f"{CODE_VERSION}+lex.{self.lexicon.digest}.{flags or '-'}"
+
+    def _ready(self) -> Lemmatizer:
+        if self._lemmatizer is None:
+            lexicon = self.lexicon
+            self._lemmatizer = Lemmatizer(lexicon, cache_size=self.cache_size)
+            self._stop = _stop_lemmas(lexicon.stopwords, lexicon.digest) if self.stopwords else frozenset()
+            self._negations = lexicon.negations if self.negation else frozenset()
+        return self._lemmatizer
+
+    # -- the fast modelling path ---------------------------------------------------------------------
+    def normalize(self, text: str) -> str:
+        """Lower-case text with ``<url> <email> <phone> <num>`` placeholders, for char n-grams."""
+        return model_text(text)
+
+    def features(self, text: str) -> list[str]:
+        """Lemma features of one text (see the module docstring); equals ``self(text).lemmas``."""
+        lemma_of = self._ready()
+        stop, negations, abbreviations = self._stop, self._negations, self.lexicon.abbreviations
+        toks = feature_tokens(model_text(text))
+        out: list[str] = []
+        pending = ""  # a negation waiting for its word
+        gap = 0
+
+        for i, tok in enumerate(toks):
+            rules = abbreviations.get(tok)
+            lemma = (expand_abbreviation(rules, toks, i) if rules else None) or lemma_of(tok)
+            if (len(lemma) == 1 and not lemma.isalnum()) or lemma[0] == "<":  # punctuation or placeholder
+                if pending:
+                    if pending not in stop:
+                        out.append(pending)
+                    pending = ""
+                if lemma[0] == "<":
+                    out.append(lemma)
+                continue
+            if lemma in negations:
+                if pending and pending not in stop:
+                    out.append(pending)
+                pending, gap = lemma, 0
+            elif lemma in stop:
+                if pending:
+                    gap += 1
+                    if gap > _MAX_NEGATION_GAP:
+                        if pending not in stop:
+                            out.append(pending)
+                        pending = ""
+            elif pending:
+                out.append(f"{pending}_{lemma}")
+                pending = ""
+            else:
+                out.append(lemma)
+        if pending and pending not in stop:
+            out.append(pending)
+        return out
+
+    # -- the full document ---------------------------------------------------------------------------
+    def __call__(self, text: str) -> Doc:
+        return self._docs([text])[0]
+
     def pipe(self, texts: Iterable[str], batch_size: int = 256, n_jobs: int = 1) -> Iterator[Doc]:
-        for text in texts:
-            yield self(text)
+        """Docs in input order; ``n_jobs > 1`` processes batches in joblib worker processes."""
+        batch_size = max(1, int(batch_size))
+        batches = _batched(texts, batch_size)
+        if n_jobs == 1:
+            for batch in batches:
+                yield from self._docs(batch)
+            return
+        from joblib import Parallel, delayed
+
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+        for docs in parallel(delayed(_docs_of)(self, batch) for batch in batches):
+            yield from docs
+
+    def _docs(self, texts: Sequence[str]) -> list[Doc]:
+        cleaned = [clean_text(_as_text(t, i)) for i, t in enumerate(texts)]
+        masked = [self._mask(c, names) for c, names in zip(cleaned, self._names(cleaned), strict=True)]
+        docs = []
+        for text, (masked_text, pii) in zip(texts, masked, strict=True):
+            sents = sentences(masked_text)
+            docs.append(
+                Doc(
+                    text=text,
+                    masked_text=masked_text,
+                    sentences=sents,
+                    tokens=tokens(masked_text),
+                    lemmas=self.features(text),
+                    fragments=_split_fragments(sents),
+                    pii=pii,
+                )
+            )
+        return docs
+
+    def _names(self, cleaned: list[str]) -> list[Any]:
+        """One NER pass over the whole batch (natasha is much faster on batches than text by text)."""
+        if not (self.mask_pii and self.ner):
+            return [None] * len(cleaned)
+        if self._name_tagger is None:
+            from nlp.pii import NameTagger
+
+            self._name_tagger = NameTagger()
+        found = self._name_tagger.find_batch(cleaned)
+        names = _PrecomputedNames(dict(zip(cleaned, found, strict=True)))
+        return [names] * len(cleaned)
+
+    def _mask(self, cleaned: str, names: Any) -> tuple[str, list]:
+        if not self.mask_pii:
+            return cleaned, []
+        from nlp.pii import mask_personal_data
+
+        return mask_personal_data(cleaned, ner=names)
+
+
+def _as_text(value: Any, position: int) -> str:
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"Preprocessor: item {position} of the batch is {type(value).__name__}, expected str")
+
+
+def _split_fragments(sents: list[str]) -> list[str]:
+    from nlp.fragments import split_fragments
+
+    return split_fragments(sents)
+
+
+def _docs_of(preprocessor: Preprocessor, texts: Sequence[str]) -> list[Doc]:
+    """Module-level so joblib can pickle the call."""
+    return preprocessor._docs(texts)
+
+
+def _batched(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    iterator = iter(texts)
+    while batch := list(islice(iterator, size)):
+        yield batch

@@ -1,0 +1,109 @@
+"""Text normalisation: one canonical form for display/masking and one for modelling.
+
+``clean_text`` keeps case and line breaks (it feeds masking, sentences and what analysts read);
+``model_text`` lower-cases it, puts placeholders for URLs, e-mails, phones and numbers and joins all
+whitespace — the form char n-grams and word features are computed from.
+
+Both are idempotent: ``f(f(x)) == f(x)`` for any string. Portal exports nest HTML entities and tags
+(``&amp;lt;br&amp;gt;``) and Unicode can re-compose after marks are removed, so the single pass is repeated
+until it changes nothing (real texts settle after the second pass).
+
+>>> clean_text("Ёлки&nbsp;&laquo;во дворе&raquo;<br>сломаны — опять")
+'Елки "во дворе"\\nсломаны - опять'
+>>> model_text("Звоните 8 (921) 123-45-67, дом 5")
+'звоните <phone>, дом <num>'
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable
+
+PLACEHOLDERS = ("<url>", "<email>", "<phone>", "<num>")
+_MAX_PASSES = 50
+
+# Characters that mean nothing in a text: zero-width spaces/joiners, direction marks, soft hyphen, BOM.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\ufeff"))
+_UNIFY = str.maketrans(
+    {
+        **dict.fromkeys("«»„“”‟″〝〞＂", '"'),
+        **dict.fromkeys("‘’‚‛′＇", "'"),
+        **dict.fromkeys("‐‑‒–—―−﹘﹣－", "-"),
+        **dict.fromkeys("\t\u00a0\u1680\u202f\u205f\u3000", " "),
+        **dict.fromkeys(map(chr, range(0x2000, 0x200B)), " "),
+        **dict.fromkeys("\r\v\f\x1c\x1d\x1e\x85\u2028\u2029", "\n"),
+        "ё": "е",
+        "Ё": "Е",
+        "…": "...",
+    }
+)
+# Stress marks and other combining accents left after NFC; Russian letters (й) are precomposed by then.
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ud800-\udfff]")  # + lone surrogates
+# An HTML tag: a Latin tag name right after "<" — our own "<num>"-style placeholders are not tags.
+_TAG = re.compile(r"<!--.*?-->|</?(?!(?:url|email|phone|num)>)[a-zA-Z][a-zA-Z0-9]*(?:[\s/][^<>]*)?>", re.S)
+_BLOCK_TAG = re.compile(r"<(?:br|/p|/div|/li|/tr|/h\d)\b[^<>]*>", re.I)
+_SPACES = re.compile(r" {2,}")
+_LINE_EDGES = re.compile(r" *\n[ \n]*")
+_ALL_SPACE = re.compile(r"\s+")
+
+_URL = re.compile(
+    r"\b(?:(?:https?|ftp)://|www\.)[^\s<>\"']+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:ru|рф|com|org|net)/[^\s<>\"']*"
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Russian phone formats: +7/8 prefix with 10 digits in groups, or a 7-digit city number written 123-45-67.
+_PHONE = re.compile(
+    r"(?<![\w+])(?:(?:\+7|8)[ \-]?\(?\d{3}\)?[ \-]?\d{3}[ \-]?\d{2}[ \-]?\d{2}|\d{3}-\d{2}-\d{2})(?!\d)"
+)
+_NUMBER = re.compile(r"(?<![^\W\d_])\d+(?:[.,:/]\d+)*")
+
+
+def _clean_once(text: str) -> str:
+    if "<" in text:
+        text = _BLOCK_TAG.sub("\n", text)
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    text = text.translate(_INVISIBLE)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+        if _COMBINING.search(text):
+            text = unicodedata.normalize("NFC", _COMBINING.sub("", text))
+    text = _CONTROL.sub("", text.translate(_UNIFY))
+    text = _SPACES.sub(" ", text)
+    if "\n" in text:
+        text = _LINE_EDGES.sub("\n", text)
+    return text.strip()
+
+
+def _settle(step: Callable[[str], str], text: str) -> str:
+    """Apply ``step`` until it changes nothing (a handful of passes at most on real text)."""
+    for _ in range(_MAX_PASSES):
+        result = step(text)
+        if result == text:
+            return result
+        text = result
+    return text
+
+
+def clean_text(text: str) -> str:
+    """NFC, ё→е, HTML tags/entities removed, quotes/dashes/spaces unified, single line breaks; case kept."""
+    return _settle(_clean_once, text)
+
+
+def _model_once(text: str) -> str:
+    text = _clean_once(text).lower()
+    if "://" in text or "www." in text or "/" in text:
+        text = _URL.sub("<url>", text)
+    if "@" in text:
+        text = _EMAIL.sub("<email>", text)
+    text = _PHONE.sub("<phone>", text)
+    text = _NUMBER.sub("<num>", text)
+    return _ALL_SPACE.sub(" ", text).strip()
+
+
+def model_text(text: str) -> str:
+    """Lower-case one-line form with ``<url> <email> <phone> <num>`` placeholders (the modelling input)."""
+    return _settle(_model_once, text)
