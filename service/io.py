@@ -235,12 +235,25 @@ def _csv_rows(source: _Source, open_bytes: Callable[[], IO[bytes]],
                                      source.name, row, f"№{col + 1}")
                 yield row, cells
     except UnicodeDecodeError as exc:
+        # the decoder runs ahead of the parser, so find the exact cell in a second, tolerant pass
+        bad_row, bad_col = _locate_undecodable(open_bytes, encoding, delimiter)
         raise InputError(f"байты не в кодировке {encoding} ({exc.reason}); сохраните файл в UTF-8",
-                         source.name, row + 1) from exc
+                         source.name, bad_row, bad_col) from exc
     except csv.Error as exc:
         raise InputError(f"ошибка разбора CSV: {exc}", source.name, row + 1) from exc
     except (OSError, EOFError) as exc:
         raise InputError(f"файл повреждён или обрезан: {exc}", source.name, row + 1) from exc
+
+
+def _locate_undecodable(open_bytes: Callable[[], IO[bytes]], encoding: str,
+                        delimiter: str) -> tuple[int | None, str | None]:
+    with open_bytes() as raw, io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape",
+                                               newline="") as fh:
+        for row, cells in enumerate(csv.reader(fh, delimiter=delimiter), start=1):
+            for col, cell in enumerate(cells, start=1):
+                if any("\udc80" <= ch <= "\udcff" for ch in cell):
+                    return row, f"№{col}"
+    return None, None
 
 
 def _cell_text(value: Any) -> str:

@@ -1,0 +1,337 @@
+"""service.io readers/writers on files written here, and the team-written samples in data/samples/."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook, load_workbook
+
+from service.io import (
+    ROW_COLUMN,
+    InputError,
+    formula_safe,
+    iter_table_chunks,
+    read_table,
+    read_upload,
+    write_table,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "data" / "samples"
+ROWS = [["1", "Не убирают снег во дворе", "ПОС"], ["2", "Яма на дороге — опасно!", "ЕПГУ"]]
+
+
+def _csv(rows: list[list[str]], delim: str = ",", header: tuple[str, ...] = ("id", "text", "channel")) -> str:
+    lines = [delim.join(header)] + [delim.join(r) for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _expected() -> pd.DataFrame:
+    return pd.DataFrame(ROWS, columns=["id", "text", "channel"], dtype=object)
+
+
+# ---------------------------------------------------------------- encodings and delimiters
+
+@pytest.mark.parametrize(("encoding", "delim"), [
+    ("utf-8", ","), ("utf-8-sig", ","), ("cp1251", ";"), ("utf-8", "\t"), ("cp1251", "\t"), ("utf-16", "\t"),
+])
+def test_csv_encoding_and_delimiter_detected(tmp_path: Path, encoding: str, delim: str) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(_csv(ROWS, delim).encode(encoding))
+    pd.testing.assert_frame_equal(read_table(path, text_col="text"), _expected())
+
+
+def test_cp1251_long_text_detected(tmp_path: Path) -> None:
+    text = "Во дворе дома по улице Ленина третью неделю не вывозят мусор, контейнеры переполнены"
+    path = tmp_path / "w.csv"
+    path.write_bytes(f"текст;канал\n{text};Почта\n".encode("cp1251"))
+    df = read_table(path, text_col="текст")
+    assert df.loc[0, "текст"] == text and df.loc[0, "канал"] == "Почта"
+
+
+def test_quoted_multiline_cells_and_row_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text('id,text\n1,"строка один\nстрока два, с запятой"\n2,"кавычки ""внутри"""\n3,просто\n',
+                    encoding="utf-8")
+    chunks = list(iter_table_chunks(path, chunksize=2, text_col="text"))
+    assert [len(c) for c in chunks] == [2, 1]
+    df = pd.concat(chunks, ignore_index=True)
+    assert df["text"].tolist() == ["строка один\nстрока два, с запятой", 'кавычки "внутри"', "просто"]
+    assert df[ROW_COLUMN].tolist() == [2, 3, 4]
+
+
+def test_csv_gz(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv.gz"
+    path.write_bytes(gzip.compress(_csv(ROWS, ";").encode("cp1251")))
+    pd.testing.assert_frame_equal(read_table(path), _expected())
+
+
+def test_single_column_file_with_commas_in_text(tmp_path: Path) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text("text\nснег, лёд и грязь\nямы\n", encoding="utf-8")
+    assert read_table(path, text_col="text")["text"].tolist() == ["снег, лёд и грязь", "ямы"]
+
+
+# ---------------------------------------------------------------- xlsx
+
+def _workbook(path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Обращения"
+    ws.append(["ID", " Текст обращения ", "Оценка", "Дата"])
+    ws.append([1, "Не горят фонари", 4.0, datetime(2025, 3, 1, 10, 30)])
+    ws.append([2, None, 3.5, datetime(2025, 4, 2)])
+    wb.create_sheet("Второй").append(["a"])
+    wb.save(path)
+
+
+def test_xlsx_read_with_types_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "b.xlsx"
+    _workbook(path)
+    df = read_table(path, text_col="текст обращения")
+    assert list(df.columns) == ["ID", "текст обращения", "Оценка", "Дата"]
+    assert df.to_dict("list") == {"ID": ["1", "2"], "текст обращения": ["Не горят фонари", ""],
+                                  "Оценка": ["4", "3.5"], "Дата": ["2025-03-01 10:30:00", "2025-04-02"]}
+
+
+def test_xlsx_sheet_by_name_and_missing_sheet(tmp_path: Path) -> None:
+    path = tmp_path / "b.xlsx"
+    _workbook(path)
+    assert list(read_table(path, sheet="Второй").columns) == ["a"]
+    with pytest.raises(InputError, match="нет листа 'Нет такого'.*Обращения, Второй"):
+        read_table(path, sheet="Нет такого")
+
+
+def test_xlsx_renamed_to_csv_is_read_as_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "b.xlsx"
+    _workbook(path)
+    renamed = path.rename(tmp_path / "b.csv")
+    assert read_table(renamed)["Текст обращения"].tolist() == ["Не горят фонари", ""]
+
+
+# ---------------------------------------------------------------- bad input: clear errors
+
+def test_missing_column_names_file_and_lists_columns(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(_csv(ROWS), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_table(path, text_col="обращение")
+    message = str(err.value)
+    assert str(path) in message and "«обращение»" in message and "id, text, channel" in message
+    assert err.value.column == "обращение"
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\n", b"\xef\xbb\xbf"])
+def test_empty_file(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "e.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match="пуст|нет ни строки"):
+        read_table(path)
+
+
+def test_header_only_gives_empty_frame_with_columns(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text("id;text;channel\n", encoding="utf-8")
+    df = read_table(path, text_col="text")
+    assert df.empty and list(df.columns) == ["id", "text", "channel"]
+
+
+@pytest.mark.parametrize(("content", "pattern"), [
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "PNG"),
+    (b"%PDF-1.7\n" + bytes(range(256)), "PDF"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), ".xls"),
+    (bytes(range(256)) * 20, "двоичные"),
+])
+def test_binary_content_is_rejected(tmp_path: Path, content: bytes, pattern: str) -> None:
+    path = tmp_path / "bin.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=pattern):
+        read_table(path)
+
+
+def test_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "z.csv"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("data.csv", _csv(ROWS))
+    with pytest.raises(InputError, match="не книга Excel"):
+        read_table(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="не найден"):
+        read_table(tmp_path / "nope.csv")
+
+
+def test_two_million_character_cell_parsed(tmp_path: Path) -> None:
+    big = "я" * 2_000_000
+    path = tmp_path / "big.csv"
+    path.write_text(f'id,text\n1,"{big}"\n2,ok\n', encoding="utf-8")
+    df = read_table(path, text_col="text")
+    assert len(df.loc[0, "text"]) == 2_000_000 and df.loc[1, "text"] == "ok"
+
+
+def test_cell_over_limit_rejected_with_row_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text(f"id,text\n1,short\n2,{'x' * 5000}\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_table(path, max_cell_chars=1000)
+    assert err.value.row == 3 and "№2" in str(err.value)
+
+
+def test_ragged_rows(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("id,text,channel\n1,короткая\n2,лишние пустые,ПОС,,\n", encoding="utf-8")
+    df = read_table(path)
+    assert df.values.tolist() == [["1", "короткая", ""], ["2", "лишние пустые", "ПОС"]]
+    path.write_text("id,text,channel\n1,a,b\n2,текст, с запятой без кавычек,ПОС\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_table(path)
+    assert err.value.row == 3 and "4 значений" in str(err.value)
+
+
+def test_duplicate_column_names(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("text,text,,note\nодин,два,три,\n", encoding="utf-8")
+    df = read_table(path, required=("note",))
+    assert list(df.columns) == ["text", "text.1", "unnamed_3", "note"]
+    with pytest.raises(InputError, match="несколько раз"):
+        read_table(path, text_col="text")
+
+
+def test_bad_bytes_after_sample_name_the_row(tmp_path: Path) -> None:
+    head = "id,text\n" + "".join(f"{i},нормальный текст {i}\n" for i in range(20_000))
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(head.encode("utf-8") + "20000,в cp1251\n".encode("cp1251"))
+    chunks = iter_table_chunks(path, chunksize=5_000)
+    assert len(next(chunks)) == 5_000  # streamed: first chunk arrives before the bad bytes are read
+    with pytest.raises(InputError, match="кодировке utf-8") as err:
+        list(chunks)
+    assert (err.value.row, err.value.column) == (20_002, "№2")
+
+
+def test_read_upload_matches_file_and_names_upload(tmp_path: Path) -> None:
+    data = _csv(ROWS, ";").encode("cp1251")
+    pd.testing.assert_frame_equal(read_upload(data, "обращения.csv", text_col="TEXT"),
+                                  _expected().rename(columns={"text": "TEXT"}))
+    with pytest.raises(InputError, match="^обращения.csv: .*PNG"):
+        read_upload(b"\x89PNG\r\n\x1a\n", "обращения.csv")
+
+
+# ---------------------------------------------------------------- writing
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".xlsx", ".parquet", ".json"])
+def test_write_then_read_round_trip(tmp_path: Path, suffix: str) -> None:
+    df = pd.DataFrame({"text": ["Снег\nне убран", "ямы; «кавычки», запятые"], "n": ["1", "2"]})
+    path = write_table(df, tmp_path / f"out{suffix}")
+    if suffix == ".json":
+        back = pd.DataFrame(json.loads(path.read_text(encoding="utf-8")))
+    else:
+        back = read_table(path)
+    pd.testing.assert_frame_equal(back.astype(str), df.astype(str))
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_csv_written_with_bom_for_excel(tmp_path: Path) -> None:
+    path = write_table(pd.DataFrame({"текст": ["привет"]}), tmp_path / "o.csv")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_formulas_neutralised_in_csv_and_xlsx(tmp_path: Path) -> None:
+    evil = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "нормальный текст"]
+    df = pd.DataFrame({"text": evil, "n": range(6)})
+    csv_back = read_table(write_table(df, tmp_path / "o.csv"))
+    assert csv_back["text"].tolist() == ["'" + v for v in evil[:5]] + [evil[5]]
+    ws = load_workbook(write_table(df, tmp_path / "o.xlsx")).active
+    cells = [ws.cell(row=i, column=1) for i in range(2, 8)]
+    assert all(c.data_type != "f" for c in cells)
+    assert cells[0].value == "'" + evil[0] and ws.cell(row=2, column=2).value == 0
+    assert formula_safe(df)["n"].tolist() == list(range(6))  # numbers stay numbers
+
+
+def test_failed_write_leaves_previous_file_and_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "o.parquet"
+    write_table(pd.DataFrame({"a": [1]}), target)
+    before = target.read_bytes()
+    with pytest.raises(Exception):  # noqa: B017 - pyarrow's own error type for mixed objects
+        write_table(pd.DataFrame({"a": [{"x": 1}, 3]}), target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["o.parquet"]
+
+
+def test_unknown_output_format(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"\.docx"):
+        write_table(pd.DataFrame({"a": [1]}), tmp_path / "o.docx")
+
+
+_cell_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=30).filter(
+    lambda s: s == s.strip() and not s.startswith(("=", "+", "-", "@")))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.tuples(_cell_text, _cell_text), min_size=1, max_size=5))
+def test_csv_round_trip_property(tmp_path: Path, cells: list[tuple[str, str]]) -> None:
+    df = pd.DataFrame(cells, columns=["a", "b"])
+    df = df[(df != "").any(axis=1)]  # fully empty rows are skipped by design
+    back = read_table(write_table(df, tmp_path / "p.csv"))
+    assert back.values.tolist() == df.values.tolist()
+
+
+# ---------------------------------------------------------------- the team-written samples
+
+def test_sample_appeals_shape_and_labels() -> None:
+    df = read_table(SAMPLES / "appeals.csv", text_col="text",
+                    required=("id", "channel", "created_at", "answered_at", "satisfied", "topic", "process"))
+    processes = {p["name"] for p in yaml.safe_load((ROOT / "data/taxonomy/processes.yaml").read_text("utf-8"))
+                 ["processes"]}
+    roll_up = yaml.safe_load((ROOT / "data/taxonomy/sample_topics.yaml").read_text("utf-8"))["processes"]
+    counts = df["process"].value_counts()
+    assert set(counts.index) == processes and counts.min() >= 8
+    assert (df["topic"] == df["process"].map(roll_up)).all()
+    assert df["id"].is_unique and set(df["satisfied"]) == {"yes", "no", "unknown"}
+    quarters = pd.to_datetime(df["created_at"]).dt.to_period("Q").astype(str)
+    assert set(quarters) == {"2025Q1", "2025Q2", "2025Q3", "2025Q4"}
+    answered = df["answered_at"] != ""
+    created, replied = (pd.to_datetime(df.loc[answered, c]) for c in ("created_at", "answered_at"))
+    assert (replied > created).all()
+    assert 0 < (~answered).mean() < 0.5
+
+
+def test_sample_survey_shape() -> None:
+    df = read_table(SAMPLES / "survey_answers.csv", text_col="answer", required=("service", "process", "nps"))
+    ratings = df.filter(like="q10_").astype(int)
+    assert ratings.shape[1] == 5 and ratings.isin(range(1, 6)).all().all()
+    assert df["nps"].astype(int).between(1, 10).all()
+    assert {"Проблем не было", "-", "нет"} & set(df["answer"])
+    quarters = pd.to_datetime(df["created_at"]).dt.to_period("Q").astype(str)
+    assert (quarters == df["quarter"]).all()
+
+
+def test_sample_process_is_learnable_from_text() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.model_selection import train_test_split
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import LinearSVC
+
+    df = read_table(SAMPLES / "appeals.csv")
+    x_train, x_test, y_train, y_test = train_test_split(df["text"], df["process"], test_size=0.3,
+                                                        stratify=df["process"], random_state=0)
+    model = make_pipeline(TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)), LinearSVC())
+    assert model.fit(x_train, y_train).score(x_test, y_test) >= 0.6
+
+
+def test_sample_generator_is_deterministic(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, str(ROOT / "scripts/make_samples.py"), "--out", str(tmp_path)],
+                   check=True, capture_output=True)
+    for name in ("appeals.csv", "survey_answers.csv"):
+        assert (tmp_path / name).read_bytes() == (SAMPLES / name).read_bytes(), name
