@@ -61,7 +61,9 @@ def indicator_rows(report: dict) -> list[list[str]]:
     rows: list[list[str]] = []
 
     def add(name: str, fn, blocks: tuple[dict, dict]) -> None:
-        rows.append([name, fn(blocks[0]), fn(blocks[1])])
+        values = [fn(blocks[0]), fn(blocks[1])]
+        if values != ["—", "—"]:  # a parameter nobody rated in either quarter is no indicator
+            rows.append([name, *values])
 
     for prefix, cur, prev in (
         ("", report["current"], report["previous"]),

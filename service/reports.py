@@ -103,12 +103,14 @@ def normalize_items(items: pd.DataFrame) -> pd.DataFrame:
     df["channel"] = df["channel"].fillna("не указан").astype(str)
     df["audience"] = df["audience"].fillna("external").astype(str)
     df["satisfied"] = [_satisfied(v) for v in df["satisfied"]] if "satisfied" in df.columns else "unknown"
-    if "negative" in df.columns:
-        df["negative"] = df["negative"].fillna(False).astype(bool)
+    stated = (df["kind"] == "survey_answer") & (df["text"].str.strip() != "")
+    default = df["kind"].isin(NEGATIVE_KINDS) | stated
+    if "negative" in df.columns:  # rows of a mixed frame (appeals + survey) may leave it empty
+        given = df["negative"].astype("object")
+        df["negative"] = [bool(d) if pd.isna(g) else bool(g) for g, d in zip(given, default, strict=True)]
     else:
-        df["negative"] = df["kind"].isin(NEGATIVE_KINDS) | (
-            (df["kind"] == "survey_answer") & (df["text"].str.strip() != "")
-        )
+        df["negative"] = default
+    df["negative"] = df["negative"].astype(bool)
     return df
 
 

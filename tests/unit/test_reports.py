@@ -101,6 +101,24 @@ def test_survey_respondent_counts_once_and_pains_table() -> None:
     assert report["previous"]["items"] == 0 and report["previous"]["nps"]["nps"] is None
 
 
+def test_appeals_mixed_with_survey_items_stay_negative(appeals: pd.DataFrame) -> None:
+    survey = pd.DataFrame(
+        {
+            "text": ["", "нет записи"],
+            "kind": "survey_answer",
+            "negative": [False, True],
+            "created_at": ["2025-04-02", "2025-04-03"],
+            "channel": "Опрос",
+        }
+    )
+    report = quarterly_report(pd.concat([appeals, survey], ignore_index=True), "2025Q2")
+    n_appeals = (pd.to_datetime(appeals["created_at"]).dt.to_period("Q").astype(str) == "2025Q2").sum()
+    assert report["current"]["negative"]["count"] == n_appeals + 1
+    assert {"name": "Опрос", "count": 1} in [
+        {k: r[k] for k in ("name", "count")} for r in report["current"]["negative_by_channel"]
+    ]
+
+
 def test_internal_clients_are_reported_separately() -> None:
     items = pd.DataFrame(
         {
