@@ -77,7 +77,7 @@ _HOUSE = (
     r"(?:\bд(?:ом)?\.?\s*№?\s*\d+(?:[а-яa-z]\b)?(?:\s*/\s*\d+)?"
     r"(?:\s*,?\s*(?:корп(?:ус)?\.?|к\.?|стр(?:оение)?\.?|лит(?:ера)?\.?)\s*[\dа-яa-z]{1,3}\b)*[\s,]*)"
 )
-_FLAT = r"(?:\b(?:кв(?:артир[аеуыо]й?)?\.?|кв-?р?а|комн(?:ат[аеуы])?\.?)\s*№?\s*\d+(?:[а-я]\b)?)"
+_FLAT = r"(?:\b(?:кв\.?|кв-?р?а|квартир[аеуыо]й?|комн\.?|комнат[аеуы])\s*№?\s*\d+(?:[а-я]\b)?)"
 ADDRESS_RE = re.compile(_HOUSE + r"?" + _FLAT, re.IGNORECASE)
 STREET_HOUSE_FLAT_RE = re.compile(
     r"\b(?:ул|пр|пр-т|пер|б-р|ш|наб)\.\s*[А-ЯЁ][а-яё-]+(?:\s+[А-ЯЁ][а-яё-]+)?\s*,?\s*"
@@ -98,6 +98,14 @@ _NAMED_AFTER = re.compile(
     r"станци[яиюей]|метро|школ[аеыуой]+|гимнази[яиюей]|лице[йяюе]|больниц[аеуыой]+|поликлиник[аеуиой]+)\.?\s*)$",
     re.IGNORECASE,
 )
+
+# «дома Ногина 4», «по Чичеринской», «Ольминского, 6»: a capitalised word in an address position is a street.
+_ADDRESS_BEFORE = re.compile(
+    r"(?:\b(?:по|адресу|дом[аеу]?|д|напротив|около|возле|угол|угл[уа]|перекр[её]ст[океау]*)\.?\s*)$",
+    re.IGNORECASE,
+)
+_HOUSE_AFTER = re.compile(r"^\s*,?\s*(?:д(?:ом)?\.?\s*)?№?\s*\d")
+_NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr"})
 
 _NER_TRIGGER = re.compile(r"(?<!^)(?<![.!?…]\s)(?<![.!?…])\b[А-ЯЁ][а-яё]{1,}")
 
@@ -229,10 +237,43 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def find_person_spans(text: str, ner: NameTagger | None = None) -> list[tuple[int, int]]:
     """Names by pattern plus natasha PER spans (given a tagger); streets named after people are excluded."""
-    found = [m.span() for m in PERSON_RE.finditer(text)]
+    found = [m.span() for m in PERSON_RE.finditer(text) if _plausible_pattern_name(m.group())]
     if ner is not None:
-        found += ner(text)
+        found += [(s, e) for s, e in ner(text) if _plausible_name(text, s, e)]
     return [(s, e) for s, e in found if not _NAMED_AFTER.search(text[max(0, s - 30) : s])]
+
+
+@lru_cache(maxsize=1)
+def _morph() -> Any:
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+@lru_cache(maxsize=50_000)
+def _could_be_name(word: str, best_parse_only: bool = False) -> bool:
+    parses = _morph().parse(word)
+    return any(_NAME_GRAMMEMES & p.tag.grammemes for p in (parses[:1] if best_parse_only else parses))
+
+
+def _plausible_pattern_name(name: str) -> bool:
+    """«И.И. Иванов» only when the word is a known name; «В.О. Дом» is Васильевский остров."""
+    if re.match(_INITIALS, name) is None:
+        return True
+    return _could_be_name(re.sub(r"^[А-ЯЁ]\.\s?[А-ЯЁ]\.\s?", "", name))
+
+
+def _plausible_name(text: str, start: int, end: int) -> bool:
+    """NER tags capitalised nouns and street names as PER; keep a span only if it looks like a person.
+
+    Dropped: spans in an address position («дома Ногина 4», «по Чичеринской») and spans with no word that
+    the dictionary knows as a first name, surname or patronymic («Холлом», «Уборщицу»).
+    """
+    if _HOUSE_AFTER.match(text[end : end + 12]) or _ADDRESS_BEFORE.search(text[max(0, start - 20) : start]):
+        return False
+    words = [w for w in re.findall(r"[А-ЯЁа-яё]+", text[start:end]) if len(w) > 1]
+    # A lone word must be a name in its most likely reading («Люк выпирает» is a manhole, not Luke).
+    return any(_could_be_name(w, best_parse_only=len(words) == 1) for w in words)
 
 
 def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
