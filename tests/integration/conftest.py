@@ -143,10 +143,13 @@ def _database_in(admin_url: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A registry with a champion trained on the sample appeals (heads topic, process)."""
+    """A registry with a champion trained on the sample appeals (heads topic, process), or the registry
+    named by PAINMAP_TEST_MODEL_DIR (to reuse one across runs)."""
     from models.registry import ModelRegistry
     from service import training as td
 
+    if os.environ.get("PAINMAP_TEST_MODEL_DIR"):
+        return Path(os.environ["PAINMAP_TEST_MODEL_DIR"])
     root = tmp_path_factory.mktemp("models")
     registry = ModelRegistry(root)
     spec = td.DataSpec(
@@ -186,7 +189,7 @@ def start_server(
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
+            deadline, last = time.monotonic() + 60, ""
             while True:
                 if proc.poll() is not None:
                     log.seek(0)
@@ -194,13 +197,15 @@ def start_server(
                         f"painmap serve завершился с кодом {proc.returncode}:\n{log.read().decode()}"
                     )
                 try:
-                    if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    ready = httpx.get(f"{url}/readyz", timeout=2)
+                    if ready.status_code == 200:
                         break
-                except httpx.TransportError:
-                    pass
+                    last = ready.text
+                except httpx.TransportError as exc:
+                    last = repr(exc)
                 if time.monotonic() > deadline:
                     log.seek(0)
-                    raise RuntimeError(f"сервер не готов за 60 с:\n{log.read().decode()}")
+                    raise RuntimeError(f"сервер не готов за 60 с ({last}):\n{log.read().decode()}")
                 time.sleep(0.2)
             yield Server(url, database_url, model_dir, keys, backend)
         finally:
