@@ -25,20 +25,19 @@ PLACEHOLDERS = ("<url>", "<email>", "<phone>", "<num>")
 _MAX_PASSES = 50
 
 # Characters that mean nothing in a text: zero-width spaces/joiners, direction marks, soft hyphen, BOM.
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\ufeff"))
-_UNIFY = str.maketrans(
-    {
-        **dict.fromkeys("«»„“”‟″〝〞＂", '"'),
-        **dict.fromkeys("‘’‚‛′＇", "'"),
-        **dict.fromkeys("‐‑‒–—―−﹘﹣－", "-"),
-        **dict.fromkeys("\t\u00a0\u1680\u202f\u205f\u3000", " "),
-        **dict.fromkeys(map(chr, range(0x2000, 0x200B)), " "),
-        **dict.fromkeys("\r\v\f\x1c\x1d\x1e\x85\u2028\u2029", "\n"),
-        "ё": "е",
-        "Ё": "Е",
-        "…": "...",
-    }
-)
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2063\ufeff]")
+_UNIFY_MAP = {
+    **dict.fromkeys("«»„“”‟″〝〞＂", '"'),
+    **dict.fromkeys("‘’‚‛′＇", "'"),
+    **dict.fromkeys("‐‑‒–—―−﹘﹣－", "-"),
+    **dict.fromkeys("\t\u00a0\u1680\u202f\u205f\u3000", " "),
+    **dict.fromkeys(map(chr, range(0x2000, 0x200B)), " "),
+    **dict.fromkeys("\r\v\f\x1c\x1d\x1e\x85\u2028\u2029", "\n"),
+    "…": "...",
+}
+_UNIFY = str.maketrans(_UNIFY_MAP)
+# str.translate is slow on non-ASCII text, so it runs only when one of its characters is present.
+_UNIFY_ANY = re.compile("[" + re.escape("".join(_UNIFY_MAP)) + "]")
 # Stress marks and other combining accents left after NFC; Russian letters (й) are precomposed by then.
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ud800-\udfff]")  # + lone surrogates
@@ -47,7 +46,7 @@ _TAG = re.compile(r"<!--.*?-->|</?(?!(?:url|email|phone|num)>)[a-zA-Z][a-zA-Z0-9
 _BLOCK_TAG = re.compile(r"<(?:br|/p|/div|/li|/tr|/h\d)\b[^<>]*>", re.I)
 _SPACES = re.compile(r" {2,}")
 _LINE_EDGES = re.compile(r" *\n[ \n]*")
-_ALL_SPACE = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
 
 _URL = re.compile(
     r"\b(?:(?:https?|ftp)://|www\.)[^\s<>\"']+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:ru|рф|com|org|net)/[^\s<>\"']*"
@@ -66,13 +65,21 @@ def _clean_once(text: str) -> str:
         text = _TAG.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
-    text = text.translate(_INVISIBLE)
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", text)
     if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
+        if not unicodedata.is_normalized("NFC", text):
+            text = unicodedata.normalize("NFC", text)
         if _COMBINING.search(text):
             text = unicodedata.normalize("NFC", _COMBINING.sub("", text))
-    text = _CONTROL.sub("", text.translate(_UNIFY))
-    text = _SPACES.sub(" ", text)
+        if "ё" in text or "Ё" in text:
+            text = text.replace("ё", "е").replace("Ё", "Е")
+    if _UNIFY_ANY.search(text):
+        text = text.translate(_UNIFY)
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+    if "  " in text:
+        text = _SPACES.sub(" ", text)
     if "\n" in text:
         text = _LINE_EDGES.sub("\n", text)
     return text.strip()
@@ -99,9 +106,9 @@ def _model_once(text: str) -> str:
         text = _URL.sub("<url>", text)
     if "@" in text:
         text = _EMAIL.sub("<email>", text)
-    text = _PHONE.sub("<phone>", text)
-    text = _NUMBER.sub("<num>", text)
-    return _ALL_SPACE.sub(" ", text).strip()
+    if _DIGIT.search(text):
+        text = _NUMBER.sub("<num>", _PHONE.sub("<phone>", text))
+    return " ".join(text.split())
 
 
 def model_text(text: str) -> str:

@@ -135,6 +135,7 @@ class Preprocessor:
     def features(self, text: str) -> list[str]:
         """Lemma features of one text (see the module docstring); equals ``self(text).lemmas``."""
         lemma_of = self._ready()
+        cache = lemma_of._cache  # inlined cache lookup: this loop runs for every token of 50k texts
         stop, negations, abbreviations = self._stop, self._negations, self.lexicon.abbreviations
         toks = feature_tokens(model_text(text))
         out: list[str] = []
@@ -143,7 +144,10 @@ class Preprocessor:
 
         for i, tok in enumerate(toks):
             rules = abbreviations.get(tok)
-            lemma = (expand_abbreviation(rules, toks, i) if rules else None) or lemma_of(tok)
+            if rules is None:
+                lemma = cache.get(tok) or lemma_of(tok)
+            else:
+                lemma = expand_abbreviation(rules, toks, i) or lemma_of(tok)
             if (len(lemma) == 1 and not lemma.isalnum()) or lemma[0] == "<":  # punctuation or placeholder
                 if pending:
                     if pending not in stop:

@@ -1,0 +1,171 @@
+"""Preprocessing speed on real appeals (issue #3 acceptance), single process.
+
+Measures on the SPb train split (../shared/external/spb-gorod-appeals, beside the repo):
+  1. Preprocessor.features — lemmas, stopwords, negation, no NER (the classifier's path);
+  2. bare razdel tokenisation of the same texts;
+  3. natasha's own Doc pipeline (segment + tag_morph + lemmatize with MorphVocab) on a subset;
+  4. personal-data masking with natasha NER (clean → batch NER → mask_personal_data) on a subset;
+and prints docs/s, tokens/s (razdel token count of the texts / seconds), the ratios against the targets,
+the RSS with the Preprocessor loaded, and how often the regex tokens agree with razdel's words.
+
+    .venv/bin/python bench/preprocess.py [--n 20000] [--natasha-n 1000] [--mask-n 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import psutil
+
+SPB = Path(__file__).resolve().parents[1].parent / "shared" / "external" / "spb-gorod-appeals"
+_PLACEHOLDER = re.compile(r"<(?:url|email|phone|num)>")
+
+
+def rss_mb() -> float:
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def load_texts(n: int) -> list[str]:
+    import pandas as pd
+
+    parts = sorted(SPB.glob("appeals.part*.csv.gz"))
+    frame = pd.concat(pd.read_csv(p, usecols=["split", "text"]) for p in parts)
+    texts = frame.loc[frame["split"] == "train", "text"].dropna().astype(str).tolist()
+    return texts[:n]
+
+
+def timed(label: str, fn, texts: list[str], n_tokens: int) -> float:
+    gc.collect()
+    start = time.perf_counter()
+    fn(texts)
+    seconds = time.perf_counter() - start
+    docs_s = len(texts) / seconds
+    rate = n_tokens / seconds
+    print(f"{label:<44} {len(texts):>6} docs {seconds:8.2f} s {docs_s:10.0f} docs/s {rate:11.0f} tok/s")
+    return docs_s
+
+
+def razdel_words(texts: list[str]) -> list[list[str]]:
+    from razdel import tokenize
+
+    return [[t.text for t in tokenize(text)] for text in texts]
+
+
+def agreement(texts: list[str]) -> tuple[float, float]:
+    """Share of texts whose regex word tokens equal razdel's words exactly, and token-level overlap."""
+    from nlp.normalize import model_text
+    from nlp.tokenize import feature_tokens, tokens
+
+    same_docs = overlap = total = 0
+    for text in texts:
+        plain = _PLACEHOLDER.sub(" ", model_text(text))
+        ours = [t for t in feature_tokens(plain) if t[0].isalnum()]
+        theirs = [t for t in tokens(plain) if t[0].isalnum()]
+        same_docs += ours == theirs
+        overlap += sum((Counter(ours) & Counter(theirs)).values())
+        total += max(len(ours), len(theirs))
+    return same_docs / len(texts), overlap / max(total, 1)
+
+
+def natasha_stages() -> tuple:
+    from natasha import MorphVocab, NewsEmbedding, NewsMorphTagger, Segmenter
+
+    return Segmenter(), NewsMorphTagger(NewsEmbedding()), MorphVocab()
+
+
+def natasha_pipeline(texts: list[str], stages: tuple) -> None:
+    from natasha import Doc
+
+    segmenter, tagger, vocab = stages
+    for text in texts:
+        doc = Doc(text)
+        doc.segment(segmenter)
+        doc.tag_morph(tagger)
+        for token in doc.tokens:
+            token.lemmatize(vocab)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=20_000, help="texts for features and razdel")
+    parser.add_argument("--natasha-n", type=int, default=1_000, help="texts for natasha's Doc pipeline")
+    parser.add_argument("--mask-n", type=int, default=5_000, help="texts for masking with NER")
+    args = parser.parse_args()
+    if not SPB.is_dir():
+        print(f"bench/preprocess.py: пропуск — нет данных {SPB} (репозиторий должен лежать рядом с shared/)")
+        return 0
+
+    from nlp import Preprocessor
+    from nlp.lemmatize import uses_dawg_extension
+    from nlp.normalize import clean_text
+    from nlp.pii import NameTagger, mask_personal_data
+
+    texts = load_texts(args.n)
+    n_tokens = sum(len(t) for t in razdel_words(texts))
+    print(f"SPb train: {len(texts)} texts, {n_tokens} razdel tokens; "
+          f"pymorphy3 dawg2 extension: {uses_dawg_extension()}")
+    rss_before = rss_mb()
+
+    preprocessor = Preprocessor(ner=False)
+    def featurise(ts: list[str]) -> None:
+        for t in ts:
+            preprocessor.features(t)
+
+    ours = timed("Preprocessor.features (cold lemma cache)", featurise, texts, n_tokens)
+    warm = timed("Preprocessor.features (warm cache)", featurise, texts, n_tokens)
+    rss_loaded = rss_mb()
+    bare = timed("razdel.tokenize (bare)", razdel_words, texts, n_tokens)
+
+    docs_agree, token_agree = agreement(texts)
+    print(f"regex tokens vs razdel words: {docs_agree:.1%} of texts identical, "
+          f"{token_agree:.2%} of tokens agree")
+
+    sub = texts[: args.natasha_n]
+    sub_tokens = sum(len(t) for t in razdel_words(sub))
+    print("natasha MorphVocab needs pymorphy2 (installed with natasha; works while setuptools < 81)")
+    stages = natasha_stages()  # models loaded outside the timing
+    natasha = timed("natasha Doc (segment+tag_morph+lemmatize)", lambda ts: natasha_pipeline(ts, stages), sub,
+                    sub_tokens)
+    fresh = Preprocessor(ner=False)  # its own, cold lemma cache: a fair match for natasha's first pass
+    ours_sub = timed("Preprocessor.features, same subset, cold", lambda ts: [fresh.features(t) for t in ts],
+                     sub, sub_tokens)
+
+    mask_sub = texts[: args.mask_n]
+    mask_tokens = sum(len(t) for t in razdel_words(mask_sub))
+    tagger = NameTagger()
+
+    def mask(ts: list[str]) -> None:
+        cleaned = [clean_text(t) for t in ts]
+        for start in range(0, len(cleaned), 256):
+            batch = cleaned[start : start + 256]
+            found = dict(zip(batch, tagger.find_batch(batch), strict=True))
+            for text in batch:
+                mask_personal_data(text, ner=lambda t, found=found: found.get(t, []))
+
+    tagger.find_batch(["Иван Петров пишет"])  # load the NER model outside the timing
+    rss_ner = rss_mb()
+    masked = timed("masking with NER (regex + natasha NER)", mask, mask_sub, mask_tokens)
+    full = timed("Preprocessor(ner=True).pipe → Doc", lambda ts: list(Preprocessor().pipe(ts)), mask_sub,
+                 mask_tokens)
+
+    vs_natasha = ours_sub / natasha
+    vs_razdel = ours / bare
+    print()
+    print(f"Preprocessor / natasha Doc pipeline: {vs_natasha:6.1f}×  (target ≥ 20×) "
+          f"{'OK' if vs_natasha >= 20 else 'FAIL'}")
+    print(f"Preprocessor / bare razdel:          {vs_razdel:6.2f}×  (target ≥ 0.4×) "
+          f"{'OK' if vs_razdel >= 0.4 else 'FAIL'}; warm cache {warm / bare:.2f}×")
+    print(f"masking with NER / Preprocessor.features: {masked / ours:.3f}×; full Doc pipe {full:.0f} docs/s")
+    print(f"RSS: before {rss_before:.0f} MB, Preprocessor loaded {rss_loaded:.0f} MB (target ≤ 300) "
+          f"{'OK' if rss_loaded <= 300 else 'FAIL'}; with NER {rss_ner:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
