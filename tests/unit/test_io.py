@@ -287,6 +287,35 @@ def test_csv_round_trip_property(tmp_path: Path, cells: list[tuple[str, str]]) -
     assert back.values.tolist() == df.values.tolist()
 
 
+_CSV_BYTES = st.sampled_from([b",", b";", b"\t", b'"', b"\n", b"\r", b"a", "я".encode(), "ё".encode("cp1251"),
+                              b"\xff", b"\x00", b" ", b"PK\x03\x04", b"\x1f\x8b", b"\xef\xbb\xbf"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.one_of(st.lists(_CSV_BYTES, max_size=40).map(b"".join), st.binary(max_size=200)),
+       text_col=st.sampled_from(["text", None]))
+def test_any_bytes_give_a_frame_or_input_error(data: bytes, text_col: str | None) -> None:
+    try:
+        df = read_upload(data, "f.csv", text_col=text_col)
+    except InputError as err:
+        assert str(err).startswith("f.csv")
+    else:
+        assert all(df[c].map(type).eq(str).all() for c in df.columns)
+
+
+SHARED = ROOT.parent / "shared" / "external"
+SPB = SHARED / "spb-gorod-appeals"
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not SPB.exists(), reason="needs ../shared/external/spb-gorod-appeals (not in repo)")
+def test_real_export_reads_as_pandas_does() -> None:
+    path = SPB / "appeals.sample200.csv"
+    ours = read_table(path, text_col="text")
+    theirs = pd.read_csv(path, dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(ours, theirs.astype(object))
+
+
 # ---------------------------------------------------------------- the team-written samples
 
 def test_sample_appeals_shape_and_labels() -> None:
