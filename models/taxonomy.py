@@ -1,0 +1,150 @@
+"""Taxonomy as data: which labels exist per head and how fine labels roll up to coarse ones.
+
+The YAML files live in data/taxonomy/ (processes, channels, directions, SPb portal hierarchy).
+Training checks its label columns against this, so a typo or an unmapped new reason fails loudly
+instead of becoming a new class.
+
+>>> tax = load_taxonomy()
+>>> tax.process_of("Кровля", "Повреждение кровли")
+'Содержание кровель и фасадов'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "data" / "taxonomy"
+
+
+class UnknownLabelError(ValueError):
+    """Labels that the taxonomy does not know; ``unknown`` maps head → sorted bad labels."""
+
+    def __init__(self, unknown: dict[str, list[str]]) -> None:
+        self.unknown = unknown
+        parts = [f"{head}: {', '.join(repr(v) for v in vals[:20])}" + (" …" if len(vals) > 20 else "")
+                 for head, vals in unknown.items()]
+        super().__init__("labels missing from the taxonomy (data/taxonomy/*.yaml) — " + "; ".join(parts))
+
+
+class TaxonomyError(ValueError):
+    """A taxonomy file is malformed or inconsistent."""
+
+
+@dataclass(frozen=True)
+class SpbReason:
+    id: int
+    city_object: str
+    category: str
+    reason: str
+    process: str
+
+
+@dataclass
+class Taxonomy:
+    version: str
+    heads: dict[str, frozenset[str]] = field(default_factory=dict)
+    spb_reasons: list[SpbReason] = field(default_factory=list)
+
+    def labels(self, head: str) -> frozenset[str] | None:
+        """Known labels of ``head``, or None when the taxonomy does not cover that head."""
+        return self.heads.get(head)
+
+    def process_of(self, category: str, reason: str) -> str:
+        """The municipal process of an SPb (category, reason) pair."""
+        for r in self.spb_reasons:
+            if r.category == category and r.reason == reason:
+                return r.process
+        raise KeyError(f"(category={category!r}, reason={reason!r}) is not in data/taxonomy/spb.yaml")
+
+    def reason_rollup(self) -> dict[tuple[str, str], str]:
+        """(category, reason) → process, for deriving a process head from reason predictions."""
+        return {(r.category, r.reason): r.process for r in self.spb_reasons}
+
+    def validate(
+        self, y: pd.DataFrame, heads: Iterable[str] | None = None, allow_unknown_heads: bool = True
+    ) -> None:
+        """Raise UnknownLabelError when a column of ``y`` holds labels the taxonomy lacks.
+
+        Heads the taxonomy does not cover are skipped (generic heads on other datasets) unless
+        ``allow_unknown_heads`` is False, in which case they are an error too.
+        """
+        unknown: dict[str, list[str]] = {}
+        for head in heads if heads is not None else y.columns:
+            known = self.labels(head)
+            if known is None:
+                if not allow_unknown_heads:
+                    raise UnknownLabelError({head: ["<head not in taxonomy>"]})
+                continue
+            bad = sorted({str(v) for v in y[head].dropna().unique()} - known)
+            if bad:
+                unknown[head] = bad
+        if unknown:
+            raise UnknownLabelError(unknown)
+
+
+def _names(items: list[dict], where: str) -> frozenset[str]:
+    try:
+        return frozenset(str(i["name"]) for i in items)
+    except (TypeError, KeyError) as exc:
+        raise TaxonomyError(f"{where}: every entry needs a `name` ({exc})") from exc
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except yaml.YAMLError as exc:
+        raise TaxonomyError(f"{path}: not valid YAML ({exc})") from exc
+    if not isinstance(data, dict) or "version" not in data:
+        raise TaxonomyError(f"{path}: expected a mapping with a `version` key")
+    return data
+
+
+def load_taxonomy(root: Path | None = None) -> Taxonomy:
+    """Read every taxonomy YAML under ``root`` (default data/taxonomy/) into one Taxonomy."""
+    root = Path(root) if root is not None else DEFAULT_ROOT
+    versions: list[str] = []
+    heads: dict[str, frozenset[str]] = {}
+    spb: list[SpbReason] = []
+    files = {
+        "processes.yaml": {"processes": "process"},
+        "channels.yaml": {"channels": "channel"},
+        "directions.yaml": {"directions": "direction", "internal_objects": "internal_object",
+                            "internal_processes": "internal_process"},
+    }
+    for name, sections in files.items():
+        path = root / name
+        if not path.exists():
+            continue
+        data = _read(path)
+        versions.append(f"{path.stem}:{data['version']}")
+        for key, head in sections.items():
+            heads[head] = _names(data.get(key) or [], f"{path} [{key}]")
+    spb_path = root / "spb.yaml"
+    if spb_path.exists():
+        data = _read(spb_path)
+        versions.append(f"spb:{data['version']}")
+        processes = heads.get("process", frozenset())
+        seen: dict[tuple[str, str], str] = {}
+        for i, row in enumerate(data.get("reasons") or []):
+            try:
+                r = SpbReason(int(row["id"]), row["city_object"], row["category"], row["reason"],
+                              row["process"])
+            except (TypeError, KeyError) as exc:
+                raise TaxonomyError(f"{spb_path}: reasons[{i}] lacks field {exc}") from exc
+            if processes and r.process not in processes:
+                raise TaxonomyError(f"{spb_path}: reasons[{i}] (id {r.id}) process {r.process!r} "
+                                    "is not a name in processes.yaml")
+            if seen.setdefault((r.category, r.reason), r.process) != r.process:
+                raise TaxonomyError(f"{spb_path}: reasons[{i}] (id {r.id}) maps "
+                                    f"({r.category!r}, {r.reason!r}) to {r.process!r}, "
+                                    f"another row to {seen[(r.category, r.reason)]!r}")
+            spb.append(r)
+        heads["city_object"] = frozenset(r.city_object for r in spb)
+        heads["category"] = frozenset(r.category for r in spb)
+        heads["reason"] = frozenset(r.reason for r in spb)
+    return Taxonomy(version="+".join(versions), heads=heads, spb_reasons=spb)
