@@ -402,7 +402,7 @@ def _frames(name: str, rows: Iterator[tuple[int, list[str]]], chunksize: int | N
                                  "кавычки", name, row, columns=columns)
             else:
                 cells = cells[:width]
-        if not any(c.strip() for c in cells):
+        if not "".join(cells).strip():
             continue
         batch.append(cells)
         numbers.append(row)
