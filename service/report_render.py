@@ -173,6 +173,23 @@ def _prevalence_level(share: float | None) -> str:
     return next(name for threshold, name in PREVALENCE_LEVELS if share >= threshold)
 
 
+# models.painmap suggestion keys per pain-map column after «№» (the seeds' Russian titles or English names).
+_SUGGESTION_KEYS = [
+    (PAINMAP_COLUMNS[1], "process", "Процесс"),
+    (PAINMAP_COLUMNS[2], "problem", "problems", "label", "Выявленные проблемы"),
+    (PAINMAP_COLUMNS[3], "prevalence_level", "prevalence", "Распространенность"),
+    (PAINMAP_COLUMNS[4], "priority", "Приоритетность"),
+    (PAINMAP_COLUMNS[5], "measures", "Мероприятия"),
+    (PAINMAP_COLUMNS[6], "responsible", "Ответственный"),
+    (PAINMAP_COLUMNS[7], "deadline", "Срок реализации"),
+]
+
+
+def _pick(entry: dict, *keys: str) -> str:
+    value = next((entry[k] for k in keys if entry.get(k) not in (None, "")), "")
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
 def painmap_rows(report: dict) -> list[list]:
     """The seeds' «Карта болей» form: from models.pains suggestions when given, else one row per top pain;
     priority follows prevalence (seed 000: the most widespread pains come first)."""
@@ -180,33 +197,12 @@ def painmap_rows(report: dict) -> list[list]:
     rows = []
     if suggestions:
         for i, s in enumerate(suggestions, 1):
-            rows.append(
-                [
-                    i,
-                    s.get("process", ""),
-                    s.get("problem", s.get("label", "")),
-                    s.get("prevalence_level", s.get("prevalence", "")),
-                    s.get("priority", ""),
-                    s.get("measures", ""),
-                    s.get("responsible", ""),
-                    s.get("deadline", ""),
-                ]
-            )
+            cells = [_pick(s, *keys) for keys in _SUGGESTION_KEYS]
+            rows.append([i, *cells])
         return rows
     for i, p in enumerate(report["pains"]["top"], 1):
         level = _prevalence_level(p["prevalence"])
-        rows.append(
-            [
-                i,
-                ", ".join(p["processes"]) if isinstance(p["processes"], list) else str(p["processes"]),
-                p["label"],
-                level,
-                level,
-                "",
-                "",
-                "",
-            ]
-        )
+        rows.append([i, ", ".join(p["processes"]), p["label"], level, level, "", "", ""])
     return rows
 
 
@@ -245,7 +241,7 @@ def report_sheets(report: dict) -> dict[str, pd.DataFrame]:
                 "Распространённость": p["prevalence"],
                 "95 % ДИ, от": p["ci_low"],
                 "95 % ДИ, до": p["ci_high"],
-                "Процессы": ", ".join(p["processes"]) if isinstance(p["processes"], list) else p["processes"],
+                "Процессы": ", ".join(p["processes"]),
             }
             for i, p in enumerate(report["pains"]["top"], 1)
         ],

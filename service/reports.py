@@ -18,6 +18,7 @@ Items frame (one row per text; only `created_at` or `period` is required):
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -170,12 +171,24 @@ def _pain_list(pains: Any) -> tuple[list[dict], list[dict]]:
     if pains is None:
         return [], []
     if hasattr(pains, "to_dict") and not isinstance(pains, pd.DataFrame):
-        pains = pains.to_dict()
+        try:
+            pains = pains.to_dict()
+        except ImportError:  # models.painmap (suggestions) missing: the pains alone still report
+            pains = {"pains": [p.to_dict() for p in getattr(pains, "pains", [])]}
     if isinstance(pains, pd.DataFrame):
         return pains.to_dict("records"), []
     if isinstance(pains, dict):
         return list(pains.get("pains", [])), list(pains.get("suggestions", []))
     return list(pains), []
+
+
+def _process_names(processes: Any) -> list[str]:
+    """Process names from models.pains ({name, items, share} dicts), a list of names or one string."""
+    if processes is None or (isinstance(processes, float) and pd.isna(processes)):
+        return []
+    if isinstance(processes, str):
+        return [processes]
+    return [str(p.get("name", "")) if isinstance(p, dict) else str(p) for p in processes]
 
 
 def pains_section(pains: Any, df: pd.DataFrame, *, top: int = 10) -> dict:
@@ -200,7 +213,7 @@ def pains_section(pains: Any, df: pd.DataFrame, *, top: int = 10) -> dict:
                 "prevalence": row.get("prevalence", stats["share"]),
                 "ci_low": row.get("ci_low", stats["ci_low"]),
                 "ci_high": row.get("ci_high", stats["ci_high"]),
-                "processes": row.get("processes") or [],
+                "processes": _process_names(row.get("processes")),
             }
         )
     out.sort(key=lambda p: -p["size"])
@@ -208,16 +221,13 @@ def pains_section(pains: Any, df: pd.DataFrame, *, top: int = 10) -> dict:
 
 
 def _detect_pains(df: pd.DataFrame) -> Any:
-    """models.pains on the period's negative items when the PAINS module offers `find_pains`; else None."""
+    """models.pains.find_pains on one period's items (their prevalence base), or None without the module."""
     try:
-        from models import pains as pains_module
+        from models.pains import find_pains
     except ImportError:
         return None
-    finder = getattr(pains_module, "find_pains", None)
-    if finder is None:
-        return None
-    negative = df[df["negative"]]
-    return finder(negative[["text", "process", "topic", "channel"]].reset_index(drop=True))
+    columns = [c for c in ("text", "process", "topic", "channel") if c in df.columns]
+    return find_pains(df[columns].reset_index(drop=True))
 
 
 def quarterly_report(
@@ -228,18 +238,26 @@ def quarterly_report(
     pains: Any = None,
     top: int = 10,
     detect_pains: bool = False,
+    topic_from_process: Mapping[str, str] | None = None,
 ) -> dict:
     """The quarterly report as a JSON-safe dict: `current` and `previous` quarter for external clients,
-    `internal` (current and previous) for staff, `pains` of the current quarter."""
+    `internal` (current and previous) for staff, `pains` of the current quarter.
+
+    `topic_from_process` (process → coarse topic, e.g. load_topic_rollup()) fills the topic of items that
+    have a process but no topic, such as survey answers whose Q1 names the service.
+    """
     period = parse_quarter(quarter)
     previous = period - 1
     df = normalize_items(items)
+    if topic_from_process:
+        fill = df["topic"].isna() & df["process"].notna()
+        df.loc[fill, "topic"] = df.loc[fill, "process"].map(topic_from_process)
     cur = df[df["period"] == str(period)]
     prev = df[df["period"] == str(previous)]
     external = {name: part[part["audience"] != "internal"] for name, part in (("cur", cur), ("prev", prev))}
     internal = {name: part[part["audience"] == "internal"] for name, part in (("cur", cur), ("prev", prev))}
-    if pains is None and detect_pains:
-        pains = _detect_pains(cur)
+    if pains is None and detect_pains:  # external clients' pains; staff answers are reported apart
+        pains = _detect_pains(external["cur"])
     kw = {"deadline_days": deadline_days, "top": top}
     return {
         "quarter": str(period),
@@ -251,8 +269,18 @@ def quarterly_report(
             "current": internal_metrics(internal["cur"], **kw),
             "previous": internal_metrics(internal["prev"], **kw),
         },
-        "pains": pains_section(pains, cur, top=top),
+        "pains": pains_section(pains, external["cur"], top=top),
     }
+
+
+def load_topic_rollup(path: Path | None = None) -> dict[str, str]:
+    """process → topic from a roll-up YAML with a `processes:` table (default: sample_topics.yaml)."""
+    path = path or DATA_DIR / "taxonomy" / "sample_topics.yaml"
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    if not isinstance(data.get("processes"), dict):
+        raise ValueError(f"{path}: нет таблицы processes (процесс → тема)")
+    return {str(k): str(v) for k, v in data["processes"].items()}
 
 
 def load_spb_status(path: Path | None = None) -> dict:

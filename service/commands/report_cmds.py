@@ -35,6 +35,11 @@ def report(
     channel_col: str = typer.Option("channel", help="Столбец канала в --data"),
     pains_file: Path | None = typer.Option(None, "--pains", help="JSON болей (вывод `painmap pains`)"),
     find_pains: bool = typer.Option(False, "--find-pains", help="Искать боли моделью models.pains"),
+    topic_rollup: Path | None = typer.Option(
+        None,
+        "--topic-rollup",
+        help="YAML «процесс → тема» для ответов без темы (напр. data/taxonomy/sample_topics.yaml)",
+    ),
     deadline_days: float = typer.Option(30, help="Срок ответа, дней"),
     top: int = typer.Option(10, help="Сколько тем и болей показывать"),
     out: Path = typer.Option(Path("var/reports"), "--out", help="Папка для XLSX и HTML"),
@@ -47,7 +52,7 @@ def report(
     import pandas as pd
 
     from service.report_render import write_html, write_xlsx
-    from service.reports import load_spb_items, parse_quarter, quarterly_report
+    from service.reports import load_spb_items, load_topic_rollup, parse_quarter, quarterly_report
 
     try:
         period = parse_quarter(quarter)
@@ -94,8 +99,15 @@ def report(
         with session_scope() as session:
             items = items_frame(session, [str(period), str(period - 1)])
             pains = pains or stored_pains(session, str(period)) or None
+    rollup = load_topic_rollup(topic_rollup) if topic_rollup else None
     result = quarterly_report(
-        items, str(period), deadline_days=deadline_days, pains=pains, top=top, detect_pains=find_pains
+        items,
+        str(period),
+        deadline_days=deadline_days,
+        pains=pains,
+        top=top,
+        detect_pains=find_pains,
+        topic_from_process=rollup,
     )
     out.mkdir(parents=True, exist_ok=True)
     xlsx = write_xlsx(result, out / f"report_{period}.xlsx")

@@ -160,3 +160,33 @@ def test_xlsx_has_the_seed_sheets_and_neutralises_formulas(tmp_path: Path, appea
     page = write_html(report, tmp_path / "r.html").read_text(encoding="utf-8")
     assert "<svg" in page and "<script" not in page
     assert "HYPERLINK(&#34;http://x&#34;)" in page or "HYPERLINK(&quot;http://x&quot;)" in page  # escaped
+
+
+def test_topic_rollup_fills_survey_topics_and_pain_processes_are_named() -> None:
+    items = pd.DataFrame(
+        {
+            "text": ["справки", "очередь", "яма"],
+            "kind": ["survey_answer", "survey_answer", "appeal"],
+            "process": ["Жилищные услуги", "Жилищные услуги", None],
+            "topic": [None, None, "Дороги и транспорт"],
+            "created_at": ["2025-02-01"] * 3,
+        }
+    )
+    pains = {
+        "pains": [
+            {
+                "id": "P001",
+                "label": "Лишние справки",
+                "size": 1,
+                "prevalence": 1 / 3,
+                "ci_low": 0.06,
+                "ci_high": 0.79,
+                "processes": [{"name": "Жилищные услуги", "items": 1}],
+            }
+        ],
+        "suggestions": [],
+    }
+    report = quarterly_report(items, "2025Q1", pains=pains, topic_from_process={"Жилищные услуги": "ЖКХ"})
+    topics = {r["name"]: r["count"] for r in report["current"]["negative_topics"]}
+    assert topics == {"ЖКХ": 2, "Дороги и транспорт": 1}
+    assert report["pains"]["top"][0]["processes"] == ["Жилищные услуги"]
