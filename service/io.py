@@ -22,7 +22,7 @@ import gzip
 import io
 import math
 import os
-import tempfile
+import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, time
@@ -117,9 +117,8 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     if kind is None:
         raise ValueError(f"{path}: формат не поддерживается; допустимы {', '.join(writers)}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
+    # same directory, so os.replace is atomic; a fresh name rather than mkstemp keeps the usual permissions
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         writers[kind](df, tmp)
         os.replace(tmp, path)
