@@ -64,8 +64,9 @@ def items_frame(session: Session, periods: list[str], *, topic_head: str = "topi
             "topic": topics.get(r.id),
         }
         for key, value in (r.ratings or {}).items():
-            if key.startswith(_RATING_PREFIXES) or key in _RATING_FIELDS:
-                rec[key] = value
+            # Survey fields keep their names; a bare rating name (e.g. {"speed": 4}) is a CSAT parameter.
+            plain = key.startswith(_RATING_PREFIXES) or key in _RATING_FIELDS
+            rec[key if plain else f"rating_{key}"] = value
         records.append(rec)
     columns = [
         "id",

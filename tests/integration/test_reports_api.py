@@ -1,0 +1,70 @@
+"""GET /v1/reports/quarterly on a real `painmap serve` with stored items (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def test_quarterly_report_from_stored_items(server):
+    source = f"report-{uuid.uuid4().hex[:8]}"
+    # 2019 keeps these items apart from the other tests' 2025 items in the shared test database.
+    items = [
+        {
+            "text": "Яма на дороге",
+            "source": source,
+            "external_id": "1",
+            "channel": "ПОС",
+            "created_at": "2019-07-01T10:00:00+00:00",
+            "answered_at": "2019-07-05T10:00:00+00:00",
+            "satisfied": "yes",
+            "labels": {"topic": "Дороги и транспорт"},
+        },
+        {
+            "text": "Не вывезли мусор",
+            "source": source,
+            "external_id": "2",
+            "channel": "ПОС",
+            "created_at": "2019-08-01T10:00:00+00:00",
+            "answered_at": "2019-09-20T10:00:00+00:00",
+            "satisfied": "no",
+            "labels": {"topic": "ЖКХ"},
+        },
+        {
+            "text": "Долго ждал ответа по субсидии",
+            "source": source,
+            "external_id": "3",
+            "kind": "survey_answer",
+            "channel": "Портал Госуслуги",
+            "created_at": "2019-09-10T10:00:00+00:00",
+            "ratings": {"speed": 2, "status_info": 5},
+            "nps": 9,
+        },
+        {
+            "text": "Снег не убран",
+            "source": source,
+            "external_id": "4",
+            "channel": "Почта",
+            "created_at": "2019-05-10T10:00:00+00:00",
+        },
+    ]
+    with server.client("analyst") as c:
+        assert c.post("/v1/items", json={"items": items}).status_code == 200
+    with server.client("reader") as c:
+        r = c.get("/v1/reports/quarterly", params={"quarter": "2019Q3", "deadline_days": 30})
+        bad = c.get("/v1/reports/quarterly", params={"quarter": "2019Q7"})
+    assert r.status_code == 200, r.text
+    assert bad.status_code == 422 and "2019Q7" in bad.text
+    report = r.json()
+    cur = report["current"]
+    assert report["previous_quarter"] == "2019Q2" and report["previous"]["items"] == 1
+    assert cur["items"] == 3
+    assert {x["name"]: x["count"] for x in cur["negative_by_channel"]} == {"ПОС": 2, "Портал Госуслуги": 1}
+    assert cur["wait_time"]["answered"] == 2 and cur["wait_time"]["within_deadline"]["count"] == 1
+    assert cur["satisfied"]["count"] == 1 and cur["unsatisfied"]["count"] == 1
+    assert cur["csat"]["parameters"]["rating_speed"]["mean"] == 2
+    assert cur["nps"]["promoters"] == 1
+    assert {"Дороги и транспорт", "ЖКХ"} <= {x["name"] for x in cur["negative_topics"]}
