@@ -190,3 +190,52 @@ def test_topic_rollup_fills_survey_topics_and_pain_processes_are_named() -> None
     topics = {r["name"]: r["count"] for r in report["current"]["negative_topics"]}
     assert topics == {"ЖКХ": 2, "Дороги и транспорт": 1}
     assert report["pains"]["top"][0]["processes"] == ["Жилищные услуги"]
+
+
+def test_items_frame_reads_stored_items_labels_over_predictions(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from service.api.reports import items_frame
+    from service.db.models import Base, Item, Label, Prediction
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        a = Item(
+            text_masked="яма",
+            kind="appeal",
+            channel="ПОС",
+            created_at=datetime(2025, 4, 2),
+            answered_at=datetime(2025, 4, 9),
+            satisfied="no",
+            period="2025Q2",
+        )
+        b = Item(
+            text_masked="долго",
+            kind="survey_answer",
+            channel="Сайт",
+            created_at=datetime(2025, 5, 2),
+            ratings={"speed": 4, "grid_software": "no"},
+            nps=10,
+            period="2025Q2",
+        )
+        c = Item(text_masked="снег", kind="appeal", created_at=datetime(2024, 1, 2), period="2024Q1")
+        s.add_all([a, b, c])
+        s.flush()
+        s.add_all(
+            [
+                Prediction(item_id=a.id, head="topic", label="ЖКХ", model_id="m"),
+                Label(item_id=a.id, head="topic", value="Дороги"),
+                Prediction(item_id=b.id, head="topic", label="Услуги", model_id="m"),
+            ]
+        )
+        s.commit()
+        frame = items_frame(s, ["2025Q2", "2025Q1"])
+    assert sorted(frame["text"]) == ["долго", "яма"]
+    assert dict(zip(frame["text"], frame["topic"], strict=True)) == {"яма": "Дороги", "долго": "Услуги"}
+    report = quarterly_report(frame, "2025Q2")
+    assert report["current"]["csat"]["parameters"]["rating_speed"]["count"] == 1
+    assert report["current"]["wait_time"]["median_days"] == pytest.approx(7.0)
