@@ -77,7 +77,10 @@ _HOUSE = (
     r"(?:\bд(?:ом)?\.?\s*№?\s*\d+(?:[а-яa-z]\b)?(?:\s*/\s*\d+)?"
     r"(?:\s*,?\s*(?:корп(?:ус)?\.?|к\.?|стр(?:оение)?\.?|лит(?:ера)?\.?)\s*[\dа-яa-z]{1,3}\b)*[\s,]*)"
 )
-_FLAT = r"(?:\b(?:кв\.?|кв-?р?а|квартир[аеуыо]й?|комн\.?|комнат[аеуы])\s*№?\s*\d+(?:[а-я]\b)?)"
+_FLAT = (
+    r"(?:\b(?:кв\.?|кв-?р?а|квартир[аеуыо]й?|комн\.?|комнат[аеуы])\s*№?\s*\d+(?:[а-я]\b)?"
+    r"(?![\d,.]*\s*(?:кв\.?\s*м|м2|м²|кв\.?\s*метр|квадрат|метр)))"  # «площадь квартиры 54 кв. м» is an area
+)
 ADDRESS_RE = re.compile(_HOUSE + r"?" + _FLAT, re.IGNORECASE)
 STREET_HOUSE_FLAT_RE = re.compile(
     r"\b(?:ул|пр|пр-т|пер|б-р|ш|наб)\.\s*[А-ЯЁ][а-яё-]+(?:\s+[А-ЯЁ][а-яё-]+)?\s*,?\s*"
@@ -239,7 +242,7 @@ def find_person_spans(text: str, ner: NameTagger | None = None) -> list[tuple[in
     """Names by pattern plus natasha PER spans (given a tagger); streets named after people are excluded."""
     found = [m.span() for m in PERSON_RE.finditer(text) if _plausible_pattern_name(m.group())]
     if ner is not None:
-        found += [(s, e) for s, e in ner(text) if _plausible_name(text, s, e)]
+        found += [_trim_to_name(text, s, e) for s, e in ner(text) if _plausible_name(text, s, e)]
     return [(s, e) for s, e in found if not _NAMED_AFTER.search(text[max(0, s - 30) : s])]
 
 
@@ -254,6 +257,18 @@ def _morph() -> Any:
 def _could_be_name(word: str, best_parse_only: bool = False) -> bool:
     parses = _morph().parse(word)
     return any(_NAME_GRAMMEMES & p.tag.grammemes for p in (parses[:1] if best_parse_only else parses))
+
+
+def _trim_to_name(text: str, start: int, end: int) -> tuple[int, int]:
+    """NER spans may take in a role or organisation word («Дворник Фёдоров», «Жилкомсервиса Васильеву»)."""
+    words = list(re.finditer(r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)?\.?", text[start:end]))
+    while len(words) > 1 and not _could_be_name(words[0].group().rstrip(".")):
+        words.pop(0)
+    while len(words) > 1 and len(words[-1].group()) > 2 and not _could_be_name(words[-1].group().rstrip(".")):
+        words.pop()
+    if not words:
+        return start, end
+    return start + words[0].start(), start + words[-1].end()
 
 
 def _plausible_pattern_name(name: str) -> bool:
@@ -276,11 +291,11 @@ def _plausible_name(text: str, start: int, end: int) -> bool:
     return any(_could_be_name(w, best_parse_only=len(words) == 1) for w in words)
 
 
-def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Pattern and NER may find overlapping parts of one name: join them so no part stays visible."""
+def _union(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Pattern and NER may find overlapping or adjacent parts of one name: join them into one span."""
     out: list[list[int]] = []
     for start, end in sorted(spans):
-        if out and start <= out[-1][1]:
+        if out and (start <= out[-1][1] or not text[out[-1][1] : start].strip()):
             out[-1][1] = max(out[-1][1], end)
         else:
             out.append([start, end])
@@ -303,7 +318,7 @@ def mask_personal_data(text: str, ner: NameTagger | None = None) -> tuple[str, l
     to find the rest with natasha NER.
     """
     spans = find_regex_spans(text)
-    spans += [(s, e, "PERSON") for s, e in _union(find_person_spans(text, ner))]
+    spans += [(s, e, "PERSON") for s, e in _union(text, find_person_spans(text, ner))]
     kept = _merge(spans)
     parts: list[str] = []
     pos = 0
