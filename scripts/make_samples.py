@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 from sample_phrases import (
     APPEAL_PROBLEMS,
+    BACKGROUND,
     CLOSINGS,
     FIRST_NAMES_F,
     FIRST_NAMES_M,
@@ -64,6 +65,11 @@ def _phone(rng: random.Random) -> str:
     ])
 
 
+def _email(rng: random.Random) -> str:
+    user = rng.choice(["ivanova.m", "petrov1975", "s.kuznecov", "olga_v", "sovet.doma12", "nik.pavlov"])
+    return f"{user}@{rng.choice(['mail.ru', 'yandex.ru', 'gmail.com', 'bk.ru'])}"
+
+
 def _address(rng: random.Random, flat: bool) -> str:
     base = f"{rng.choice(STREETS)}, д. {rng.randint(1, 120)}"
     return f"{base}, кв. {rng.randint(1, 280)}" if flat else base
@@ -79,7 +85,7 @@ def _personal_intro(rng: random.Random) -> str:
     name = _person(rng)
     return rng.choice([
         f"Я, {name}, проживаю по адресу {_address(rng, True)}.",
-        f"Обращается {name}, житель дома {_house(rng)}.",
+        f"Обращается {name} из дома {_house(rng)}.",
         f"Пишет вам {name}. Мой телефон для связи {_phone(rng)}.",
         f"Меня зовут {name}, адрес: {_address(rng, True)}, тел. {_phone(rng)}.",
     ])
@@ -127,10 +133,17 @@ def _appeal_text(process: str, rng: random.Random) -> str:
         if rng.random() < 0.3:
             parts.append(_personal_intro(rng))
         parts.append(problem)
-        extra = rng.sample(details, k=min(len(details), 1 if style < 0.75 else 2))
+        long = style >= 0.9  # a long letter: a second symptom, every detail, background and history
+        if long:
+            parts.append(_fill(rng.choice([c for c in core if c != problem]), rng))
+        extra = rng.sample(details, k=len(details) if long else 1 if style < 0.75 else 2)
         parts.extend(_fill(d, rng) for d in extra)
+        if long:
+            parts.extend(rng.sample(BACKGROUND, k=2))
         if rng.random() < 0.15 and not any("тел" in p for p in parts):
             parts.append(f"Контактный телефон {_phone(rng)}.")
+        elif rng.random() < 0.08:
+            parts.append(f"Ответ прошу направить на электронную почту {_email(rng)}.")
         if rng.random() < 0.7:
             parts.append(rng.choice(CLOSINGS))
         text = " ".join(p for p in parts if p)
