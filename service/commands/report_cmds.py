@@ -93,12 +93,28 @@ def report(
     if frames:
         items = pd.concat(frames, ignore_index=True)
     else:
+        from sqlalchemy.exc import SQLAlchemyError
+
         from service.api.reports import items_frame, stored_pains
+        from service.config import get_settings
         from service.db.session import session_scope
 
-        with session_scope() as session:
-            items = items_frame(session, [str(period), str(period - 1)])
-            pains = pains or stored_pains(session, str(period)) or None
+        try:
+            with session_scope() as session:
+                items = items_frame(session, [str(period), str(period - 1)])
+                pains = pains or stored_pains(session, str(period)) or None
+        except SQLAlchemyError as exc:
+            typer.secho(
+                f"База {get_settings().database_url} не прочитана ({type(exc).__name__}): выполните "
+                "`painmap db upgrade` и загрузите данные, или укажите --spb/--data/--survey.",
+                fg="red",
+                err=True,
+            )
+            raise typer.Exit(2) from exc
+        if items.empty:
+            typer.secho(
+                f"В базе нет записей за {period} и {period - 1}: отчёт будет пустым.", fg="yellow", err=True
+            )
     rollup = load_topic_rollup(topic_rollup) if topic_rollup else None
     result = quarterly_report(
         items,
