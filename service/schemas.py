@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 MAX_BATCH = 1000  # texts or items per request; the message of a longer batch names this limit
 MAX_TEXT = 100_000  # characters per text
+MAX_ID = 2**31 - 1  # database integer ids (PostgreSQL INTEGER)
 
 Kind = Literal["appeal", "survey_answer", "review"]
 Satisfied = Literal["yes", "no", "unknown"]
@@ -115,7 +116,7 @@ class ItemsPage(BaseModel):
 
 class LabelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    item_id: int | None = Field(default=None, ge=1, examples=[1])
+    item_id: int | None = Field(default=None, ge=1, le=MAX_ID, examples=[1])
     external_id: str | None = Field(default=None, max_length=200)
     source: str = Field(default="api", max_length=100)
     head: str = Field(min_length=1, max_length=50, examples=["process"])

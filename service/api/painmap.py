@@ -10,7 +10,7 @@ from service.api.deps import analyst, get_db, reader
 from service.auth import Principal
 from service.db.models import PainMapEntry
 from service.painmap_store import change_entry, export_xlsx
-from service.schemas import PainMapEntryOut, PainMapPatch, Status
+from service.schemas import MAX_ID, PainMapEntryOut, PainMapPatch, Status
 
 router = APIRouter(tags=["painmap"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -86,7 +86,7 @@ def _decide(db: Session, entry_id: int, new_status: str, who: Principal) -> Pain
     summary="Принять предложение в карту болей",
 )
 def accept(
-    entry_id: int = Path(ge=1), db: Session = Depends(get_db), who: Principal = Depends(analyst)
+    entry_id: int = Path(ge=1, le=MAX_ID), db: Session = Depends(get_db), who: Principal = Depends(analyst)
 ) -> PainMapEntryOut:
     return _decide(db, entry_id, "accepted", who)
 
@@ -97,7 +97,7 @@ def accept(
     summary="Отклонить предложение",
 )
 def reject(
-    entry_id: int = Path(ge=1), db: Session = Depends(get_db), who: Principal = Depends(analyst)
+    entry_id: int = Path(ge=1, le=MAX_ID), db: Session = Depends(get_db), who: Principal = Depends(analyst)
 ) -> PainMapEntryOut:
     return _decide(db, entry_id, "rejected", who)
 
@@ -109,7 +109,7 @@ def reject(
 )
 def patch(
     body: PainMapPatch,
-    entry_id: int = Path(ge=1),
+    entry_id: int = Path(ge=1, le=MAX_ID),
     db: Session = Depends(get_db),
     who: Principal = Depends(analyst),
 ) -> PainMapEntryOut:
