@@ -5,7 +5,7 @@ imports feed it alike.
 
 Items frame (one row per text; only `created_at` or `period` is required):
     text, kind (appeal|survey_answer|review), channel, created_at, answered_at, satisfied (yes|no|unknown),
-    negative (bool; default: appeals and reviews are negative, a survey answer when its text is not empty),
+    negative (bool; default: appeals and reviews are negative, a survey answer unless it says «no problem»),
     topic, process, audience (external|internal), internal_object, rating_<param> (1–5, CSAT),
     portal_<resource> and ease (other 1–5 ratings), nps (0–10), grid_<question> (yes|no|unknown, staff grids),
     respondent (anonymous key: a survey respondent's ratings count once), pain (pain label, optional),
@@ -31,6 +31,26 @@ log = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 NEGATIVE_KINDS = {"appeal", "review"}
+# Survey answers that state no problem (the seed 000 form's «Проблем не было» and what people write instead).
+NO_PROBLEM_ANSWERS = frozenset(
+    {
+        "",
+        "-",
+        "—",
+        "нет",
+        "проблем не было",
+        "проблем нет",
+        "не было",
+        "всё хорошо",
+        "все хорошо",
+        "не сталкивался",
+        "не сталкивалась",
+        "затрудняюсь ответить",
+        "не занимаюсь этим",
+        "всё устраивает",
+        "все устраивает",
+    }
+)
 _YES = {"yes", "да", "true", "1", "удовлетворен"}
 _NO = {"no", "нет", "false", "0", "не удовлетворен"}
 
@@ -104,7 +124,8 @@ def normalize_items(items: pd.DataFrame) -> pd.DataFrame:
     df["channel"] = df["channel"].fillna("не указан").astype(str)
     df["audience"] = df["audience"].fillna("external").astype(str)
     df["satisfied"] = [_satisfied(v) for v in df["satisfied"]] if "satisfied" in df.columns else "unknown"
-    stated = (df["kind"] == "survey_answer") & (df["text"].str.strip() != "")
+    answer = df["text"].str.strip().str.lower().str.rstrip(".!")
+    stated = (df["kind"] == "survey_answer") & ~answer.isin(NO_PROBLEM_ANSWERS)
     default = df["kind"].isin(NEGATIVE_KINDS) | stated
     if "negative" in df.columns:  # rows of a mixed frame (appeals + survey) may leave it empty
         given = df["negative"].astype("object")

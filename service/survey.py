@@ -1,9 +1,10 @@
 """Survey import: an export of the seed 000 questionnaires (Appendix 1 external, Appendix 2 staff) becomes
 report items (kind survey_answer) through a mapping YAML from the export's column titles to item fields.
 
-One item per open answer that states a problem; a respondent without one still gives one item with an
-empty text so that their ratings count. Only mapped columns are read and open answers are masked, so no
-respondent identity is stored; `respondent` is an anonymous key (form + export row) so ratings count once.
+One item per open answer that states a problem; a respondent without one still gives one item, text
+«Проблем не было», so that their ratings count. Only mapped columns are read and open answers are
+masked, so no respondent identity is stored; `respondent` is an anonymous key (form + export row) so
+ratings count once.
 
 >>> items = import_survey("data/samples/survey_export.xlsx", "data/taxonomy/survey_seed000.yaml")
 """
@@ -18,6 +19,7 @@ import pandas as pd
 import yaml
 
 MAX_ERRORS = 20
+NO_PROBLEM_TEXT = "Проблем не было"
 _LEADING_INT = re.compile(r"^\s*(\d+)(?:[.,]0+)?(?:\s*(?:балл\w*|б\.?))?\s*$", re.IGNORECASE)
 
 
@@ -219,7 +221,9 @@ def import_survey(
                     **{k: q[k] for k in ("topic", "internal_object") if k in q},
                 }
             )
-        for answer in answers or [{"text": "", "question": None, "negative": False}]:
+        # Without a problem the respondent still counts (ratings, NPS); a fixed text keeps the row through
+        # ingest, which drops empty texts, and reads as «no problem» to the report and models.pains.
+        for answer in answers or [{"text": NO_PROBLEM_TEXT, "question": None, "negative": False}]:
             rows.append({**base, **answer})
     errors.raise_if_any()
     return pd.DataFrame(rows)
