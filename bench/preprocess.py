@@ -91,6 +91,27 @@ def natasha_pipeline(texts: list[str], stages: tuple) -> None:
             token.lemmatize(vocab)
 
 
+_RSS_PROBE = """
+import sys, psutil
+from nlp import Preprocessor
+texts = sys.stdin.read().split("\\n\\x00\\n")
+p = Preprocessor(ner={ner})
+for t in texts:
+    {call}
+print(psutil.Process().memory_info().rss / 2**20)
+"""
+
+
+def fresh_process_rss(texts: list[str], ner: bool) -> float:
+    """RSS of a new interpreter holding only a warmed Preprocessor (no pandas, no natasha reference)."""
+    import subprocess
+
+    code = _RSS_PROBE.format(ner=ner, call="p(t)" if ner else "p.features(t)")
+    result = subprocess.run([sys.executable, "-c", code], input="\n\x00\n".join(texts), text=True,
+                            capture_output=True, check=True, cwd=Path(__file__).resolve().parents[1])
+    return float(result.stdout.strip())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20_000, help="texts for features and razdel")
@@ -162,8 +183,13 @@ def main() -> int:
     print(f"Preprocessor / bare razdel:          {vs_razdel:6.2f}×  (target ≥ 0.4×) "
           f"{'OK' if vs_razdel >= 0.4 else 'FAIL'}; warm cache {warm / bare:.2f}×")
     print(f"masking with NER / Preprocessor.features: {masked / ours:.3f}×; full Doc pipe {full:.0f} docs/s")
-    print(f"RSS: before {rss_before:.0f} MB, Preprocessor loaded {rss_loaded:.0f} MB (target ≤ 300) "
-          f"{'OK' if rss_loaded <= 300 else 'FAIL'}; with NER {rss_ner:.0f} MB")
+    alone = fresh_process_rss(texts, ner=False)
+    alone_ner = fresh_process_rss(mask_sub, ner=True)
+    print(f"RSS in this process: data loaded {rss_before:.0f} MB, + Preprocessor {rss_loaded:.0f} MB, "
+          f"+ natasha reference and NER {rss_ner:.0f} MB")
+    print(f"RSS of a fresh process with only the Preprocessor: features path {alone:.0f} MB (target ≤ 300) "
+          f"{'OK' if alone <= 300 else 'FAIL'}; full Doc with NER {alone_ner:.0f} MB "
+          f"{'OK' if alone_ner <= 300 else 'over 300'}")
     return 0
 
 

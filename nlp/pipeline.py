@@ -132,12 +132,20 @@ class Preprocessor:
         """Lower-case text with ``<url> <email> <phone> <num>`` placeholders, for char n-grams."""
         return model_text(text)
 
+    def analyze(self, text: str) -> tuple[str, list[str]]:
+        """``(normalize(text), features(text))`` with the normalisation done once."""
+        normalized = model_text(text)
+        return normalized, self._features_of(normalized)
+
     def features(self, text: str) -> list[str]:
         """Lemma features of one text (see the module docstring); equals ``self(text).lemmas``."""
+        return self._features_of(model_text(text))
+
+    def _features_of(self, normalized: str) -> list[str]:
         lemma_of = self._ready()
         cache = lemma_of._cache  # inlined cache lookup: this loop runs for every token of 50k texts
         stop, negations, abbreviations = self._stop, self._negations, self.lexicon.abbreviations
-        toks = feature_tokens(model_text(text))
+        toks = feature_tokens(normalized)
         out: list[str] = []
         pending = ""  # a negation waiting for its word
         gap = 0
