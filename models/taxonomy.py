@@ -112,9 +112,9 @@ def load_taxonomy(root: Path | None = None) -> Taxonomy:
     spb: list[SpbReason] = []
     files = {
         "processes.yaml": {"processes": "process"},
-        "channels.yaml": {"channels": "channel"},
-        "directions.yaml": {"directions": "direction", "internal_objects": "internal_object",
-                            "internal_processes": "internal_process"},
+        "channels.yaml": {"channels": "channel", "survey_channels": "survey_channel"},
+        "directions.yaml": {"directions": "direction", "internal_processes": "internal_process"},
+        "internal_objects.yaml": {"internal_objects": "internal_object"},
     }
     for name, sections in files.items():
         path = root / name
@@ -124,6 +124,11 @@ def load_taxonomy(root: Path | None = None) -> Taxonomy:
         versions.append(f"{path.stem}:{data['version']}")
         for key, head in sections.items():
             heads[head] = _names(data.get(key) or [], f"{path} [{key}]")
+    topics_path = root / "sample_topics.yaml"
+    if topics_path.exists():  # the demo data's coarse topics (data/samples/)
+        data = _read(topics_path)
+        versions.append(f"sample_topics:{data['version']}")
+        heads["topic"] = frozenset(str(t) for t in data.get("topics") or [])
     spb_path = root / "spb.yaml"
     if spb_path.exists():
         data = _read(spb_path)
