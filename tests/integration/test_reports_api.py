@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
+
+from service.reports import quarterly_report
+
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.integration
 
@@ -68,3 +73,26 @@ def test_quarterly_report_from_stored_items(server):
     assert cur["csat"]["parameters"]["rating_speed"]["mean"] == 2
     assert cur["nps"]["promoters"] == 1
     assert {"Дороги и транспорт", "ЖКХ"} <= {x["name"] for x in cur["negative_topics"]}
+
+
+def test_survey_through_the_database_reports_like_the_file(tmp_path: Path) -> None:
+    # Survey import → ingest (masking, NER) → SQLite → items_frame must not change a figure.
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from service.api.reports import items_frame
+    from service.db.models import Base
+    from service.ingest import frame_to_items, ingest_items
+    from service.survey import import_survey
+
+    survey = import_survey(
+        REPO / "data/samples/survey_export.xlsx", REPO / "data/taxonomy/survey_seed000.yaml"
+    )
+    engine = create_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        ingest_items(s, list(frame_to_items(survey, source="survey")))
+        stored = items_frame(s, ["2025Q2", "2025Q1"])
+    direct, via_db = quarterly_report(survey, "2025Q2"), quarterly_report(stored, "2025Q2")
+    for key in ("items", "negative", "satisfied", "csat", "nps"):
+        assert via_db["current"][key] == direct["current"][key], key
