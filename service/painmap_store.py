@@ -97,7 +97,15 @@ def refresh_pains(session: Session, period: str | None = None) -> dict[str, Any]
     summary: dict[str, Any] = {"period": period, "periods": []}
     for current_period in [p for p in known if p <= period]:
         frame = items_frame(session, current_period)
-        report = tracker.match(previous, find_pains(frame, text_col="text", id_col="id"))
+        try:
+            found = find_pains(frame, text_col="text", id_col="id")
+        except Exception as exc:  # an earlier period that fails only breaks the lineage, not the refresh
+            if current_period == period:
+                raise
+            summary.setdefault("errors", []).append(f"{current_period}: {type(exc).__name__}: {exc}")
+            previous = None
+            continue
+        report = tracker.match(previous, found)
         _store_snapshots(session, current_period, report.to_dict(suggestions=False)["pains"])
         summary["periods"].append({"period": current_period, "items": len(frame), "pains": len(report.pains)})
         previous = report
