@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from threadpoolctl import ThreadpoolController
+
 from nlp.doc import PiiSpan
 
 PLACEHOLDERS: dict[str, str] = {
@@ -121,6 +123,12 @@ def _load_ner() -> Any:
     return NewsNERTagger(NewsEmbedding())
 
 
+@lru_cache(maxsize=1)
+def _blas_controller() -> ThreadpoolController:
+    """Inspecting the loaded BLAS libraries takes ~2 ms; do it once, not per call."""
+    return ThreadpoolController()
+
+
 class NameTagger:
     """Finds person names (PER spans) with natasha NER; the model is loaded on first use.
 
@@ -155,7 +163,10 @@ class NameTagger:
         if not chunks:
             return results
         tagger = _load_ner()
-        for (i, off, _), markup in zip(chunks, tagger.map(c for _, _, c in chunks), strict=True):
+        # slovnet's matrices are small: multi-threaded BLAS only spins (94 → 6 ms per text on 2 busy cores).
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            markups = list(tagger.map(c for _, _, c in chunks))
+        for (i, off, _), markup in zip(chunks, markups, strict=True):
             results[i].extend((off + s.start, off + s.stop) for s in markup.spans if s.type == "PER")
         return results
 
@@ -238,11 +249,18 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def find_person_spans(text: str, ner: NameTagger | None = None) -> list[tuple[int, int]]:
-    """Names by pattern plus natasha PER spans (given a tagger); streets named after people are excluded."""
+def find_person_spans(
+    text: str, ner: NameTagger | None = None, ner_spans: list[tuple[int, int]] | None = None
+) -> list[tuple[int, int]]:
+    """Names by pattern plus natasha PER spans (from ``ner`` or precomputed ``ner_spans``), filtered.
+
+    Streets, squares and institutions named after people are excluded.
+    """
     found = [m.span() for m in PERSON_RE.finditer(text) if _plausible_pattern_name(m.group())]
-    if ner is not None:
-        found += [_trim_to_name(text, s, e) for s, e in ner(text) if _plausible_name(text, s, e)]
+    if ner_spans is None and ner is not None:
+        ner_spans = ner(text)
+    if ner_spans:
+        found += [_trim_to_name(text, s, e) for s, e in ner_spans if _plausible_name(text, s, e)]
     return [(s, e) for s, e in found if not _NAMED_AFTER.search(text[max(0, s - 30) : s])]
 
 
@@ -317,8 +335,18 @@ def mask_personal_data(text: str, ner: NameTagger | None = None) -> tuple[str, l
     Without ``ner`` person names are found only by pattern (initials, patronymics); pass a ``NameTagger``
     to find the rest with natasha NER.
     """
+    return _mask(text, find_person_spans(text, ner))
+
+
+def mask_many(texts: Sequence[str], ner: NameTagger | None = None) -> list[tuple[str, list[PiiSpan]]]:
+    """``mask_personal_data`` for a batch: NER runs once over all texts that need it (faster per text)."""
+    ner_spans = ner.find_batch(texts) if ner is not None else [None] * len(texts)
+    return [_mask(t, find_person_spans(t, None, ns)) for t, ns in zip(texts, ner_spans, strict=True)]
+
+
+def _mask(text: str, person_spans: list[tuple[int, int]]) -> tuple[str, list[PiiSpan]]:
     spans = find_regex_spans(text)
-    spans += [(s, e, "PERSON") for s, e in _union(text, find_person_spans(text, ner))]
+    spans += [(s, e, "PERSON") for s, e in _union(text, person_spans)]
     kept = _merge(spans)
     parts: list[str] = []
     pos = 0

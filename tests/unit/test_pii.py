@@ -19,6 +19,7 @@ from nlp.pii import (
     PHONE_11_RE,
     PLACEHOLDERS,
     NameTagger,
+    mask_many,
     mask_personal_data,
 )
 
@@ -199,3 +200,8 @@ def test_any_text_is_masked_without_error(text: str) -> None:
     masked, spans = mask_personal_data(text)
     assert isinstance(masked, str)
     assert all(text[s.start : s.end] == s.text for s in spans)
+
+
+def test_mask_many_equals_one_by_one(tagger: NameTagger) -> None:
+    texts = [text for _, text, _ in CASES] + [text for text, _ in KEEP] + ["", "очереди"]
+    assert mask_many(texts, tagger) == [mask_personal_data(t, tagger) for t in texts]
