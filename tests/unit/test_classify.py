@@ -1,0 +1,193 @@
+"""MultiHeadClassifier on small data written here and on data/samples: contract, consistency, abstention."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.estimator_checks import (
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+)
+
+from models.calibration import class_thresholds, precision_threshold
+from models.classify import LabelError, MultiHeadClassifier
+from models.taxonomy import UnknownLabelError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# (category, reason) → words that describe it; "Мусор" reasons share words on purpose.
+TOPICS = {
+    ("Дороги", "Яма на дороге"): ["яма", "дорога", "асфальт", "колесо", "выбоина"],
+    ("Дороги", "Снег на дороге"): ["снег", "дорога", "сугроб", "не_убирать", "проезд"],
+    ("Двор", "Мусор во дворе"): ["мусор", "двор", "пакет", "куча", "грязь"],
+    ("Двор", "Мусор на детской площадке"): ["мусор", "площадка", "детский", "горка", "песочница"],
+    ("Дом", "Лифт не работает"): ["лифт", "не_работать", "застрять", "кабина", "этаж"],
+}
+FILLER = ["очень", "давно", "прошу", "помочь", "снова", "опять", "вчера", "сегодня"]
+
+
+def make_data(n_per_class: int = 40, seed: int = 0) -> tuple[list[str], pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    texts, rows = [], []
+    for (category, reason), words in TOPICS.items():
+        for _ in range(n_per_class):
+            picked = list(rng.choice(words, size=3, replace=False)) + list(rng.choice(FILLER, size=2))
+            rng.shuffle(picked)
+            texts.append(" ".join(picked))
+            rows.append({"category": category, "reason": reason, "urgent": str(rng.random() < 0.5)})
+    order = rng.permutation(len(texts))
+    return [texts[i] for i in order], pd.DataFrame(rows).iloc[order].reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_data()
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    texts, y = data
+    return MultiHeadClassifier(hierarchy=("category", "reason"), validate_taxonomy=False).fit(texts, y)
+
+
+def test_fit_learns_the_synthetic_topics(data, fitted):
+    test_texts, test_y = make_data(10, seed=1)
+    pred = fitted.predict(test_texts)
+    assert list(pred.columns) == ["category", "reason", "urgent"]
+    assert (pred.category == test_y.category).mean() > 0.9
+    assert (pred.reason == test_y.reason).mean() > 0.8
+
+
+def test_hierarchy_is_consistent_and_category_is_the_sum_of_its_reasons(data, fitted):
+    texts, y = data
+    pairs = set(zip(y.category, y.reason, strict=True))
+    test_texts, _ = make_data(10, seed=2)
+    pred = fitted.predict(test_texts + ["мусор дорога лифт", "", "совсем другое"])
+    assert set(zip(pred.category, pred.reason, strict=True)) <= pairs
+    proba = fitted.predict_proba(test_texts)
+    reason_of = dict(zip(y.reason, y.category, strict=True))
+    for c, category in enumerate(fitted.classes_["category"]):
+        members = [i for i, r in enumerate(fitted.classes_["reason"]) if reason_of[r] == category]
+        assert np.allclose(proba["category"][:, c], proba["reason"][:, members].sum(axis=1))
+    assert np.allclose(proba["reason"].sum(axis=1), 1.0)
+
+
+def test_groups_derived_heads_into_one_model_and_trains_others_apart(fitted):
+    assert [sorted(g.rollup) for g in fitted.groups_] == [["category", "reason"], ["urgent"]]
+
+
+def test_predict_table_one_and_top_k_agree(fitted):
+    texts, _ = make_data(4, seed=3)
+    table = fitted.predict_table(texts)
+    assert table["category_review"].dtype == bool
+    for i, text in enumerate(texts):
+        one = fitted.predict_one(text)
+        for col in table.columns:
+            if col.endswith("_proba"):
+                assert one[col] == pytest.approx(table[col][i], rel=1e-5)
+            else:
+                assert one[col] == table[col][i]
+    top = fitted.top_k(texts, k=3)
+    for i, row in enumerate(top):
+        probs = [p for _, p in row["reason"]]
+        assert probs == sorted(probs, reverse=True) and len(probs) == 3
+        assert row["urgent"][0][0] == table["urgent"][i]
+
+
+def test_review_follows_the_per_class_thresholds(fitted):
+    texts, _ = make_data(6, seed=4)
+    table = fitted.predict_table(texts)
+    classes = list(fitted.classes_["reason"])
+    expected = [p < fitted.thresholds_["reason"][classes.index(r)]
+                for r, p in zip(table.reason, table.reason_proba, strict=True)]
+    assert table.reason_review.tolist() == expected
+
+
+def test_stricter_target_precision_never_accepts_more(data):
+    texts, y = data
+    kwargs = {"hierarchy": ("category", "reason"), "validate_taxonomy": False, "min_class_support": 5}
+    loose = MultiHeadClassifier(target_precision=0.5, **kwargs).fit(texts, y[["category", "reason"]])
+    strict = MultiHeadClassifier(target_precision=1.0, **kwargs).fit(texts, y[["category", "reason"]])
+    probe, _ = make_data(10, seed=5)
+    assert strict.predict_table(probe).reason_review.sum() >= loose.predict_table(probe).reason_review.sum()
+
+
+def test_pickle_round_trip_predicts_identically(fitted):
+    texts, _ = make_data(5, seed=6)
+    again = pickle.loads(pickle.dumps(fitted))
+    pd.testing.assert_frame_equal(again.predict_table(texts), fitted.predict_table(texts))
+
+
+def test_unknown_taxonomy_label_is_refused_with_the_list():
+    texts, y = make_data(5)
+    y = y.assign(process="Водоснабжение")
+    y.loc[3, "process"] = "Телепортация"
+    with pytest.raises(UnknownLabelError, match="Телепортация"):
+        MultiHeadClassifier().fit(texts, y[["process"]])
+
+
+def test_empty_labels_name_the_rows():
+    texts, y = make_data(5)
+    y.loc[[2, 7], "reason"] = ""
+    with pytest.raises(LabelError, match=r"'reason'.*\[2, 7\]"):
+        MultiHeadClassifier(validate_taxonomy=False).fit(texts, y)
+
+
+def test_single_class_head_is_refused():
+    texts, y = make_data(5)
+    with pytest.raises(LabelError, match="only one class"):
+        MultiHeadClassifier(validate_taxonomy=False).fit(texts, y.assign(reason="x")[["reason"]])
+
+
+def test_unfitted_model_raises_not_fitted():
+    with pytest.raises(NotFittedError):
+        MultiHeadClassifier().predict(["текст"])
+
+
+def test_sample_appeals_train_and_predict():
+    df = pd.read_csv(ROOT / "data/samples/appeals.csv", dtype=str).fillna("")
+    model = MultiHeadClassifier(hierarchy=("topic", "process")).fit(df.text, df[["topic", "process"]])
+    pred = model.predict(df.text)
+    assert (pred.process == df.process).mean() > 0.9  # training fit: a sanity floor, not a quality claim
+
+
+# sklearn's estimator checks feed numeric arrays, which a text classifier cannot take; these are the
+# contract checks that do apply (init stores params, get/set_params, clone). Skipped: every check that
+# calls fit/predict on numeric X (check_fit2d_*, check_classifiers_*, check_estimators_dtypes, …).
+@pytest.mark.parametrize("check", [check_no_attributes_set_in_init, check_parameters_default_constructible,
+                                   check_get_params_invariance, check_set_params])
+def test_sklearn_contract_checks(check):
+    check("MultiHeadClassifier", MultiHeadClassifier())
+
+
+def test_clone_keeps_params_and_drops_fitted_state(fitted):
+    copy = clone(fitted)
+    assert copy.get_params()["hierarchy"] == ("category", "reason")
+    assert not hasattr(copy, "groups_")
+
+
+def test_precision_threshold_is_the_lowest_probability_that_keeps_the_target():
+    proba = np.array([0.9, 0.8, 0.7, 0.6, 0.5])
+    correct = np.array([True, True, False, True, False])
+    # precision along the ranking: 1, 1, .67, .75, .6
+    assert precision_threshold(proba, correct, 0.7) == 0.6
+    assert precision_threshold(proba, correct, 0.99) == 0.8
+    assert precision_threshold(proba, ~correct, 0.99) == np.inf
+
+
+def test_rare_classes_share_the_pooled_threshold():
+    pred = np.array([0] * 30 + [1] * 2)
+    proba = np.linspace(1.0, 0.5, 32)
+    truth = pred.copy()
+    truth[25:] = 1 - truth[25:]
+    out = class_thresholds(pred, proba, truth, 2, target=0.95, min_support=20)
+    assert out[1] == precision_threshold(proba, pred == truth, 0.95)
+    assert out[0] == precision_threshold(proba[:30], (pred == truth)[:30], 0.95)
