@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from models.taxonomy import load_taxonomy
 from service.report_metrics import counts_with_shares, csat, nps, share, wait_time
 
 log = logging.getLogger(__name__)
@@ -313,7 +314,7 @@ def load_spb_status(path: Path | None = None) -> dict:
 
 def load_spb_items(folder: Path, *, status_map: Path | None = None) -> pd.DataFrame:
     """SPb «Наш Санкт-Петербург» appeals as an items frame: answers joined on id, status → satisfied,
-    category → topic, the portal as channel."""
+    category → topic, (category, reason) → process, the portal as channel."""
     folder = Path(folder)
     appeal_files = sorted(folder.glob("appeals.part*.csv.gz"))
     if not appeal_files:
@@ -328,6 +329,7 @@ def load_spb_items(folder: Path, *, status_map: Path | None = None) -> pd.DataFr
         )
     df = appeals.merge(answers.drop_duplicates("id"), on="id", how="left")
     mapping = load_spb_status(status_map)
+    rollup = load_taxonomy().reason_rollup()  # (category, reason) → municipal process (spb.yaml)
     unknown = sorted(set(df["status"].dropna()) - set(mapping["status"]))
     if unknown:
         log.warning("%s: статусы без сопоставления (считаются unknown): %s", folder, ", ".join(unknown))
@@ -341,6 +343,7 @@ def load_spb_items(folder: Path, *, status_map: Path | None = None) -> pd.DataFr
             "answered_at": pd.to_datetime(df["answer_at"], format="ISO8601"),
             "satisfied": df["status"].map(mapping["status"]).fillna("unknown"),
             "topic": df["category"],
+        "process": [rollup.get((c, r)) for c, r in zip(df["category"], df["reason"], strict=True)],
             "reason": df["reason"],
             "district": df["district"],
             "split": df["split"],

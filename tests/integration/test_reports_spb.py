@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from service.cli import app
 
+REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "external"
 SPB = SHARED / "spb-gorod-appeals"
 
@@ -54,6 +56,11 @@ def test_figures_equal_pandas(
     assert report["negative"]["count"] == len(part)
     topics = {r["name"]: r["count"] for r in report["negative_topics"]}
     assert topics == part["category"].value_counts().to_dict()
+    reasons = yaml.safe_load((REPO / "data/taxonomy/spb.yaml").read_text(encoding="utf-8"))["reasons"]
+    process = {(r["category"], r["reason"]): r["process"] for r in reasons}
+    expected = pd.Series([process[(c, r)] for c, r in zip(part["category"], part["reason"], strict=True)])
+    top = report["negative_processes"][0]
+    assert (top["name"], top["count"]) == (expected.value_counts().index[0], expected.value_counts().iloc[0])
     assert report["satisfied"]["count"] == part["status"].str.contains("Пользователь удовлетворен").sum()
     unresolved = part["status"].isin(["Рассмотрение", "Промежуточный ответ"]).sum()
     assert report["unsatisfied"]["count"] == unresolved
