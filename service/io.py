@@ -161,7 +161,7 @@ def _chunks(source: _Source, chunksize: int | None, text_col: str | None, requir
         raise InputError(f"это {kind}, а не таблица CSV/XLSX", source.name)
     else:
         rows = _csv_rows(source, source.open_bytes, max_cell_chars)
-    return _frames(source.name, rows, chunksize, wanted)
+    return _frames(source.name, rows, chunksize, wanted, max_cell_chars)
 
 
 def _detect_encoding(sample: bytes, name: str) -> str:
@@ -209,6 +209,10 @@ def _detect_delimiter(text: str, truncated: bool) -> str:
     return best if scores[best][1] >= 2 else _NO_SPLIT
 
 
+def _too_long(max_cell_chars: int) -> str:
+    return f"ячейка длиннее {max_cell_chars:,} символов".replace(",", " ")
+
+
 def _csv_rows(source: _Source, open_bytes: Callable[[], IO[bytes]],
               max_cell_chars: int) -> Iterator[tuple[int, list[str]]]:
     """(row number, cells) for every record; the first one is the header."""
@@ -228,10 +232,6 @@ def _csv_rows(source: _Source, open_bytes: Callable[[], IO[bytes]],
     try:
         with open_bytes() as raw, io.TextIOWrapper(raw, encoding=encoding, newline="") as fh:
             for row, cells in enumerate(csv.reader(fh, delimiter=delimiter), start=1):
-                if cells and max(map(len, cells)) > max_cell_chars:
-                    col = next(i for i, c in enumerate(cells) if len(c) > max_cell_chars)
-                    raise InputError(f"ячейка длиннее {max_cell_chars:,} символов".replace(",", " "),
-                                     source.name, row, f"№{col + 1}")
                 yield row, cells
     except UnicodeDecodeError as exc:
         # the decoder runs ahead of the parser, so find the exact cell in a second, tolerant pass
@@ -239,7 +239,8 @@ def _csv_rows(source: _Source, open_bytes: Callable[[], IO[bytes]],
         raise InputError(f"байты не в кодировке {encoding} ({exc.reason}); сохраните файл в UTF-8",
                          source.name, bad_row, bad_col) from exc
     except csv.Error as exc:
-        raise InputError(f"ошибка разбора CSV: {exc}", source.name, row + 1) from exc
+        problem = _too_long(max_cell_chars) if "field larger" in str(exc) else f"ошибка разбора CSV: {exc}"
+        raise InputError(problem, source.name, row + 1) from exc
     except (OSError, EOFError) as exc:
         raise InputError(f"файл повреждён или обрезан: {exc}", source.name, row + 1) from exc
 
@@ -291,6 +292,7 @@ def _xlsx_rows(source: _Source, sheet: str | int | None) -> Iterator[tuple[int, 
             ws = wb[sheet]
         else:
             raise InputError(f"нет листа {sheet!r}; листы: {', '.join(names)}", source.name)
+        ws.reset_dimensions()  # some writers store a wrong used range (e.g. A1:A1); read what is there
         for row, values in enumerate(ws.iter_rows(values_only=True), start=1):
             yield row, [_cell_text(v) for v in values]
     finally:
@@ -375,7 +377,7 @@ def _frame(columns: list[str], rows: list[list[str]], numbers: list[int]) -> pd.
 
 
 def _frames(name: str, rows: Iterator[tuple[int, list[str]]], chunksize: int | None,
-            wanted: Sequence[str]) -> Iterator[pd.DataFrame]:
+            wanted: Sequence[str], max_cell_chars: int) -> Iterator[pd.DataFrame]:
     header_cells: list[str] | None = None
     for _, cells in rows:
         if any(c.strip() for c in cells):
@@ -403,6 +405,9 @@ def _frames(name: str, rows: Iterator[tuple[int, list[str]]], chunksize: int | N
                 cells = cells[:width]
         if not "".join(cells).strip():
             continue
+        if max(map(len, cells)) > max_cell_chars:
+            col = next(i for i, c in enumerate(cells) if len(c) > max_cell_chars)
+            raise InputError(_too_long(max_cell_chars), name, row, columns[col], columns)
         batch.append(cells)
         numbers.append(row)
         if chunksize is not None and len(batch) >= chunksize:

@@ -113,6 +113,19 @@ def test_xlsx_sheet_by_name_and_missing_sheet(tmp_path: Path) -> None:
         read_table(path, sheet="Нет такого")
 
 
+def test_xlsx_with_wrong_stored_dimension(tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.xlsx", tmp_path / "bad.xlsx"
+    _workbook(good)
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                assert b'<dimension ref="A1:D3" />' in data
+                data = data.replace(b'<dimension ref="A1:D3" />', b'<dimension ref="A1:A1" />')
+            dst.writestr(item, data)
+    pd.testing.assert_frame_equal(read_table(bad), read_table(good))
+
+
 def test_xlsx_renamed_to_csv_is_read_as_workbook(tmp_path: Path) -> None:
     path = tmp_path / "b.xlsx"
     _workbook(path)
@@ -186,7 +199,15 @@ def test_cell_over_limit_rejected_with_row_and_column(tmp_path: Path) -> None:
     path.write_text(f"id,text\n1,short\n2,{'x' * 5000}\n", encoding="utf-8")
     with pytest.raises(InputError) as err:
         read_table(path, max_cell_chars=1000)
-    assert err.value.row == 3 and "№2" in str(err.value)
+    assert (err.value.row, err.value.column) == (3, "text")
+
+
+def test_cell_over_default_limit_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text(f"id,text\n1,{'x' * 10_000_002}\n", encoding="ascii")
+    with pytest.raises(InputError, match="ячейка длиннее 10 000 000 символов") as err:
+        read_table(path)
+    assert err.value.row == 2
 
 
 def test_ragged_rows(tmp_path: Path) -> None:
