@@ -128,3 +128,13 @@ def test_personal_data_in_open_answers_is_masked(raw: pd.DataFrame, tmp_path: Pa
     ] = "Не перезвонили на номер +7 912 345-67-89, ждал неделю"
     items = import_survey(_write(one, tmp_path / "pii.xlsx"), EXTERNAL)
     assert "345-67-89" not in items.loc[0, "text"] and "ждал неделю" in items.loc[0, "text"]
+
+
+def test_mapped_labels_belong_to_the_taxonomy(external: pd.DataFrame) -> None:
+    from models.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    staff = import_survey(EXPORT, STAFF)
+    assert set(external["process"]) <= taxonomy.labels("process")
+    assert set(external["channel"]) <= taxonomy.labels("survey_channel")
+    assert set(staff["internal_object"].dropna()) <= taxonomy.labels("internal_object")
