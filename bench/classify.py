@@ -46,7 +46,7 @@ def heads_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
         taxonomy = load_taxonomy()
         y["process"] = [
-            taxonomy.process_of_reason(c, r) for c, r in zip(y["category"], y["reason"], strict=True)
+            taxonomy.process_of(c, r) for c, r in zip(y["category"], y["reason"], strict=True)
         ]
     except (ImportError, AttributeError, KeyError) as exc:
         print(f"(голова process пропущена: {exc})")
@@ -89,7 +89,6 @@ def main() -> None:
     args = parser.parse_args()
 
     from models.classify import MultiHeadClassifier
-
     from models.registry import ModelRegistry
 
     data = load_spb()
@@ -99,7 +98,7 @@ def main() -> None:
     print(f"SPb: train {len(train)}, dev {len(dev)}; головы: {', '.join(y.columns)}; CPU: {os.cpu_count()}")
 
     started = time.perf_counter()
-    model = MultiHeadClassifier().fit(train["text"].tolist(), y)
+    model = MultiHeadClassifier(hierarchy=("category", "reason")).fit(train["text"].tolist(), y)
     print(f"обучение на train: {time.perf_counter() - started:.1f} с")
 
     with tempfile.TemporaryDirectory(prefix="bench-classify-") as tmp:

@@ -124,7 +124,8 @@ def describe_estimator(estimator: Any) -> dict[str, Any]:
     if isinstance(classes, dict):
         info["heads"] = list(getattr(estimator, "heads_", classes.keys()))
         info["classes"] = {head: [str(c) for c in values] for head, values in classes.items()}
-    preprocessor = getattr(estimator, "preprocessor", None)
+    # the fitted one (sklearn convention) if the estimator has it, else the parameter
+    preprocessor = getattr(estimator, "preprocessor_", None) or getattr(estimator, "preprocessor", None)
     version = getattr(preprocessor, "version", None) if preprocessor is not None else None
     info["preprocessor_version"] = str(version) if version is not None else _current_preprocessor_version()
     info["preprocessor_protocol"] = preprocessor_protocol(info["preprocessor_version"])

@@ -35,6 +35,7 @@ class DataSpec:
     split_values: list[str] | None = None
     since: str | None = None
     until: str | None = None
+    hierarchy: list[str] | None = None  # heads coarse → fine forming one label (e.g. category, reason)
 
 
 def parse_heads(values: list[str]) -> dict[str, str]:
@@ -84,7 +85,10 @@ def load(spec: DataSpec) -> pd.DataFrame:
     if spec.until:
         data = data[data[TIME] < _parse_date(spec.until, "--until")]
     labelled = data[list(spec.heads)].notna().all(axis=1) & data[TEXT].str.strip().ne("")
-    data = data[labelled].reset_index(drop=True)
+    data = data[labelled]
+    if TIME in data:  # the classifier calibrates on the newest rows: they must come last
+        data = data.sort_values(TIME, kind="stable")
+    data = data.reset_index(drop=True)
     for head in spec.heads:
         data[head] = data[head].astype(str)
     if data.empty:
@@ -131,8 +135,14 @@ def train_and_save(
 
     specs = specs if isinstance(specs, list) else [specs]
     heads = list(specs[0].heads)
+    if TIME in frame:
+        frame = frame.sort_values(TIME, kind="stable").reset_index(drop=True)
+    hierarchy = specs[0].hierarchy
+    if unknown := [h for h in hierarchy or () if h not in heads]:
+        raise TrainingDataError(f"--hierarchy: {', '.join(unknown)} нет среди голов ({', '.join(heads)})")
     started = time.perf_counter()
-    model = MultiHeadClassifier().fit(frame[TEXT].tolist(), frame[heads])
+    model = MultiHeadClassifier(hierarchy=tuple(hierarchy) if hierarchy else None)
+    model.fit(frame[TEXT].tolist(), frame[heads])
     seconds = time.perf_counter() - started
     metrics = head_metrics(model, evaluation, heads) if evaluation is not None and len(evaluation) else {}
     card: dict[str, Any] = {
@@ -160,7 +170,15 @@ def specs_from_card(card: dict[str, Any], files: list[str] | None = None) -> lis
     specs = [DataSpec(**s) for s in sources]
     if files:
         first = specs[0]
-        specs = [DataSpec(files=files, text_col=first.text_col, heads=first.heads, time_col=first.time_col)]
+        specs = [
+            DataSpec(
+                files=files,
+                text_col=first.text_col,
+                heads=first.heads,
+                time_col=first.time_col,
+                hierarchy=first.hierarchy,
+            )
+        ]
     return specs
 
 

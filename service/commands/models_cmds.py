@@ -32,6 +32,11 @@ TrainValuesOpt = typer.Option(
 )
 SinceOpt = typer.Option(None, "--since", help="Брать строки с датой ≥ этой (YYYY-MM-DD).")
 UntilOpt = typer.Option(None, "--until", help="Брать строки с датой < этой (YYYY-MM-DD).")
+HierarchyOpt = typer.Option(
+    None,
+    "--hierarchy",
+    help="Головы от общей к частной через запятую (category,reason): согласованные ответы.",
+)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -44,7 +49,9 @@ def _clear_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from models.classify import LabelError
         from models.registry import BundleError
+        from models.taxonomy import TaxonomyError, UnknownLabelError
         from service.io import InputError
         from service.scoring import ScoringError
 
@@ -53,13 +60,10 @@ def _clear_errors(func: F) -> F:
             InputError,
             ScoringError,
             td.TrainingDataError,
+            LabelError,
+            UnknownLabelError,
+            TaxonomyError,
         )
-        try:
-            from models.taxonomy import UnknownLabelError
-
-            expected += (UnknownLabelError,)
-        except ImportError:  # taxonomy not installed yet: unknown labels surface as ValueError
-            expected += (ValueError,)
         try:
             return func(*args, **kwargs)
         except expected as exc:
@@ -79,6 +83,7 @@ def train(
     train_values: str | None = TrainValuesOpt,
     since: str | None = SinceOpt,
     until: str | None = UntilOpt,
+    hierarchy: str | None = HierarchyOpt,
     eval_values: str | None = typer.Option(
         None, "--eval-values", help="Значения --split-col для оценки (метрики попадут в карточку)."
     ),
@@ -96,6 +101,7 @@ def train(
         split_values=td.split_list(train_values),
         since=since,
         until=until,
+        hierarchy=td.split_list(hierarchy),
     )
     frame = td.load(spec)
     evaluation = None
@@ -233,6 +239,7 @@ def retrain(
         time_col=first.time_col,
         since=since,
         until=until,
+        hierarchy=first.hierarchy,
     )
     old = pd.concat([td.load(s) for s in old_specs], ignore_index=True)
     fresh_train, holdout = td.newest_slice(td.load(new_spec), eval_fraction)
