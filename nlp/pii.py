@@ -13,11 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from threadpoolctl import ThreadpoolController
 
 from nlp.doc import PiiSpan
+
+NOT_NAMES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "pii_not_names.txt"
 
 PLACEHOLDERS: dict[str, str] = {
     "PHONE": "[ТЕЛЕФОН]",
@@ -80,7 +83,7 @@ _HOUSE = (
     r"(?:\s*,?\s*(?:корп(?:ус)?\.?|к\.?|стр(?:оение)?\.?|лит(?:ера)?\.?)\s*[\dа-яa-z]{1,3}\b)*[\s,]*)"
 )
 _FLAT = (
-    r"(?:\b(?:кв\.?|кв-?р?а|квартир[аеуыо]й?|комн\.?|комнат[аеуы])\s*№?\s*\d+(?:[а-я]\b)?"
+    r"(?:\b(?:кв\.?|кв-?р?а|квартир[аеуыо]й?|комн\.?|комнат[аеуы])\s*№?\s*\d+(?:[а-я]\b)?(?:\s?[-–]\s?\d+)?"
     r"(?![\d,.]*\s*(?:кв\.?\s*м|м2|м²|кв\.?\s*метр|квадрат|метр)))"  # «площадь квартиры 54 кв. м» is an area
 )
 ADDRESS_RE = re.compile(_HOUSE + r"?" + _FLAT, re.IGNORECASE)
@@ -94,15 +97,18 @@ _CAP = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
 _INITIALS = r"[А-ЯЁ]\.\s?[А-ЯЁ]\."
 _PATRONYMIC = r"[А-ЯЁ][а-яё]+(?:ович|евич|ьич|инич|овна|евна|ична|инична)"
 PERSON_RE = re.compile(
-    rf"\b{_CAP}\s+{_INITIALS}|\b{_INITIALS}\s?{_CAP}\b|(?:\b{_CAP}\s+)?\b{_CAP}\s+{_PATRONYMIC}\b"
+    rf"\b{_CAP}\s+{_INITIALS}(?!\s?[А-ЯЁ][а-яё])|\b{_INITIALS}\s?{_CAP}\b|(?:\b{_CAP}\s+)?\b{_CAP}\s+{_PATRONYMIC}\b"
 )
 # Streets, squares and organisations named after people are not personal data.
 _NAMED_AFTER = re.compile(
     r"(?:\b(?:ул|улиц[аеуы]|пр|пр-т|просп|проспект[аеу]?|пер|переул[оке][кау]?|б-р|бульвар[аеу]?|наб|"
     r"набережн[аоуяей]+|пл|площад[ьи]|ш|шоссе|им|имени|сквер[аеу]?|парк[аеу]?|мост[аеу]?|"
-    r"станци[яиюей]|метро|школ[аеыуой]+|гимнази[яиюей]|лице[йяюе]|больниц[аеуыой]+|поликлиник[аеуиой]+)\.?\s*)$",
+    r"станци[яиюей]|метро|школ[аеыуой]+|гимнази[яиюей]|лице[йяюе]|больниц[аеуыой]+|поликлиник[аеуиой]+|"
+    r"г|город[аеу]?|пос|пгт|посел[оке]к[аеу]?|мо|дер|деревн[яеию])\.?\s*)$",
     re.IGNORECASE,
 )
+
+_IMENI = re.compile(r"\b(?:им\.|имени)\s[^.,;:!?()«»\"]{0,50}$", re.IGNORECASE)
 
 # «дома Ногина 4», «по Чичеринской», «Ольминского, 6»: a capitalised word in an address position is a street.
 _ADDRESS_BEFORE = re.compile(
@@ -261,7 +267,12 @@ def find_person_spans(
         ner_spans = ner(text)
     if ner_spans:
         found += [_trim_to_name(text, s, e) for s, e in ner_spans if _plausible_name(text, s, e)]
-    return [(s, e) for s, e in found if not _NAMED_AFTER.search(text[max(0, s - 30) : s])]
+    return [(s, e) for s, e in found if not _named_after_person(text[max(0, s - 60) : s])]
+
+
+def _named_after_person(before: str) -> bool:
+    """«ул. Маршала Жукова», «гимназия имени Адмирала Флота Советского Союза Н.Г. Кузнецова»."""
+    return _NAMED_AFTER.search(before[-30:]) is not None or _IMENI.search(before) is not None
 
 
 @lru_cache(maxsize=1)
@@ -271,8 +282,16 @@ def _morph() -> Any:
     return pymorphy3.MorphAnalyzer()
 
 
+@lru_cache(maxsize=1)
+def _not_names() -> frozenset[str]:
+    lines = NOT_NAMES_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
 @lru_cache(maxsize=50_000)
 def _could_be_name(word: str, best_parse_only: bool = False) -> bool:
+    if word.lower().replace("ё", "е") in _not_names():
+        return False
     parses = _morph().parse(word)
     return any(_NAME_GRAMMEMES & p.tag.grammemes for p in (parses[:1] if best_parse_only else parses))
 
@@ -290,10 +309,16 @@ def _trim_to_name(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _plausible_pattern_name(name: str) -> bool:
-    """«И.И. Иванов» only when the word is a known name; «В.О. Дом» is Васильевский остров."""
-    if re.match(_INITIALS, name) is None:
-        return True
-    return _could_be_name(re.sub(r"^[А-ЯЁ]\.\s?[А-ЯЁ]\.\s?", "", name))
+    """A word beside initials must be a name or unknown to the dictionary.
+
+    «В.О. Дом» is Васильевский остров, «Союза Н.Г.» is the end of an institution's name.
+    """
+    word = re.sub(r"\s*[А-ЯЁ]\.\s?[А-ЯЁ]\.\s*", " ", name).split()[0]
+    if word.lower().replace("ё", "е") in _not_names():
+        return False
+    if re.match(_INITIALS, name) is not None:
+        return _could_be_name(word)
+    return _could_be_name(word) or not _morph().word_is_known(word.lower())
 
 
 def _plausible_name(text: str, start: int, end: int) -> bool:
