@@ -105,6 +105,20 @@ def test_xlsx_read_with_types_as_text(tmp_path: Path) -> None:
                                   "Оценка": ["4", "3.5"], "Дата": ["2025-03-01 10:30:00", "2025-04-02"]}
 
 
+def test_xlsx_streamed_in_chunks_with_sheet_row_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "b.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append([None])  # a blank first row: the header is on row 2, as the sheet shows it
+    ws.append(["text"])
+    for i in range(5):
+        ws.append([f"обращение {i}"])
+    wb.save(path)
+    chunks = list(iter_table_chunks(path, chunksize=2, text_col="text"))
+    assert [len(c) for c in chunks] == [2, 2, 1]
+    assert pd.concat(chunks)[ROW_COLUMN].tolist() == [3, 4, 5, 6, 7]
+
+
 def test_xlsx_sheet_by_name_and_missing_sheet(tmp_path: Path) -> None:
     path = tmp_path / "b.xlsx"
     _workbook(path)
