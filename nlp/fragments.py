@@ -49,8 +49,9 @@ class FragmentRules:
         def alt(words: list[str]) -> str:
             return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
 
-        a_guard = rf"(?!\s+(?:{alt(not_after_a)})\b)"
-        conj_comma = rf"[,;—–]\s*(?:{alt(after_comma)})\b{a_guard}"
+        # The guard belongs to a bare «а» only: «а также то, что …» must still split before «а также».
+        a_bare = rf"а\b(?!\s+(?:{alt(not_after_a)})\b)"
+        conj_comma = rf"[,;—–]\s*(?:(?:{alt([w for w in after_comma if w != 'а'])})\b|{a_bare})"
         conj_free = rf"(?<=\s)(?:{alt(anywhere)})\b"
         split_re = re.compile(rf"\s*(?:{conj_comma}|{conj_free}|;)\s*", re.IGNORECASE)
         boilerplate_re = re.compile(rf"(?<!\w)(?:{alt(boilerplate)})(?!\w)", re.IGNORECASE)
@@ -80,6 +81,14 @@ def _split_lists(text: str) -> list[str]:
     return out
 
 
+def _is_location_detail(sentence: str) -> bool:
+    """«2 парадная.» after a complaint is a detail of the previous fragment, not a problem of its own."""
+    if _LEADING_MARK.match(sentence) or "\n" in sentence.strip():
+        return False  # «2. Очереди.» is a list item
+    words = re.findall(r"\w+", sentence)
+    return 0 < len(words) <= 2 and any(w.isdigit() for w in words)
+
+
 def _carries_content(fragment: str, rules: FragmentRules) -> bool:
     rest = _PLACEHOLDER.sub(" ", fragment.replace("ё", "е").replace("Ё", "Е"))
     rest = rules.boilerplate_re.sub(" ", rest.replace("ё", "е"))
@@ -91,6 +100,9 @@ def split_fragments(sentences: list[str], rules: FragmentRules | None = None) ->
     rules = rules or load_rules()
     fragments: list[str] = []
     for sentence in sentences:
+        if fragments and _is_location_detail(sentence):
+            fragments[-1] = f"{fragments[-1]} {sentence.strip()}"
+            continue
         for line in re.split(r"\n\s*\n|\r?\n", sentence):
             for item in _split_lists(_LEADING_MARK.sub("", line)):
                 for clause in rules.split_re.split(item):
