@@ -24,6 +24,9 @@ _PLACEHOLDER = re.compile(r"\[[A-ZА-ЯЁ]+\]")
 _LETTER = re.compile(r"[^\W\d_]")
 _EDGE_PUNCT = " \t\n\u00a0,;:—–-•*·"
 _BULLET = re.compile(r"(?:^|\n)\s*[-•*·–—]\s+")
+# Lines, and sentence ends razdel keeps because a lower-case word follows («на дороге. песок у тротуаров»);
+# four letters before the stop keep abbreviations («ул. ленина», «д. 5») together.
+_LOWER_SENTENCE_END = re.compile(r"\s*\r?\n\s*|(?<=[а-яё]{4}[.!?])\s+(?=[а-яё])")
 _LEADING_MARK = re.compile(r"^\s*\d{1,2}[.)]\s+(?=\D)")
 _NUMBER_MARK = re.compile(r"(?:^|(?<=[\s:;,.!?]))(\d{1,2})([.)])\s+(?=\S)")
 
@@ -55,7 +58,7 @@ class FragmentRules:
         conj_free = rf"(?<=\s)(?:{alt(anywhere)})\b"
         split_re = re.compile(rf"\s*(?:{conj_comma}|{conj_free}|;)\s*", re.IGNORECASE)
         boilerplate_re = re.compile(rf"(?<!\w)(?:{alt(boilerplate)})(?!\w)", re.IGNORECASE)
-        leading_re = re.compile(rf"^(?:(?:{alt(leading)})(?!\w)[\s,!.:]*)+", re.IGNORECASE)
+        leading_re = re.compile(rf"^(?:(?:{alt(leading)})(?!\w)[\s,!.:—–-]*)+", re.IGNORECASE)
         return cls(split_re, leading_re, boilerplate_re)
 
 
@@ -103,7 +106,7 @@ def split_fragments(sentences: list[str], rules: FragmentRules | None = None) ->
         if fragments and _is_location_detail(sentence):
             fragments[-1] = f"{fragments[-1]} {sentence.strip()}"
             continue
-        for line in re.split(r"\n\s*\n|\r?\n", sentence):
+        for line in _LOWER_SENTENCE_END.split(sentence):
             for item in _split_lists(_LEADING_MARK.sub("", line)):
                 for clause in rules.split_re.split(item):
                     clause = rules.leading_re.sub("", clause.strip(_EDGE_PUNCT)).strip(_EDGE_PUNCT)
