@@ -11,18 +11,12 @@ import pandas as pd
 import yaml
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from service.painmap_store import SEED_COLUMNS
+
 TEMPLATES = Path(__file__).resolve().parent / "web" / "templates"
 TAXONOMY = Path(__file__).resolve().parent.parent / "data" / "taxonomy"
-PAINMAP_COLUMNS = [
-    "№",
-    "Наименование процесса",
-    "Выявленные проблемы / потенциальные потребности клиентов",
-    "Распространенность проблемы",
-    "Приоритетность решения проблемы",
-    "Мероприятия",
-    "Ответственный",
-    "Срок реализации",
-]
+# The seeds' pain-map form (seed 000, Appendix 3), titled as the stored pain map exports it.
+PAINMAP_COLUMNS = list(SEED_COLUMNS)
 # Prevalence levels of the pain-map form without models.pains suggestions (share of the quarter's items).
 PREVALENCE_LEVELS = ((0.05, "высокая"), (0.01, "средняя"), (0.0, "низкая"))
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -179,7 +173,7 @@ _SUGGESTION_KEYS = [
     (PAINMAP_COLUMNS[2], "problem", "problems", "label", "Выявленные проблемы"),
     (PAINMAP_COLUMNS[3], "prevalence_level", "prevalence", "Распространенность"),
     (PAINMAP_COLUMNS[4], "priority", "Приоритетность"),
-    (PAINMAP_COLUMNS[5], "measures", "Мероприятия"),
+    (PAINMAP_COLUMNS[5], "measures", "Мероприятия", "Необходимые к реализации мероприятия"),
     (PAINMAP_COLUMNS[6], "responsible", "Ответственный"),
     (PAINMAP_COLUMNS[7], "deadline", "Срок реализации"),
 ]

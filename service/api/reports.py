@@ -103,6 +103,25 @@ def stored_pains(session: Session, period: str) -> list[dict]:
     ]
 
 
+def stored_painmap(session: Session, period: str) -> list[dict]:
+    """The analysts' pain map for `period` (suggested, accepted and done entries; rejected ones left out)."""
+    from service.db.models import PainMapEntry
+
+    entries = session.execute(
+        select(PainMapEntry)
+        .where(PainMapEntry.period == period, PainMapEntry.status != "rejected")
+        .order_by(PainMapEntry.number, PainMapEntry.id)
+    ).scalars()
+    fields = ("process", "problem", "prevalence", "priority", "measures", "responsible", "deadline", "status")
+    return [{f: getattr(e, f) or "" for f in fields} for e in entries]
+
+
+def stored_pain_report(session: Session, period: str) -> dict | None:
+    """Stored pains and pain map of `period` in the issue #5 shape, or None when neither exists."""
+    pains, painmap = stored_pains(session, period), stored_painmap(session, period)
+    return {"pains": pains, "suggestions": painmap} if pains or painmap else None
+
+
 @router.get("/reports/quarterly", summary="Квартальный отчёт по обратной связи")
 def quarterly(
     quarter: str = Query(..., examples=["2021Q1"], description="Квартал вида 2021Q1"),
@@ -119,5 +138,5 @@ def quarterly(
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from exc
     items = items_frame(db, [str(period), str(period - 1)], topic_head=topic_head)
-    pains = stored_pains(db, str(period)) or None
+    pains = stored_pain_report(db, str(period))
     return quarterly_report(items, str(period), deadline_days=deadline_days, pains=pains, top=top)

@@ -95,14 +95,14 @@ def report(
     else:
         from sqlalchemy.exc import SQLAlchemyError
 
-        from service.api.reports import items_frame, stored_pains
+        from service.api.reports import items_frame, stored_pain_report
         from service.config import get_settings
         from service.db.session import session_scope
 
         try:
             with session_scope() as session:
                 items = items_frame(session, [str(period), str(period - 1)])
-                pains = pains or stored_pains(session, str(period)) or None
+                pains = pains or stored_pain_report(session, str(period))
         except SQLAlchemyError as exc:
             typer.secho(
                 f"База {get_settings().database_url} не прочитана ({type(exc).__name__}): выполните "

@@ -150,12 +150,14 @@ def test_xlsx_has_the_seed_sheets_and_neutralises_formulas(tmp_path: Path, appea
     assert book.sheetnames == ["показатели", "каналы", "темы", "боли", "карта болей"]
     topics = [c.value for c in book["темы"]["A"]][1:]
     assert '\'=HYPERLINK("http://x")' in topics
-    assert [c.value for c in book["карта болей"][1]][:4] == [
+    header = [c.value for c in book["карта болей"][1]]
+    assert len(header) == 8 and header[:3] == [
         "№",
         "Наименование процесса",
         "Выявленные проблемы / потенциальные потребности клиентов",
-        "Распространенность проблемы",
     ]
+    assert header[3].startswith("Распространенность") and header[4].startswith("Приоритетность")
+    assert book["карта болей"]["D2"].value == "высокая"  # 5 of the quarter's items
     assert book["карта болей"]["C2"].value == "Ямы во дворах"
     page = write_html(report, tmp_path / "r.html").read_text(encoding="utf-8")
     assert "<svg" in page and "<script" not in page
@@ -198,8 +200,8 @@ def test_items_frame_reads_stored_items_labels_over_predictions(tmp_path: Path) 
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
-    from service.api.reports import items_frame
-    from service.db.models import Base, Item, Label, Prediction
+    from service.api.reports import items_frame, stored_pain_report
+    from service.db.models import Base, Item, Label, PainMapEntry, Prediction
 
     engine = create_engine(f"sqlite:///{tmp_path / 'r.db'}")
     Base.metadata.create_all(engine)
@@ -232,10 +234,36 @@ def test_items_frame_reads_stored_items_labels_over_predictions(tmp_path: Path) 
                 Prediction(item_id=b.id, head="topic", label="Услуги", model_id="m"),
             ]
         )
+        s.add_all(
+            [
+                PainMapEntry(
+                    number=1,
+                    process="Дороги",
+                    problem="Ямы",
+                    prevalence="высокая",
+                    status="accepted",
+                    period="2025Q2",
+                ),
+                PainMapEntry(number=2, process="ЖКХ", problem="Шум", status="rejected", period="2025Q2"),
+            ]
+        )
         s.commit()
         frame = items_frame(s, ["2025Q2", "2025Q1"])
+        stored = stored_pain_report(s, "2025Q2")
     assert sorted(frame["text"]) == ["долго", "яма"]
     assert dict(zip(frame["text"], frame["topic"], strict=True)) == {"яма": "Дороги", "долго": "Услуги"}
-    report = quarterly_report(frame, "2025Q2")
+    report = quarterly_report(frame, "2025Q2", pains=stored)
     assert report["current"]["csat"]["parameters"]["rating_speed"]["count"] == 1
+    assert report["pains"]["suggestions"] == [
+        {
+            "process": "Дороги",
+            "problem": "Ямы",
+            "prevalence": "высокая",
+            "priority": "",
+            "measures": "",
+            "responsible": "",
+            "deadline": "",
+            "status": "accepted",
+        }
+    ]
     assert report["current"]["wait_time"]["median_days"] == pytest.approx(7.0)
