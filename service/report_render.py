@@ -196,7 +196,8 @@ def painmap_rows(report: dict) -> list[list]:
         return rows
     for i, p in enumerate(report["pains"]["top"], 1):
         level = _prevalence_level(p["prevalence"])
-        rows.append([i, ", ".join(p["processes"]), p["label"], level, level, "", "", ""])
+        dominant = p["processes"][0] if p["processes"] else ""  # models.pains lists the largest first
+        rows.append([i, dominant, p["label"], level, level, "", "", ""])
     return rows
 
 
@@ -235,7 +236,7 @@ def report_sheets(report: dict) -> dict[str, pd.DataFrame]:
                 "Распространённость": p["prevalence"],
                 "95 % ДИ, от": p["ci_low"],
                 "95 % ДИ, до": p["ci_high"],
-                "Процессы": ", ".join(p["processes"]),
+                "Процессы": ", ".join(p["processes"][:3]),
             }
             for i, p in enumerate(report["pains"]["top"], 1)
         ],
@@ -331,12 +332,19 @@ def render_html(report: dict) -> str:
         (label(p), v["mean"], prev["csat"]["parameters"].get(p, {}).get("mean"))
         for p, v in cur["csat"]["parameters"].items()
     ]
+    internal, internal_prev = report["internal"]["current"], report["internal"]["previous"]
+    grids = [
+        (label(g), v["share"], internal_prev.get("grids", {}).get(g, {}).get("share"))
+        for g, v in internal.get("grids", {}).items()
+        if v["share"] is not None
+    ]
     charts = {
         "channels": svg_bars(pair("negative_by_channel"), legend),
         "topics": svg_bars(pair("negative_topics"), legend),
         "satisfaction": svg_bars([r for r in satisfaction if r[1] is not None or r[2] is not None], legend),
         "ratings": svg_bars(ratings, legend, unit="балл") if ratings else "",
         "pains": svg_bars([(p["label"], p["prevalence"], None) for p in report["pains"]["top"]], legend),
+        "internal_grids": svg_bars(grids, legend) if grids else "",
     }
     sheets = report_sheets(report)
     return env.get_template("report.html").render(
