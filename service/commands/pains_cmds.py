@@ -1,9 +1,144 @@
-"""CLI commands of one area (placeholder until the area's issue lands)."""
+"""CLI of the PAINS area: `painmap pains FILE --text-col COL --out OUT` (issue #5)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import typer
+
+OUT_KINDS = (".json", ".xlsx", ".csv")
+
+
+def _column(columns: list[str], wanted: str | None, option: str) -> str | None:
+    """The file's own spelling of a column named on the command line (case and spaces ignored)."""
+    if wanted is None:
+        return None
+    key = wanted.strip().lower()
+    for col in columns:
+        if str(col).strip().lower() == key:
+            return str(col)
+    raise typer.BadParameter(
+        f"нет столбца «{wanted}»; есть: {', '.join(map(str, columns))}", param_hint=option
+    )
+
+
+def _pains_table(report_dict: dict[str, Any]):  # noqa: ANN202 (pandas imported lazily)
+    import pandas as pd
+
+    rows = []
+    for pain in report_dict["pains"]:
+        rows.append(
+            {
+                "ID": pain["id"],
+                "Боль": pain["label"],
+                "Ключевые слова": ", ".join(pain["keywords"]),
+                "Обращений": pain["size"],
+                "Доля": round(pain["prevalence"], 4),
+                "ДИ 95 % от": round(pain["ci_low"], 4),
+                "ДИ 95 % до": round(pain["ci_high"], 4),
+                "Процессы": "; ".join(f"{p['name']} ({p['items']})" for p in pain["processes"]),
+                "Динамика": pain["lineage"],
+                "Цитаты": "\n".join(f"«{q}»" for q in pain["quotes"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def pains(
+    file: Path = typer.Argument(..., help="Таблица обращений или ответов (CSV/XLSX/Parquet/JSON)"),
+    text_col: str = typer.Option(..., "--text-col", help="Столбец с текстом"),
+    id_col: str | None = typer.Option(None, "--id-col", help="Столбец идентификатора (иначе номер строки)"),
+    period_col: str | None = typer.Option(
+        None, "--period-col", help="Столбец периода: боли ищутся по периодам и сопоставляются между ними"
+    ),
+    by: list[str] = typer.Option([], "--by", help="Разрез по процессу/теме (столбец), можно несколько"),
+    channel_col: str | None = typer.Option(None, "--channel-col", help="Столбец канала поступления"),
+    out: Path = typer.Option(..., "--out", help="Файл результата: .json, .xlsx (форма «Карты болей»), .csv"),
+    seed: int = typer.Option(0, help="Зерно случайности кластеризации"),
+) -> None:
+    """Находит повторяющиеся боли, их распространённость (95 % ДИ) и предлагает строки «Карты болей»."""
+    import json
+
+    import pandas as pd
+
+    from models.painmap import painmap_frame
+    from models.pains import PainFinder
+    from models.tracking import PainTracker
+    from service.io import InputError, read_table, write_table
+
+    suffix = out.suffix.lower()
+    if suffix not in OUT_KINDS:
+        raise typer.BadParameter(
+            f"{out}: расширение должно быть одним из {', '.join(OUT_KINDS)}", param_hint="--out"
+        )
+    try:
+        table = read_table(file, text_col=text_col)
+    except InputError as exc:
+        typer.secho(f"Ошибка чтения: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    columns = [str(c) for c in table.columns]
+    text = _column(columns, text_col, "--text-col")
+    ident = _column(columns, id_col, "--id-col")
+    period = _column(columns, period_col, "--period-col")
+    groups = tuple(_column(columns, b, "--by") for b in by) or tuple(
+        c for c in columns if c.lower() in ("process", "topic")
+    )
+    channel = _column(columns, channel_col, "--channel-col") or next(
+        (c for c in columns if c.lower() == "channel"), None
+    )
+    if ident is None:
+        table = table.reset_index(drop=True)  # item ids are then the file's row numbers, 0-based
+
+    finder = PainFinder(random_state=seed)
+    tracker = PainTracker()
+    chunks = (
+        [(None, table)]
+        if period is None
+        else [(value, part) for value, part in table.groupby(period, sort=True, dropna=False)]
+    )
+    previous, history = None, []
+    for value, part in chunks:
+        typer.echo(f"Период {value}: {len(part)} записей…" if value is not None else f"Записей: {len(part)}…")
+        report = tracker.match(
+            previous,
+            finder.find(part, text_col=text, id_col=ident or None, group_cols=groups, channel_col=channel),
+        )
+        history.append(
+            {
+                "period": None if value is None else str(value),
+                "n_items": report.n_items,
+                "gone": report.gone,
+                "pains": [
+                    {
+                        "id": p.id,
+                        "label": p.label,
+                        "size": p.size,
+                        "prevalence": p.prevalence,
+                        "lineage": p.lineage,
+                        "previous_ids": p.previous_ids,
+                    }
+                    for p in report.pains
+                ],
+            }
+        )
+        previous = report
+    assert previous is not None
+    result = previous.to_dict()
+    if period is not None:
+        result["period"] = history[-1]["period"]
+        result["history"] = history
+    if suffix == ".json":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    elif suffix == ".xlsx":
+        write_table(painmap_frame(result["suggestions"]), out)
+    else:
+        write_table(_pains_table(result) if result["pains"] else pd.DataFrame(), out)
+    noise = len(result["noise_item_ids"])
+    typer.echo(f"Болей: {len(result['pains'])}; в шуме: {noise} из {result['n_items']}; записано: {out}")
 
 
 def register(app: typer.Typer) -> None:
     """Attach this area's commands to the main app."""
+    app.command("pains")(pains)

@@ -1,0 +1,79 @@
+"""Which answer fragments carry a problem: the cue lexicon (data/lexicon/pain_cues.yaml) as an object.
+
+Survey answers such as «всё хорошо», «затрудняюсь ответить» or «-» and appeal boilerplate such as
+«Дата съемки 1 апреля» are no pain; they must not form clusters of their own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+DEFAULT_CUES_PATH = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "pain_cues.yaml"
+_PUNCT = re.compile(r"[^\w\s-]+")
+_SPACES = re.compile(r"\s+")
+
+
+def _canonical(text: str) -> str:
+    """Lower case, ё→е, punctuation dropped, single spaces: the form the lexicon is written in."""
+    text = text.lower().replace("ё", "е")
+    text = _PUNCT.sub(" ", text)
+    return _SPACES.sub(" ", text).strip(" -") or text.strip()
+
+
+@dataclass(frozen=True)
+class PainCues:
+    """Decides whether a fragment carries a problem. Build with `PainCues.load()`."""
+
+    no_pain_answers: frozenset[str] = frozenset()
+    no_pain_patterns: tuple[re.Pattern[str], ...] = ()
+    filler_lemmas: frozenset[str] = frozenset()
+    problem_cues: frozenset[str] = frozenset()
+    cluster_stop_lemmas: frozenset[str] = frozenset()
+    version: str = "empty"
+    _answers_canonical: frozenset[str] = field(default=frozenset(), repr=False)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> PainCues:
+        path = Path(path) if path else DEFAULT_CUES_PATH
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ValueError(f"{path}: не удалось прочитать словарь маркеров болей: {exc}") from exc
+        patterns = []
+        for i, pattern in enumerate(data.get("no_pain_patterns", [])):
+            try:
+                patterns.append(re.compile(pattern))
+            except re.error as exc:
+                raise ValueError(
+                    f"{path}: no_pain_patterns[{i}] — неверное регулярное выражение: {exc}"
+                ) from exc
+        answers = frozenset(str(a) for a in data.get("no_pain_answers", []))
+        return cls(
+            no_pain_answers=answers,
+            no_pain_patterns=tuple(patterns),
+            filler_lemmas=frozenset(str(w) for w in data.get("filler_lemmas", [])),
+            problem_cues=frozenset(str(w) for w in data.get("problem_cues", [])),
+            cluster_stop_lemmas=frozenset(str(w) for w in data.get("cluster_stop_lemmas", [])),
+            version=str(data.get("version", "unknown")),
+            _answers_canonical=frozenset(_canonical(a) for a in answers) | {"", "-"},
+        )
+
+    def cluster_lemmas(self, lemmas: list[str]) -> list[str]:
+        """Lemmas that say which problem it is: no function words, request modality or bare numbers."""
+        return [w for w in lemmas if w not in self.cluster_stop_lemmas and not w.isdigit() and len(w) > 1]
+
+    def carries_problem(self, fragment: str, lemmas: list[str]) -> bool:
+        """True when the fragment may describe a problem (unknown text counts as a problem)."""
+        if any(lemma in self.problem_cues for lemma in lemmas):
+            return True
+        canon = _canonical(fragment)
+        if canon in self._answers_canonical or not any(ch.isalpha() for ch in canon):
+            return False
+        if any(p.search(canon) for p in self.no_pain_patterns):
+            return False
+        content = [lemma for lemma in lemmas if lemma.isalpha() or "_" in lemma]
+        return any(lemma not in self.filler_lemmas for lemma in content)

@@ -1,0 +1,144 @@
+"""Readable pain labels, keywords and diverse quotes.
+
+The label is a real phrase people wrote — the most typical short fragment of the pain, normalised
+(«Мусор на газоне», «Не работает освещение в подъезде») — so it reads as Russian, never as a bag of lemmas.
+Keywords come from class-based TF-IDF (terms frequent in this pain and rare in the others).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+_PLACEHOLDER = re.compile(r"\[[A-ZА-ЯЁ_]+\]|X{2,}|Х{2,}")
+_BRACKETS = re.compile(r"\([^)]*\)")
+_TRAIL = re.compile(r"[\s.,;:!?\-–—…]+$")
+_LEAD = re.compile(r"^[\s.,;:!?\-–—…•*\d)]+")
+_SPACES = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
+# Survey and appeal framing that is not the problem itself: «Единственное — …», «…, прошу исправить».
+_LEAD_FRAME = re.compile(r"^(единственное|проблема|в целом нормально,? но|здравствуйте)\s*[:\-–—,]?\s*", re.I)
+_TAIL_REQUEST = re.compile(r"[\s,.!;:]+(прошу|просим|просьба|пожалуйста|необходимо|неудобно)\b.*$", re.I)
+
+
+@dataclass
+class PainMembers:
+    """The distinct fragments of one pain: text (masked), how many times it occurs, cosine to the centroid,
+    its vector, and one masked item text it came from (for quotes)."""
+
+    texts: list[str]
+    counts: np.ndarray
+    similarity: np.ndarray
+    vectors: np.ndarray
+    item_texts: list[str]
+
+
+def normalise_phrase(text: str, max_chars: int = 80) -> str:
+    """Tidy a fragment into a label: no placeholders, brackets, framing or trailing punctuation; capitalised."""
+    text = _PLACEHOLDER.sub(" ", text)
+    text = _BRACKETS.sub(" ", text)
+    text = _SPACES.sub(" ", text).strip()
+    text = _LEAD.sub("", text)
+    text = _LEAD_FRAME.sub("", text)
+    shorter = _TAIL_REQUEST.sub("", text)
+    if len(shorter.split()) >= 2:
+        text = shorter
+    text = _TRAIL.sub("", text)
+    if text.isupper():
+        text = text.lower()
+    if len(text) > max_chars:
+        cut = text[:max_chars].rsplit(" ", 1)[0]
+        text = _TRAIL.sub("", cut) + "…"
+    return text[:1].upper() + text[1:]
+
+
+class CentralPhraseLabeller:
+    """Label = the best-scoring distinct fragment: close to the centroid, frequent, short, free of numbers.
+
+    `keywords(tfidf, weights, labels, n_pains, names)` → top terms per pain; `label(members)` → phrase;
+    `quotes(members)` → 3–5 diverse masked quotes (maximal marginal relevance over fragment vectors).
+    """
+
+    def __init__(
+        self, n_keywords: int = 8, n_quotes: int = 5, max_words: int = 9, quote_chars: int = 300
+    ) -> None:
+        self.n_keywords = n_keywords
+        self.n_quotes = n_quotes
+        self.max_words = max_words
+        self.quote_chars = quote_chars
+
+    def keywords(
+        self, tfidf: sparse.csr_matrix, weights: np.ndarray, labels: np.ndarray, n_pains: int, names
+    ) -> list[list[str]]:
+        mask = labels >= 0
+        if not mask.any():
+            return [[] for _ in range(n_pains)]
+        rows = sparse.csr_matrix(
+            (weights[mask], (labels[mask], np.arange(mask.sum()))), shape=(n_pains, int(mask.sum()))
+        )
+        per_pain = np.asarray((rows @ tfidf[mask]).todense())
+        total = per_pain.sum(axis=0) + 1e-9
+        avg = per_pain.sum() / max(n_pains, 1)
+        # c-TF-IDF: term share within the pain × how rare the term is across pains.
+        scores = (per_pain / (per_pain.sum(axis=1, keepdims=True) + 1e-9)) * np.log1p(avg / total)
+        result = []
+        for row in scores:
+            chosen: list[str] = []
+            for j in np.argsort(-row):
+                if row[j] <= 0 or len(chosen) >= self.n_keywords:
+                    break
+                term = str(names[j])
+                # Skip a word already inside a chosen bigram and vice versa: keywords should add information.
+                if any(term in c.split(" ") or c in term.split(" ") for c in chosen):
+                    continue
+                chosen.append(term.replace("_", " "))
+            result.append(chosen)
+        return result
+
+    def label(self, members: PainMembers) -> str:
+        best_score, best = -np.inf, ""
+        for text, count, sim in zip(members.texts, members.counts, members.similarity, strict=True):
+            phrase = normalise_phrase(text)
+            words = phrase.split()
+            if not words:
+                continue
+            score = float(sim) + 0.08 * np.log1p(count)
+            if len(words) > self.max_words:
+                score -= 0.05 * (len(words) - self.max_words)
+            if len(words) == 1:
+                score -= 0.1
+            if _DIGIT.search(phrase) or _PLACEHOLDER.search(text):
+                score -= 0.3
+            if score > best_score:
+                best_score, best = score, phrase
+        return best or "Без названия"
+
+    def quotes(self, members: PainMembers) -> list[str]:
+        if not members.texts:
+            return []
+        candidates = np.argsort(-members.similarity)[:200]
+        vectors = members.vectors[candidates]
+        relevance = members.similarity[candidates]
+        chosen: list[int] = []
+        while len(chosen) < min(self.n_quotes, len(candidates)):
+            if chosen:
+                redundancy = (vectors @ vectors[chosen].T).max(axis=1)
+                score = 0.5 * relevance - 0.5 * redundancy
+            else:
+                score = relevance.copy()
+            score[chosen] = -np.inf
+            pick = int(np.argmax(score))
+            if not np.isfinite(score[pick]):
+                break
+            chosen.append(pick)
+        ordered: list[str] = []
+        for pick in chosen:
+            quote = members.item_texts[candidates[pick]].strip()
+            if len(quote) > self.quote_chars:
+                quote = quote[: self.quote_chars].rsplit(" ", 1)[0] + "…"
+            if quote not in ordered:
+                ordered.append(quote)
+        return ordered

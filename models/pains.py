@@ -1,0 +1,299 @@
+"""Pains of one period: problem fragments → vectors → clusters (+ noise) → labelled pains with prevalence.
+
+    >>> report = find_pains(pd.DataFrame({"text": answers, "process": processes}))
+    >>> report.pains[0].label, report.pains[0].prevalence, report.to_dict()["pains"][0]["ci_high"]
+
+A pure function of a DataFrame: no I/O, no DB. The parts (preprocessor, vectoriser, clusterer, labeller,
+cue lexicon) are injected, so each can be swapped (e.g. another clusterer with the same fit/labels_ API).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.pain_clusters import NOISE, MergedKMeansClusterer
+from models.pain_cues import PainCues
+from models.pain_labels import CentralPhraseLabeller, PainMembers
+from models.pain_vectors import LemmaSvdVectorizer
+
+Z95 = 1.959963984540054
+
+
+def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """95 % Wilson score interval of a share k/n (sound for small n and shares near 0 or 1)."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars → Python, so reports serialise to JSON."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+@dataclass
+class Pain:
+    """One recurring problem of a period. `signature` (lemma → weight) lets tracking compare periods."""
+
+    id: str
+    label: str
+    keywords: list[str]
+    quotes: list[str]
+    size: int
+    n_fragments: int
+    prevalence: float
+    ci_low: float
+    ci_high: float
+    processes: list[dict[str, Any]]
+    breakdown: dict[str, dict[str, int]]
+    item_ids: list[Hashable]
+    signature: dict[str, float] = field(repr=False, default_factory=dict)
+    lineage: str = "new"
+    previous_ids: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["item_ids"] = [_plain(i) for i in self.item_ids]
+        data.pop("signature")
+        return data
+
+
+@dataclass
+class PainReport:
+    """Pains of one period plus the items that went to noise and those that carried no problem at all."""
+
+    pains: list[Pain]
+    n_items: int
+    noise_item_ids: list[Hashable]
+    no_pain_item_ids: list[Hashable]
+    item_pain: dict[Hashable, str | None]
+    gone: list[str] = field(default_factory=list)
+
+    @property
+    def noise_share(self) -> float:
+        return len(self.noise_item_ids) / self.n_items if self.n_items else 0.0
+
+    def to_dict(self, suggestions: bool = True) -> dict[str, Any]:
+        from models.painmap import suggest_entries  # painmap builds on this module
+
+        return {
+            "pains": [p.to_dict() for p in self.pains],
+            "noise_item_ids": [_plain(i) for i in self.noise_item_ids],
+            "no_pain_item_ids": [_plain(i) for i in self.no_pain_item_ids],
+            "n_items": self.n_items,
+            "gone": list(self.gone),
+            "suggestions": suggest_entries(self) if suggestions else [],
+        }
+
+
+class PainFinder:
+    """Finds the pains of one period. All parts are optional and swappable:
+
+    - `preprocessor`: `nlp.Preprocessor` (fragments, masked text, `features()` lemmas);
+    - `vectorizer`: `fit(rows, sample_weight=)`, `transform(rows)`, `tfidf(rows)`, `feature_names()`;
+    - `clusterer`: `fit(X, sample_weight=)` → `labels_` (-1 noise), `similarity_`;
+    - `labeller`: `keywords(...)`, `label(members)`, `quotes(members)`;
+    - `cues`: `PainCues` deciding which fragments carry a problem.
+    """
+
+    def __init__(
+        self,
+        preprocessor=None,
+        vectorizer=None,
+        clusterer=None,
+        labeller=None,
+        cues=None,
+        random_state: int = 0,
+        signature_size: int = 60,
+        unit: str = "fragment",
+    ) -> None:
+        self.preprocessor = preprocessor
+        self.vectorizer = vectorizer
+        self.clusterer = clusterer
+        self.labeller = labeller
+        self.cues = cues
+        self.random_state = random_state
+        self.signature_size = signature_size
+        self.unit = unit
+
+    def _parts(self):
+        from nlp import Preprocessor
+
+        return (
+            self.preprocessor or Preprocessor(),
+            self.vectorizer or LemmaSvdVectorizer(navec_weight=0.7, random_state=self.random_state),
+            self.clusterer or MergedKMeansClusterer(merge_similarity=0.35, random_state=self.random_state),
+            self.labeller or CentralPhraseLabeller(),
+            self.cues or PainCues.load(),
+        )
+
+    def _problem_fragments(self, texts: Sequence[str], preprocessor, cues):
+        """Yield (item index, fragment text, lemmas, masked item text) for fragments that carry a problem."""
+        for index, doc in enumerate(preprocessor.pipe(texts)):
+            kept = 0
+            units = doc.fragments if self.unit == "fragment" else [doc.masked_text]
+            for fragment in units or [doc.masked_text]:
+                lemmas = preprocessor.features(fragment)
+                content = cues.cluster_lemmas(lemmas)
+                if content and cues.carries_problem(fragment, lemmas):
+                    kept += 1
+                    yield index, fragment, content, doc.masked_text
+            # Splitting can leave nothing while the whole text still names a problem: keep it whole then.
+            content = cues.cluster_lemmas(doc.lemmas)
+            if not kept and content and cues.carries_problem(doc.masked_text, doc.lemmas):
+                yield index, doc.masked_text, content, doc.masked_text
+
+    def find(
+        self,
+        items: pd.DataFrame,
+        *,
+        text_col: str = "text",
+        id_col: str | None = None,
+        group_cols: Sequence[str] = ("process", "topic"),
+        channel_col: str | None = "channel",
+    ) -> PainReport:
+        if text_col not in items.columns:
+            raise ValueError(
+                f"нет колонки с текстом «{text_col}»; есть: {', '.join(map(str, items.columns))}"
+            )
+        if id_col is not None and id_col not in items.columns:
+            raise ValueError(f"нет колонки с идентификатором «{id_col}»")
+        preprocessor, vectorizer, clusterer, labeller, cues = self._parts()
+        # Without an id column an item is known by its index label (the row number for a fresh frame).
+        ids = list(items[id_col]) if id_col else list(items.index)
+        texts = items[text_col].fillna("").astype(str).tolist()
+
+        # Identical lemma sequences are one row weighted by their count: faster and steadier clusters.
+        keys: dict[str, int] = {}
+        rows: list[list[str]] = []
+        shown: list[str] = []
+        quote_source: list[str] = []
+        occurrences: list[tuple[int, int]] = []  # (item index, unique row)
+        for index, fragment, lemmas, masked in self._problem_fragments(texts, preprocessor, cues):
+            key = " ".join(lemmas)
+            row = keys.setdefault(key, len(rows))
+            if row == len(rows):
+                rows.append(lemmas)
+                shown.append(fragment)
+                quote_source.append(masked)
+            occurrences.append((index, row))
+        counts = np.bincount([r for _, r in occurrences], minlength=len(rows)).astype(np.float64)
+
+        with_problem = sorted({i for i, _ in occurrences})
+        if rows:
+            vectorizer.fit(rows, sample_weight=counts)
+            X = vectorizer.transform(rows)
+            clusterer.fit(X, sample_weight=counts)
+            labels = np.asarray(clusterer.labels_)
+            similarity = np.asarray(clusterer.similarity_)
+        else:
+            X, labels, similarity = np.zeros((0, 1)), np.zeros(0, dtype=int), np.zeros(0)
+        n_pains = int(labels.max()) + 1 if len(labels) else 0
+
+        item_votes: dict[int, Counter] = defaultdict(Counter)
+        pain_items: list[set[int]] = [set() for _ in range(n_pains)]
+        for index, row in occurrences:
+            if labels[row] != NOISE:
+                item_votes[index][int(labels[row])] += 1
+                pain_items[labels[row]].add(index)
+
+        keywords = (
+            labeller.keywords(vectorizer.tfidf(rows), counts, labels, n_pains, vectorizer.feature_names())
+            if n_pains
+            else []
+        )
+        group_col = next((c for c in group_cols if c in items.columns), None)
+        breakdown_cols = [c for c in (*group_cols, channel_col) if c and c in items.columns]
+        n_items = len(items)
+        pains = []
+        for p in range(n_pains):
+            members_idx = np.flatnonzero(labels == p)
+            members = PainMembers(
+                texts=[shown[i] for i in members_idx],
+                counts=counts[members_idx],
+                similarity=similarity[members_idx],
+                vectors=X[members_idx],
+                item_texts=[quote_source[i] for i in members_idx],
+            )
+            item_idx = sorted(pain_items[p])
+            low, high = wilson_interval(len(item_idx), n_items)
+            breakdown = {c: _value_counts(items[c].iloc[item_idx]) for c in breakdown_cols}
+            processes = [
+                {"name": name, "items": n, "share": round(n / len(item_idx), 4)}
+                for name, n in (breakdown.get(group_col, {}) if group_col else {}).items()
+            ]
+            pains.append(
+                Pain(
+                    id=f"P{p + 1:03d}",
+                    label=labeller.label(members),
+                    keywords=keywords[p],
+                    quotes=labeller.quotes(members),
+                    size=len(item_idx),
+                    n_fragments=int(members.counts.sum()),
+                    prevalence=len(item_idx) / n_items if n_items else 0.0,
+                    ci_low=low,
+                    ci_high=high,
+                    processes=processes,
+                    breakdown=breakdown,
+                    item_ids=[ids[i] for i in item_idx],
+                    signature=self._signature([rows[i] for i in members_idx], members.counts),
+                )
+            )
+        # Order by size so P001 is the most widespread; ids get renumbered to match.
+        order = sorted(range(n_pains), key=lambda p: (-pains[p].size, p))
+        renamed = {p: f"P{rank + 1:03d}" for rank, p in enumerate(order)}
+        pains = [pains[p] for p in order]
+        for pain, p in zip(pains, order, strict=True):
+            pain.id = renamed[p]
+        item_pain: dict[Hashable, str | None] = {ids[i]: None for i in with_problem}
+        for index, votes in item_votes.items():
+            top = max(votes.values())
+            # Ties go to the pain of the earliest fragment: Counter keeps insertion order.
+            item_pain[ids[index]] = renamed[next(p for p, v in votes.items() if v == top)]
+        return PainReport(
+            pains=pains,
+            n_items=n_items,
+            noise_item_ids=[ids[i] for i in with_problem if i not in item_votes],
+            no_pain_item_ids=[ids[i] for i in sorted(set(range(n_items)) - set(with_problem))],
+            item_pain=item_pain,
+        )
+
+    def _signature(self, rows: list[list[str]], counts: np.ndarray) -> dict[str, float]:
+        bag: Counter = Counter()
+        for lemmas, count in zip(rows, counts, strict=True):
+            for lemma in set(lemmas):
+                bag[lemma] += float(count)
+        top = bag.most_common(self.signature_size)
+        norm = math.sqrt(sum(v * v for _, v in top)) or 1.0
+        return {k: round(v / norm, 6) for k, v in top}
+
+
+def _value_counts(values: pd.Series) -> dict[str, int]:
+    counts = values.dropna().astype(str).value_counts()
+    return {str(k): int(v) for k, v in counts.items()}
+
+
+def find_pains(
+    items: pd.DataFrame,
+    *,
+    text_col: str = "text",
+    id_col: str | None = None,
+    group_cols: Sequence[str] = ("process", "topic"),
+    channel_col: str | None = "channel",
+    finder: PainFinder | None = None,
+) -> PainReport:
+    """Pains of one period's items (see module docstring); `finder` carries non-default parts."""
+    return (finder or PainFinder()).find(
+        items, text_col=text_col, id_col=id_col, group_cols=group_cols, channel_col=channel_col
+    )
