@@ -79,6 +79,16 @@ def _satisfied(value: Any) -> str:
     return "unknown"
 
 
+def _dates(values: pd.Series, column: str) -> pd.Series:
+    """Datetimes of a column; a value that is present but not a date is an error naming its rows."""
+    parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+    bad = parsed.isna() & values.notna() & (values.astype("object").astype(str).str.strip() != "")
+    if bad.any():
+        rows = ", ".join(f"индекс {i} («{values[i]}»)" for i in list(values.index[bad])[:5])
+        raise ValueError(f"столбец {column}: не дата в {int(bad.sum())} строках, например: {rows}")
+    return parsed
+
+
 def normalize_items(items: pd.DataFrame) -> pd.DataFrame:
     """A copy of `items` with every optional column present and typed; raises ValueError on a missing date."""
     if "created_at" not in items.columns and "period" not in items.columns:
@@ -87,16 +97,8 @@ def normalize_items(items: pd.DataFrame) -> pd.DataFrame:
         )
     df = items.copy()
     n = len(df)
-    df["created_at"] = (
-        pd.to_datetime(df["created_at"], errors="coerce", format="mixed")
-        if "created_at" in df.columns
-        else pd.Series(pd.NaT, index=df.index)
-    )
-    df["answered_at"] = (
-        pd.to_datetime(df["answered_at"], errors="coerce", format="mixed")
-        if "answered_at" in df.columns
-        else pd.Series(pd.NaT, index=df.index)
-    )
+    for col in ("created_at", "answered_at"):
+        df[col] = _dates(df[col], col) if col in df.columns else pd.Series(pd.NaT, index=df.index)
     for col in ("created_at", "answered_at"):
         if getattr(df[col].dt, "tz", None) is not None:
             df[col] = df[col].dt.tz_convert("UTC").dt.tz_localize(None)
@@ -343,7 +345,7 @@ def load_spb_items(folder: Path, *, status_map: Path | None = None) -> pd.DataFr
             "answered_at": pd.to_datetime(df["answer_at"], format="ISO8601"),
             "satisfied": df["status"].map(mapping["status"]).fillna("unknown"),
             "topic": df["category"],
-        "process": [rollup.get((c, r)) for c, r in zip(df["category"], df["reason"], strict=True)],
+            "process": [rollup.get((c, r)) for c, r in zip(df["category"], df["reason"], strict=True)],
             "reason": df["reason"],
             "district": df["district"],
             "split": df["split"],

@@ -116,15 +116,19 @@ def report(
                 f"В базе нет записей за {period} и {period - 1}: отчёт будет пустым.", fg="yellow", err=True
             )
     rollup = load_topic_rollup(topic_rollup) if topic_rollup else None
-    result = quarterly_report(
-        items,
-        str(period),
-        deadline_days=deadline_days,
-        pains=pains,
-        top=top,
-        detect_pains=find_pains,
-        topic_from_process=rollup,
-    )
+    try:
+        result = quarterly_report(
+            items,
+            str(period),
+            deadline_days=deadline_days,
+            pains=pains,
+            top=top,
+            detect_pains=find_pains,
+            topic_from_process=rollup,
+        )
+    except ValueError as exc:  # bad dates or a missing date column, named by column and row
+        typer.secho(f"Отчёт не построен: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
     out.mkdir(parents=True, exist_ok=True)
     xlsx = write_xlsx(result, out / f"report_{period}.xlsx")
     page = write_html(result, out / f"report_{period}.html")

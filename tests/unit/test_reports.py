@@ -43,6 +43,22 @@ def test_nps_interval_equals_mean_of_plus_minus_scores() -> None:
     assert got["promoters"] + got["passives"] + got["detractors"] == 400
 
 
+def test_bad_dates_are_named_not_dropped() -> None:
+    items = pd.DataFrame(
+        {
+            "text": ["a", "b", "c"],
+            "created_at": ["2025-01-02", "вчера", None],
+            "answered_at": [None, None, "2025-13-45"],
+        }
+    )
+    with pytest.raises(
+        ValueError, match="столбец created_at: не дата в 1 строках, например: индекс 1 \\(«вчера»\\)"
+    ):
+        quarterly_report(items, "2025Q1")
+    with pytest.raises(ValueError, match="столбец answered_at.*индекс 2"):
+        quarterly_report(items.drop(index=1), "2025Q1")
+
+
 def test_parse_quarter_rejects_bad_values() -> None:
     assert str(parse_quarter("2021q1")) == "2021Q1"
     for bad in ("2021Q5", "2021", "Q1 2021", "весна"):
