@@ -80,11 +80,12 @@ def _satisfied(value: Any) -> str:
 
 
 def _dates(values: pd.Series, column: str) -> pd.Series:
-    """Datetimes of a column; a value that is present but not a date is an error naming its rows."""
+    """Datetimes of a column; a value that is present but not a date is an error naming its rows
+    (the frame's index labels: the CLI numbers them as lines of the file)."""
     parsed = pd.to_datetime(values, errors="coerce", format="mixed")
     bad = parsed.isna() & values.notna() & (values.astype("object").astype(str).str.strip() != "")
     if bad.any():
-        rows = ", ".join(f"индекс {i} («{values[i]}»)" for i in list(values.index[bad])[:5])
+        rows = ", ".join(f"строка {i} («{values[i]}»)" for i in list(values.index[bad])[:5])
         raise ValueError(f"столбец {column}: не дата в {int(bad.sum())} строках, например: {rows}")
     return parsed
 

@@ -52,7 +52,13 @@ def report(
     import pandas as pd
 
     from service.report_render import write_html, write_xlsx
-    from service.reports import load_spb_items, load_topic_rollup, parse_quarter, quarterly_report
+    from service.reports import (
+        load_spb_items,
+        load_topic_rollup,
+        normalize_items,
+        parse_quarter,
+        quarterly_report,
+    )
 
     try:
         period = parse_quarter(quarter)
@@ -77,7 +83,13 @@ def report(
         missing = [c for c in (text_col, created_col) if c not in frame.columns]
         if missing:
             raise typer.BadParameter(f"{data}: нет столбцов {', '.join(missing)}", param_hint="--data")
-        frames.append(frame.rename(columns={k: v for k, v in renames.items() if k != v}))
+        frame = frame.rename(columns={k: v for k, v in renames.items() if k != v})
+        frame.index = range(2, len(frame) + 2)  # file lines (header = line 1) for error messages
+        try:
+            normalize_items(frame)
+        except ValueError as exc:
+            raise typer.BadParameter(f"{data}: {exc}", param_hint="--data") from exc
+        frames.append(frame)
     if survey:
         from service.survey import SurveyError, import_survey
 

@@ -52,10 +52,10 @@ def test_bad_dates_are_named_not_dropped() -> None:
         }
     )
     with pytest.raises(
-        ValueError, match="столбец created_at: не дата в 1 строках, например: индекс 1 \\(«вчера»\\)"
+        ValueError, match="столбец created_at: не дата в 1 строках, например: строка 1 \\(«вчера»\\)"
     ):
         quarterly_report(items, "2025Q1")
-    with pytest.raises(ValueError, match="столбец answered_at.*индекс 2"):
+    with pytest.raises(ValueError, match="столбец answered_at.*строка 2"):
         quarterly_report(items.drop(index=1), "2025Q1")
 
 
