@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -283,3 +284,35 @@ def test_items_frame_reads_stored_items_labels_over_predictions(tmp_path: Path) 
         }
     ]
     assert report["current"]["wait_time"]["median_days"] == pytest.approx(7.0)
+
+
+def test_report_cli_on_samples_and_a_bad_survey(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    taxonomy = SAMPLES.parent / "taxonomy"
+    args = [
+        "report",
+        "--quarter",
+        "2025Q2",
+        "--data",
+        str(SAMPLES / "appeals.csv"),
+        "--survey",
+        str(SAMPLES / "survey_export.xlsx"),
+        "--mapping",
+        str(taxonomy / "survey_seed000.yaml"),
+        "--topic-rollup",
+        str(taxonomy / "sample_topics.yaml"),
+        "--out",
+        str(tmp_path),
+        "--json",
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "report_2025Q2.json").read_text(encoding="utf-8"))
+    assert report["current"]["nps"]["respondents"] > 0 and report["current"]["wait_time"]["answered"] > 0
+    assert "тема не определена" not in {t["name"] for t in report["current"]["negative_topics"]}
+    assert (tmp_path / "report_2025Q2.xlsx").stat().st_size > 0 and (tmp_path / "report_2025Q2.html").exists()
+    wrong = CliRunner().invoke(app, [*args[:6], str(SAMPLES / "appeals.csv"), *args[7:]])
+    assert wrong.exit_code == 2 and "Ошибка импорта опроса" in wrong.output
