@@ -66,9 +66,13 @@ def evaluate_head(y_true: Sequence[str], y_pred: Sequence[str], proba: Sequence[
 
 
 def evaluation_report(model, texts: Sequence[str], y: pd.DataFrame, train_texts: Sequence[str] | None = None,
-                      target_precision: float | dict[str, float] | None = None) -> dict:
-    """Evaluate every head of ``model`` present in ``y``, on all items and without train duplicates."""
-    table = model.predict_table(list(texts))
+                      target_precision: float | dict[str, float] | None = None,
+                      table: pd.DataFrame | None = None) -> dict:
+    """Evaluate every head of ``model`` present in ``y``, on all items and without train duplicates.
+
+    ``table``: the model's ``predict_table(texts)`` when the caller already has it.
+    """
+    table = model.predict_table(list(texts)) if table is None else table.reset_index(drop=True)
     y = pd.DataFrame(y).reset_index(drop=True).astype(str)
     subsets = {"all": np.ones(len(y), dtype=bool)}
     if train_texts is not None:
