@@ -46,8 +46,23 @@ def uses_dawg_extension() -> bool:
 
 
 def pymorphy_lemma(word: str) -> str:
-    """pymorphy3's most probable normal form, with ё→е so lemmas match normalised text."""
-    return morph_analyzer().parse(word)[0].normal_form.translate(_YO)
+    """pymorphy3's most probable normal form (``parse(word)[0].normal_form``), with ё→е.
+
+    Shortcut, same result: when every dictionary analysis of a lower-case word shares one normal form, the
+    ranking ``parse`` would do (tags, probabilities) cannot change it, so it is skipped. That halves the
+    cold-cache cost, which dominates the first pass over a corpus.
+    """
+    morph = morph_analyzer()
+    if len(word) > 1 and word.islower():
+        dictionary = morph.dictionary
+        forms = {
+            dictionary.build_normal_form(para_id, idx, fixed)
+            for fixed, analyses in dictionary.words.similar_items(word, morph.char_substitutes)
+            for para_id, idx in analyses
+        }
+        if len(forms) == 1:
+            return forms.pop().translate(_YO)
+    return morph.parse(word)[0].normal_form.translate(_YO)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,5 +204,8 @@ class Lemmatizer:
             return override
         if not word[:1].isalpha():
             return word
-        lemma = pymorphy_lemma(word)
+        try:
+            lemma = pymorphy_lemma(word)
+        except (KeyError, ValueError):  # pymorphy3's shape check fails on letters unicodedata cannot name
+            return word
         return self.lexicon.lemma_remap.get(lemma, lemma)

@@ -24,8 +24,11 @@ from collections.abc import Callable
 PLACEHOLDERS = ("<url>", "<email>", "<phone>", "<num>")
 _MAX_PASSES = 50
 
-# Characters that mean nothing in a text: zero-width spaces/joiners, direction marks, soft hyphen, BOM.
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2063\ufeff]")
+# Dropped: zero-width spaces/joiners, direction marks, soft hyphen, BOM, control characters and lone
+# surrogates (they break UTF-8 encoding downstream).
+_INVISIBLE = re.compile(
+    "[\u00ad\u200b-\u200f\u2060-\u2063\ufeff\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ud800-\udfff]"
+)
 _UNIFY_MAP = {
     **dict.fromkeys("«»„“”‟″〝〞＂", '"'),
     **dict.fromkeys("‘’‚‛′＇", "'"),
@@ -40,13 +43,13 @@ _UNIFY = str.maketrans(_UNIFY_MAP)
 _UNIFY_ANY = re.compile("[" + re.escape("".join(_UNIFY_MAP)) + "]")
 # Stress marks and other combining accents left after NFC; Russian letters (й) are precomposed by then.
 _COMBINING = re.compile(r"[\u0300-\u036f]")
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ud800-\udfff]")  # + lone surrogates
 # An HTML tag: a Latin tag name right after "<" — our own "<num>"-style placeholders are not tags.
 _TAG = re.compile(r"<!--.*?-->|</?(?!(?:url|email|phone|num)>)[a-zA-Z][a-zA-Z0-9]*(?:[\s/][^<>]*)?>", re.S)
 _BLOCK_TAG = re.compile(r"<(?:br|/p|/div|/li|/tr|/h\d)\b[^<>]*>", re.I)
 _SPACES = re.compile(r" {2,}")
 _LINE_EDGES = re.compile(r" *\n[ \n]*")
 _DIGIT = re.compile(r"\d")
+_NOT_PLAIN = re.compile(r"[^а-яa-z0-9 .,!?;:()\"'%№+=*#_<>\-]")
 
 _URL = re.compile(
     r"\b(?:(?:https?|ftp)://|www\.)[^\s<>\"']+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:ru|рф|com|org|net)/[^\s<>\"']*"
@@ -56,7 +59,8 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(
     r"(?<![\w+])(?:(?:\+7|8)[ \-]?\(?\d{3}\)?[ \-]?\d{3}[ \-]?\d{2}[ \-]?\d{2}|\d{3}-\d{2}-\d{2})(?!\d)"
 )
-_NUMBER = re.compile(r"(?<![^\W\d_])\d+(?:[.,:/]\d+)*")
+# A number standing alone; digits glued to letters («м2», «а5») stay part of their word.
+_NUMBER = re.compile(r"\b\d+(?:[.,:/]\d+)*")
 
 
 def _clean_once(text: str) -> str:
@@ -76,8 +80,6 @@ def _clean_once(text: str) -> str:
             text = text.replace("ё", "е").replace("Ё", "Е")
     if _UNIFY_ANY.search(text):
         text = text.translate(_UNIFY)
-    if _CONTROL.search(text):
-        text = _CONTROL.sub("", text)
     if "  " in text:
         text = _SPACES.sub(" ", text)
     if "\n" in text:
@@ -113,4 +115,9 @@ def _model_once(text: str) -> str:
 
 def model_text(text: str) -> str:
     """Lower-case one-line form with ``<url> <email> <phone> <num>`` placeholders (the modelling input)."""
-    return _settle(_model_once, text)
+    once = _model_once(text)
+    # Fast exit for the usual result: plain lower-case letters, digits, spaces and simple punctuation with
+    # no tag, entity, e-mail or URL syntax is already a fixed point, so the confirming pass is skipped.
+    if once == text or (not _NOT_PLAIN.search(once) and ("<" not in once or not _TAG.search(once))):
+        return once
+    return _settle(_model_once, once)

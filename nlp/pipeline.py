@@ -156,12 +156,13 @@ class Preprocessor:
                 lemma = cache.get(tok) or lemma_of(tok)
             else:
                 lemma = expand_abbreviation(rules, toks, i) or lemma_of(tok)
-            if (len(lemma) == 1 and not lemma.isalnum()) or lemma[0] == "<":  # punctuation or placeholder
+            is_mark = len(lemma) == 1 and not lemma.isalnum()
+            if is_mark or lemma[0] == "<":  # punctuation or a placeholder: the negation's reach ends
                 if pending:
                     if pending not in stop:
                         out.append(pending)
                     pending = ""
-                if lemma[0] == "<":
+                if not is_mark:
                     out.append(lemma)
                 continue
             if lemma in negations:

@@ -29,6 +29,7 @@ def p() -> Preprocessor:
         ("Нет", ["нет"]),
         ("Совсем не.", ["совсем"]),  # a dangling «не» is a stopword
         ("не, свет", ["свет"]),  # punctuation ends the negation's reach
+        ("нет < 5 > дом", ["нет", "<num>", "дом"]),  # bare angle brackets are punctuation, not features
     ],
 )
 def test_negation_is_one_feature(p: Preprocessor, text: str, expected: list[str]) -> None:
@@ -174,3 +175,8 @@ def test_masked_text_has_no_phone_or_email_left(p: Preprocessor) -> None:
     doc = p("Телефон +7 921 123 45 67, почта ivanov@yandex.ru, ещё 8(812)123-45-67")
     left = [kind for _, _, kind in find_regex_spans(doc.masked_text) if kind in {"PHONE", "EMAIL"}]
     assert left == []
+
+
+def test_letters_pymorphy_cannot_name_do_not_crash(p: Preprocessor) -> None:
+    # hypothesis found this: pymorphy3's shape check raises on a Tangut letter unicodedata has no name for
+    assert p.features("а𗀀 яма") == ["а𗀀", "яма"]
