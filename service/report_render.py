@@ -19,6 +19,7 @@ TAXONOMY = Path(__file__).resolve().parent.parent / "data" / "taxonomy"
 PAINMAP_COLUMNS = list(SEED_COLUMNS)
 # Prevalence levels of the pain-map form without models.pains suggestions (share of the quarter's items).
 PREVALENCE_LEVELS = ((0.05, "высокая"), (0.01, "средняя"), (0.0, "низкая"))
+_SHARE_TITLES = ("Доля", "Распространённость", "95 % ДИ")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -50,9 +51,9 @@ def _num(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def indicator_rows(report: dict) -> list[list[str]]:
+def indicator_rows(report: dict) -> list[list[str | int]]:
     """Rows of the «показатели» sheet: indicator, current quarter, previous quarter."""
-    rows: list[list[str]] = []
+    rows: list[list[str | int]] = []
 
     def add(name: str, fn, blocks: tuple[dict, dict]) -> None:
         values = [fn(blocks[0]), fn(blocks[1])]
@@ -66,16 +67,16 @@ def indicator_rows(report: dict) -> list[list[str]]:
         if prefix and not (cur["items"] or prev["items"]):
             continue  # no staff answers in either quarter: no empty block
         pair = (cur, prev)
-        add(prefix + "Всего единиц обратной связи", lambda b: str(b["items"]), pair)
-        add(prefix + "Негативная обратная связь, количество", lambda b: str(b["negative"]["count"]), pair)
+        add(prefix + "Всего единиц обратной связи", lambda b: int(b["items"]), pair)
+        add(prefix + "Негативная обратная связь, количество", lambda b: int(b["negative"]["count"]), pair)
         add(prefix + "Негативная обратная связь, доля", lambda b: _pct(b["negative"]["share"]), pair)
-        add(prefix + "Удовлетворённые клиенты, количество", lambda b: str(b["satisfied"]["count"]), pair)
+        add(prefix + "Удовлетворённые клиенты, количество", lambda b: int(b["satisfied"]["count"]), pair)
         add(
             prefix + "Удовлетворённые клиенты, доля (95 % ДИ)",
             lambda b: f"{_pct(b['satisfied']['share'])} ({_ci(b['satisfied'])})",
             pair,
         )
-        add(prefix + "Неудовлетворённые клиенты, количество", lambda b: str(b["unsatisfied"]["count"]), pair)
+        add(prefix + "Неудовлетворённые клиенты, количество", lambda b: int(b["unsatisfied"]["count"]), pair)
         add(
             prefix + "Неудовлетворённые клиенты, доля (95 % ДИ)",
             lambda b: f"{_pct(b['unsatisfied']['share'])} ({_ci(b['unsatisfied'])})",
@@ -83,7 +84,7 @@ def indicator_rows(report: dict) -> list[list[str]]:
         )
         add(
             prefix + "Удовлетворённость не известна, количество",
-            lambda b: str(b["satisfaction_unknown"]),
+            lambda b: int(b["satisfaction_unknown"]),
             pair,
         )
         if cur["wait_time"]["answered"] or prev["wait_time"]["answered"]:
@@ -140,7 +141,7 @@ def indicator_rows(report: dict) -> list[list[str]]:
                 lambda b, g=g: _pct(b.get("grids", {}).get(g, {}).get("share")),
                 pair,
             )
-    rows.append(["Число выявленных болей", str(report["pains"]["distinct"]), "—"])
+    rows.append(["Число выявленных болей", int(report["pains"]["distinct"]), "—"])
     return rows
 
 
@@ -263,6 +264,9 @@ def write_xlsx(report: dict, path: Path) -> Path:
             for col_cells in sheet.columns:
                 width = max(len(str(c.value or "")) for c in col_cells)
                 sheet.column_dimensions[col_cells[0].column_letter].width = min(max(width + 2, 10), 70)
+                if str(col_cells[0].value).startswith(_SHARE_TITLES):  # shares are stored as 0–1 numbers
+                    for cell in col_cells[1:]:
+                        cell.number_format = "0.0%"
     return path
 
 
