@@ -52,6 +52,7 @@ def main() -> None:
     ap.add_argument("--char-weight", type=float, default=1.0)
     ap.add_argument("--calibration-fraction", type=float, default=0.15)
     ap.add_argument("--no-refit", action="store_true")
+    ap.add_argument("--flat", action="store_true", help="variant: one model per head, no hierarchy")
     ap.add_argument("--metadata", action="store_true", help="variant: city_object and district + text")
     ap.add_argument("--out", type=Path, default=ROOT / "var" / "reports")
     args = ap.parse_args()
@@ -66,7 +67,8 @@ def main() -> None:
             return part.text.tolist()
         return (part.city_object + ". " + part.district + ". " + part.text).tolist()
 
-    model = MultiHeadClassifier(hierarchy=("category", "reason"), C=args.C, target_precision=TARGETS,
+    hierarchy = None if args.flat else ("category", "reason")
+    model = MultiHeadClassifier(hierarchy=hierarchy, C=args.C, target_precision=TARGETS,
                                 calibration_fraction=args.calibration_fraction, refit=not args.no_refit,
                                 features=TextFeatures(char_weight=args.char_weight))
     load_before = os.getloadavg()
@@ -120,7 +122,7 @@ def main() -> None:
     report["config"] = vars(args) | {"out": str(args.out)}
 
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = f"spb_{args.split}" + ("_metadata" if args.metadata else "")
+    stem = f"spb_{args.split}" + ("_metadata" if args.metadata else "") + ("_flat" if args.flat else "")
     write_report(report, args.out / f"{stem}.json", args.out / f"{stem}.md")
     print(f"SPb {args.split}: train {len(tr)} rows ({'+'.join(train_splits)}), eval {len(te)} rows, "
           f"{report['n_train_duplicates']} verbatim in train")
