@@ -181,7 +181,11 @@ def internal_metrics(df: pd.DataFrame, *, deadline_days: float = 30, top: int = 
     """Internal clients (staff): the common metrics plus the seed 000 §11 objects and the survey grids."""
     out = period_metrics(df, deadline_days=deadline_days, top=top)
     objects = df.loc[df["negative"], "internal_object"]
-    out["objects"] = counts_with_shares(objects, missing="объект не определён")
+    rows = counts_with_shares(objects, missing="объект не определён")
+    # Every seed 000 object is listed, zero when nobody named it: silence is a finding too.
+    seen = {r["name"] for r in rows}
+    known = sorted(load_taxonomy().labels("internal_object") or ())
+    out["objects"] = rows + [{"name": name, **share(0, len(objects))} for name in known if name not in seen]
     clients = _clients(df)
     grids = {}
     for col in sorted(c for c in clients.columns if c.startswith("grid_")):
