@@ -24,6 +24,7 @@ LEXICON_DIR = Path(__file__).resolve().parents[1] / "data" / "lexicon"
 LEXICON_FILES = ("lemma_overrides.tsv", "abbreviations.tsv", "stopwords.txt", "negation.txt")
 CONTEXTS = ("any", "num", "word", "after_num")
 _YO = str.maketrans("ёЁ", "еЕ")
+MASKED = "<masked>"  # the feature for data a source already masked (runs of «x»)
 
 
 class LexiconError(ValueError):
@@ -204,6 +205,8 @@ class Lemmatizer:
             return override
         if not word[:1].isalpha():
             return word
+        if len(word) > 1 and not word.strip("x"):  # «XXXX»: the SPb portal's own personal-data mask
+            return MASKED
         try:
             lemma = pymorphy_lemma(word)
         except (KeyError, ValueError):  # pymorphy3's shape check fails on letters unicodedata cannot name

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.lemmatize import LEXICON_DIR, Lemmatizer, Lexicon, LexiconError, uses_dawg_extension
+from nlp.lemmatize import LEXICON_DIR, MASKED, Lemmatizer, Lexicon, LexiconError, uses_dawg_extension
 
 # (word form as citizens write it, the lemma an analyst expects). Written by the team from appeal vocabulary;
 # about a third are forms plain pymorphy3 gets wrong in this domain (ямы → «ям», парадной → «парадный»).
@@ -80,6 +80,8 @@ LEMMA_CASES = [
     ("подтеки", "подтек"),
     ("Управляйки", "ук"),
     ("ЯМЫ", "яма"),
+    ("обьявления", "объявление"),
+    ("отсутсвует", "отсутствовать"),
 ]
 
 
@@ -105,6 +107,10 @@ def test_lemmas_never_contain_yo(lemmatizer: Lemmatizer) -> None:
 
 def test_punctuation_and_placeholders_pass_through(lemmatizer: Lemmatizer) -> None:
     assert [lemmatizer(t) for t in (",", "<num>", "<phone>")] == [",", "<num>", "<phone>"]
+
+
+def test_runs_of_x_masked_by_the_portal_become_one_feature(lemmatizer: Lemmatizer) -> None:
+    assert [lemmatizer(w) for w in ("xx", "XXXXXXX", "x", "xxl")] == [MASKED, MASKED, "x", "xxl"]
 
 
 def test_cache_is_bounded_and_not_pickled() -> None:
