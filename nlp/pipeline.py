@@ -27,7 +27,7 @@ from nlp.tokenize import feature_tokens, sentences, tokens
 
 # Bump the major when features change in a way a saved model would notice (the registry compares it);
 # the lexicon digest and stage flags are appended per instance, so editing data/lexicon/ changes the version.
-CODE_VERSION = "1.0.0"
+CODE_VERSION = "1.1.0"
 _LETTERS = frozenset("абвгдежзийклмнопрстуфхцчшщъыьэюяabcdefghijklmnopqrstuvwxyz")
 _MAX_NEGATION_GAP = 2  # stopwords allowed between «не»/«нет» and the word it negates («нет у нас света»)
 

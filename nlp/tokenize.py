@@ -22,8 +22,31 @@ def sentences(text: str) -> list[str]:
 
 
 def tokens(text: str) -> list[str]:
-    """razdel tokens of ``text`` (words, numbers and punctuation)."""
-    return [t.text for t in tokenize(text)]
+    """razdel tokens of ``text`` (words, numbers and punctuation); masking placeholders such as «[ФИО]»
+    stay one token instead of razdel's «[», «ФИО», «]».
+
+    >>> tokens("Звонил [ФИО], не [ок]")
+    ['Звонил', '[ФИО]', ',', 'не', '[', 'ок', ']']
+    """
+    found = list(tokenize(text))
+    out: list[str] = []
+    i = 0
+    while i < len(found):
+        window = found[i : i + 3]
+        if (
+            len(window) == 3
+            and window[0].text == "["
+            and window[2].text == "]"
+            and window[1].text.isupper()
+            and window[0].stop == window[1].start
+            and window[1].stop == window[2].start
+        ):
+            out.append(text[window[0].start : window[2].stop])
+            i += 3
+        else:
+            out.append(found[i].text)
+            i += 1
+    return out
 
 
 def feature_tokens(text: str) -> list[str]:

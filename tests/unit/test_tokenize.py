@@ -42,3 +42,8 @@ def test_feature_word_tokens_equal_razdel_words_on_ordinary_sentences(text: str)
     ours = [t for t in feature_tokens(normalised) if t[0].isalnum()]
     theirs = [t for t in tokens(normalised) if t[0].isalnum()]
     assert ours == theirs
+
+
+def test_masking_placeholders_stay_one_token() -> None:
+    assert tokens("Звонил [ФИО] по [ТЕЛЕФОН].") == ["Звонил", "[ФИО]", "по", "[ТЕЛЕФОН]", "."]
+    assert tokens("список [а] и [ ФИО ]") == ["список", "[", "а", "]", "и", "[", "ФИО", "]"]
