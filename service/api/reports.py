@@ -3,10 +3,13 @@ the report CLI uses too."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -122,21 +125,59 @@ def stored_pain_report(session: Session, period: str) -> dict | None:
     return {"pains": pains, "suggestions": painmap} if pains or painmap else None
 
 
-@router.get("/reports/quarterly", summary="Квартальный отчёт по обратной связи")
-def quarterly(
-    quarter: str = Query(..., examples=["2021Q1"], description="Квартал вида 2021Q1"),
-    deadline_days: float = Query(30, gt=0, le=365, description="Срок ответа, дней"),
-    topic_head: str = Query("topic", max_length=50, description="Голова классификатора с темой"),
-    top: int = Query(10, ge=1, le=100),
-    db: Session = Depends(get_db),
-    _: Any = Depends(reader),
-) -> dict:
+class ReportQuery:
+    """Query parameters shared by the JSON, HTML and XLSX forms of the report."""
+
+    def __init__(
+        self,
+        quarter: str = Query(..., examples=["2021Q1"], description="Квартал вида 2021Q1"),
+        deadline_days: float = Query(30, gt=0, le=365, description="Срок ответа, дней"),
+        topic_head: str = Query("topic", max_length=50, description="Голова классификатора с темой"),
+        top: int = Query(10, ge=1, le=100, description="Сколько тем и болей показывать"),
+    ) -> None:
+        self.quarter, self.deadline_days, self.topic_head, self.top = quarter, deadline_days, topic_head, top
+
+
+def build_report(q: ReportQuery, db: Session) -> dict:
     from service.reports import parse_quarter, quarterly_report
 
     try:
-        period = parse_quarter(quarter)
+        period = parse_quarter(q.quarter)
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from exc
-    items = items_frame(db, [str(period), str(period - 1)], topic_head=topic_head)
+    items = items_frame(db, [str(period), str(period - 1)], topic_head=q.topic_head)
     pains = stored_pain_report(db, str(period))
-    return quarterly_report(items, str(period), deadline_days=deadline_days, pains=pains, top=top)
+    try:
+        return quarterly_report(items, str(period), deadline_days=q.deadline_days, pains=pains, top=q.top)
+    except ValueError as exc:  # stored dates that are not dates: a data error, named by the report
+        raise HTTPException(422, str(exc)) from exc
+
+
+@router.get("/reports/quarterly", summary="Квартальный отчёт по обратной связи (JSON)")
+def quarterly(q: ReportQuery = Depends(), db: Session = Depends(get_db), _: Any = Depends(reader)) -> dict:
+    return build_report(q, db)
+
+
+@router.get("/reports/quarterly.html", response_class=HTMLResponse, summary="Квартальный отчёт: страница")
+def quarterly_html(
+    q: ReportQuery = Depends(), db: Session = Depends(get_db), _: Any = Depends(reader)
+) -> HTMLResponse:
+    from service.report_render import render_html
+
+    return HTMLResponse(render_html(build_report(q, db)))
+
+
+@router.get("/reports/quarterly.xlsx", summary="Квартальный отчёт: XLSX в форме порядка")
+def quarterly_xlsx(
+    q: ReportQuery = Depends(), db: Session = Depends(get_db), _: Any = Depends(reader)
+) -> Response:
+    from service.report_render import write_xlsx
+
+    report = build_report(q, db)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = write_xlsx(report, Path(tmp) / "report.xlsx").read_bytes()
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="report_{report["quarter"]}.xlsx"'},
+    )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import uuid
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from service.reports import quarterly_report
@@ -61,6 +63,13 @@ def test_quarterly_report_from_stored_items(server):
     with server.client("reader") as c:
         r = c.get("/v1/reports/quarterly", params={"quarter": "2019Q3", "deadline_days": 30})
         bad = c.get("/v1/reports/quarterly", params={"quarter": "2019Q7"})
+        page = c.get("/v1/reports/quarterly.html", params={"quarter": "2019Q3"})
+        book = c.get("/v1/reports/quarterly.xlsx", params={"quarter": "2019Q3"})
+    assert page.status_code == 200 and "<svg" in page.text and "ПОС" in page.text
+    sheets = openpyxl.load_workbook(io.BytesIO(book.content))
+    assert sheets.sheetnames == ["показатели", "каналы", "темы", "боли", "карта болей"]
+    channels = {row[0]: row[1] for row in sheets["каналы"].iter_rows(min_row=2, values_only=True)}
+    assert channels == {"ПОС": 2, "Портал Госуслуги": 1}
     assert r.status_code == 200, r.text
     assert bad.status_code == 422 and "2019Q7" in bad.text
     report = r.json()
