@@ -130,16 +130,16 @@ class Preprocessor:
     # -- the fast modelling path ---------------------------------------------------------------------
     def normalize(self, text: str) -> str:
         """Lower-case text with ``<url> <email> <phone> <num>`` placeholders, for char n-grams."""
-        return model_text(text)
+        return model_text(_as_text(text, "normalize"))
 
     def analyze(self, text: str) -> tuple[str, list[str]]:
         """``(normalize(text), features(text))`` with the normalisation done once."""
-        normalized = model_text(text)
+        normalized = model_text(_as_text(text, "analyze"))
         return normalized, self._features_of(normalized)
 
     def features(self, text: str) -> list[str]:
         """Lemma features of one text (see the module docstring); equals ``self(text).lemmas``."""
-        return self._features_of(model_text(text))
+        return self._features_of(model_text(_as_text(text, "features")))
 
     def _features_of(self, normalized: str) -> list[str]:
         lemma_of = self._ready()
@@ -204,7 +204,7 @@ class Preprocessor:
             yield from docs
 
     def _docs(self, texts: Sequence[str]) -> list[Doc]:
-        cleaned = [clean_text(_as_text(t, i)) for i, t in enumerate(texts)]
+        cleaned = [clean_text(_as_text(t, f"item {i} of the batch")) for i, t in enumerate(texts)]
         masked = [self._mask(c, names) for c, names in zip(cleaned, self._names(cleaned), strict=True)]
         docs = []
         for text, (masked_text, pii) in zip(texts, masked, strict=True):
@@ -242,10 +242,10 @@ class Preprocessor:
         return mask_personal_data(cleaned, ner=names)
 
 
-def _as_text(value: Any, position: int) -> str:
+def _as_text(value: Any, where: str) -> str:
     if isinstance(value, str):
         return value
-    raise TypeError(f"Preprocessor: item {position} of the batch is {type(value).__name__}, expected str")
+    raise TypeError(f"Preprocessor ({where}): expected str, got {type(value).__name__} {value!r:.40}")
 
 
 def _split_fragments(sents: list[str]) -> list[str]:

@@ -120,8 +120,10 @@ def test_pipe_in_two_processes_matches_one(p: Preprocessor) -> None:
 
 
 def test_pipe_rejects_a_non_text_item_and_says_which(p: Preprocessor) -> None:
-    with pytest.raises(TypeError, match="item 1 .* float"):
+    with pytest.raises(TypeError, match="item 1 of the batch.*got float nan"):
         list(p.pipe(["ok", float("nan")]))
+    with pytest.raises(TypeError, match="features.*got NoneType"):
+        p.features(None)  # type: ignore[arg-type]
 
 
 def test_pickle_keeps_settings_and_lexicon_but_not_caches_or_models(p: Preprocessor) -> None:
