@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -46,6 +48,12 @@ def test_any_text_gives_a_doc_without_ner(text: str) -> None:
     assert isinstance(doc, Doc)
     assert doc.lemmas == _PLAIN.features(text)
     assert all(lemma[:1].isalnum() or lemma in (*PLACEHOLDERS, MASKED) for lemma in doc.lemmas)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_ANY)
+def test_a_pickled_preprocessor_gives_the_same_features(text: str) -> None:
+    assert pickle.loads(pickle.dumps(_PLAIN)).features(text) == _PLAIN.features(text)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
