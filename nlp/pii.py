@@ -11,6 +11,7 @@ organisations, street names without a house+flat part, dates and amounts are not
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +33,7 @@ PLACEHOLDERS: dict[str, str] = {
     "PERSON": "[ФИО]",
 }
 
-_SEP = r"[ \t\u00a0\-\u2010-\u2015]*"  # spaces, non-breaking spaces and dashes between digit groups
+_SEP = r"[ \t\u00a0\-\u2010-\u2015]{0,3}"  # spaces, non-breaking spaces and dashes between digit groups
 _NO_DIGIT_BEFORE = r"(?<![\w+])"
 _NO_DIGIT_AFTER = r"(?![\d])"
 
@@ -40,12 +41,12 @@ EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 # 11 digits: +7 / 7 / 8, area code (3–5 digits, maybe in brackets), the rest in groups.
 PHONE_11_RE = re.compile(
-    _NO_DIGIT_BEFORE + r"(?:\+\s?7|8|7)" + _SEP + r"(?:\(\s*\d{3,5}\s*\)|\d{3,5})" + _SEP
+    _NO_DIGIT_BEFORE + r"(?:\+\s?7|8|7)" + _SEP + r"(?:\(\s{0,3}\d{3,5}\s{0,3}\)|\d{3,5})" + _SEP
     + r"\d{1,3}" + _SEP + r"\d{2}" + _SEP + r"\d{2}" + _NO_DIGIT_AFTER
 )
 # 10 digits without the country code: a bracketed area code or a 9xx mobile code.
 PHONE_10_RE = re.compile(
-    _NO_DIGIT_BEFORE + r"(?:\(\s*\d{3,5}\s*\)|9\d{2})" + _SEP
+    _NO_DIGIT_BEFORE + r"(?:\(\s{0,3}\d{3,5}\s{0,3}\)|9\d{2})" + _SEP
     + r"\d{1,3}" + _SEP + r"\d{2}" + _SEP + r"\d{2}" + _NO_DIGIT_AFTER
 )
 # A city number written 123-45-67 is a phone even without a keyword.
@@ -56,39 +57,41 @@ PHONE_CITY_RE = re.compile(
 PHONE_CONTEXT_RE = re.compile(
     r"(?:\b(?:тел(?:ефон[а-я]*)?|тлф|моб(?:ильн[а-я]*)?|сот(?:ов[а-я]*)?|т)\.?"
     r"|\bномер[а-я]*(?:\s+телефона)?|\bзвонить|\bпозвонить|\bwhatsapp|\bвотсап|\bтелеграм)"
-    r"\s*(?:[:№#\-\u2013]\s*)?(?P<num>\+?\(?\d[\d\s\-()\u2010-\u2015]{3,18}\d)" + _NO_DIGIT_AFTER,
+    r"\s{0,3}(?:[:№#\-\u2013]\s{0,3})?(?P<num>\+?\(?\d[\d\s\-()\u2010-\u2015]{3,18}\d)" + _NO_DIGIT_AFTER,
     re.IGNORECASE,
 )
 
 SNILS_RE = re.compile(
     _NO_DIGIT_BEFORE + r"\d{3}[\- ]\d{3}[\- ]\d{3}[\- ]\d{2}" + _NO_DIGIT_AFTER
-    + r"|(?<=снилс)\s*[:№]?\s*(?P<num>\d{3}[\- ]?\d{3}[\- ]?\d{3}[\- ]?\d{2})" + _NO_DIGIT_AFTER,
+    + r"|(?<=снилс)\s{0,3}[:№]?\s{0,3}(?P<num>\d{3}[\- ]?\d{3}[\- ]?\d{3}[\- ]?\d{2})" + _NO_DIGIT_AFTER,
     re.IGNORECASE,
 )
 # «45 06 123456», «4506 123456», «серия 4506 номер 123456», «паспорт 4506№123456».
 PASSPORT_RE = re.compile(
-    r"(?:паспорт[а-я]*\s*(?:рф\s*)?[:,]?\s*)?(?:сери[яи]\s*)?"
-    r"(?P<num>" + _NO_DIGIT_BEFORE + r"\d{2}\s?\d{2}\s*(?:№|номер|n|,\s*номер)?\s*\d{6})" + _NO_DIGIT_AFTER,
+    r"(?:паспорт[а-я]*\s{0,3}(?:рф\s{0,3})?[:,]?\s{0,3})?(?:сери[яи]\s{0,3})?"
+    r"(?P<num>" + _NO_DIGIT_BEFORE + r"\d{2}\s?\d{2}\s{0,3}(?:№|номер|n|,\s{0,3}номер)?\s{0,3}\d{6})"
+    + _NO_DIGIT_AFTER,
     re.IGNORECASE,
 )
 INN_CONTEXT_RE = re.compile(
-    r"\bинн\s*[:№]?\s*(?P<num>\d{12}|\d{10})" + _NO_DIGIT_AFTER, re.IGNORECASE
+    r"\bинн\s{0,3}[:№]?\s{0,3}(?P<num>\d{12}|\d{10})" + _NO_DIGIT_AFTER, re.IGNORECASE
 )
 BARE_NUMBER_RE = re.compile(_NO_DIGIT_BEFORE + r"(?:\d{12}|\d{10})" + _NO_DIGIT_AFTER)
 
 # Flat-level address: optional house part («д. 5», «дом 5к2», «д.5, корп. 1») followed by the flat
 # («кв. 12», «квартира 12», «кв.12»), or a «street 5-12» house-flat pair right after a street word.
 _HOUSE = (
-    r"(?:\bд(?:ом)?\.?\s*№?\s*\d+(?:[а-яa-z]\b)?(?:\s*/\s*\d+)?"
-    r"(?:\s*,?\s*(?:корп(?:ус)?\.?|к\.?|стр(?:оение)?\.?|лит(?:ера)?\.?)\s*[\dа-яa-z]{1,3}\b)*[\s,]*)"
+    r"(?:\bд(?:ом)?\.?\s{0,3}№?\s{0,3}\d+(?:[а-яa-z]\b)?(?:\s{0,3}/\s{0,3}\d+)?"
+    r"(?:\s{0,3},?\s{0,3}(?:корп(?:ус)?\.?|к\.?|стр(?:оение)?\.?|лит(?:ера)?\.?)\s{0,3}[\dа-яa-z]{1,3}\b)*[\s,]{0,4})"
 )
 _FLAT = (
-    r"(?:\b(?:кв\.?|кв-?р?а|квартир[аеуыо]й?|комн\.?|комнат[аеуы])\s*№?\s*\d+(?:[а-я]\b)?(?:\s?[-–]\s?\d+)?"
-    r"(?![\d,.]*\s*(?:кв\.?\s*м|м2|м²|кв\.?\s*метр|квадрат|метр)))"  # «площадь квартиры 54 кв. м» is an area
+    r"(?:\b(?:кв\.?|кв-?р?а|квартир[аеуыо]й?|комн\.?|комнат[аеуы])\s{0,3}№?\s{0,3}\d+(?:[а-я]\b)?(?:\s?[-–]\s?\d+)?"
+    # «площадь квартиры 54 кв. м» is an area, not a flat
+    r"(?![\d,.]{0,6}\s{0,3}(?:кв\.?\s{0,3}м|м2|м²|кв\.?\s{0,3}метр|квадрат|метр)))"
 )
 ADDRESS_RE = re.compile(_HOUSE + r"?" + _FLAT, re.IGNORECASE)
 STREET_HOUSE_FLAT_RE = re.compile(
-    r"\b(?:ул|пр|пр-т|пер|б-р|ш|наб)\.\s*[А-ЯЁ][а-яё-]+(?:\s+[А-ЯЁ][а-яё-]+)?\s*,?\s*"
+    r"\b(?:ул|пр|пр-т|пер|б-р|ш|наб)\.\s{0,3}[А-ЯЁ][а-яё-]+(?:\s+[А-ЯЁ][а-яё-]+)?\s{0,3},?\s{0,3}"
     r"(?P<num>\d+[а-я]?-\d+)" + _NO_DIGIT_AFTER
 )
 
@@ -347,11 +350,15 @@ def _union(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Keep earlier-listed (higher-priority) spans; drop later ones that overlap them."""
-    kept: list[tuple[int, int, str]] = []
-    for start, end, kind in spans:
-        if end > start and all(end <= s or start >= e for s, e, _ in kept):
-            kept.append((start, end, kind))
-    return sorted(kept)
+    kept: list[tuple[int, int, str]] = []  # sorted by start; kept spans never overlap
+    for span in spans:
+        start, end, _ = span
+        i = bisect_left(kept, span)
+        free_left = i == 0 or kept[i - 1][1] <= start
+        free_right = i == len(kept) or kept[i][0] >= end
+        if end > start and free_left and free_right:
+            kept.insert(i, span)
+    return kept
 
 
 def mask_personal_data(text: str, ner: NameTagger | None = None) -> tuple[str, list[PiiSpan]]:

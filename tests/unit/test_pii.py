@@ -208,3 +208,18 @@ def test_any_text_is_masked_without_error(text: str) -> None:
 def test_mask_many_equals_one_by_one(tagger: NameTagger) -> None:
     texts = [text for _, text, _ in CASES] + [text for text, _ in KEEP] + ["", "очереди"]
     assert mask_many(texts, tagger) == [mask_personal_data(t, tagger) for t in texts]
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "д. 5" + " " * 100_000 + "x",  # unbounded separators made this take hours
+        "паспорт 45 06" + " " * 100_000,
+        "д. 5 ,  ,  , " * 5_000 + "кв",
+        "звонить 8 921 123 45 67, кв. 5. " * 20_000,  # many spans: overlap resolution must not be quadratic
+    ],
+)
+def test_long_adversarial_inputs_finish_quickly(text: str) -> None:
+    masked, spans = mask_personal_data(text)
+    assert len(masked) <= len(text) + 10 * len(spans)
