@@ -67,6 +67,11 @@ def indicator_rows(report: dict) -> list[list[str | int]]:
         if prefix and not (cur["items"] or prev["items"]):
             continue  # no staff answers in either quarter: no empty block
         pair = (cur, prev)
+        add(
+            prefix + "Данные за период",
+            lambda b: f"{b['first_date']} — {b['last_date']}" if b["items"] else "—",
+            pair,
+        )
         add(prefix + "Всего единиц обратной связи", lambda b: int(b["items"]), pair)
         add(prefix + "Негативная обратная связь, количество", lambda b: int(b["negative"]["count"]), pair)
         add(prefix + "Негативная обратная связь, доля", lambda b: _pct(b["negative"]["share"]), pair)

@@ -156,8 +156,12 @@ def period_metrics(df: pd.DataFrame, *, deadline_days: float = 30, top: int = 10
     rating_cols = sorted(c for c in clients.columns if c.startswith("rating_"))
     other_cols = sorted(c for c in clients.columns if c.startswith("portal_") or c == "ease")
     nps_block = nps(clients["nps"]) if "nps" in clients.columns else nps(pd.Series(dtype=float))
+    dates = df["created_at"].dropna()
     return {
         "items": int(len(df)),
+        # The data's own span: a quarter the source covers only partly (SPb starts 2020-10-18) shows here.
+        "first_date": dates.min().date().isoformat() if len(dates) else None,
+        "last_date": dates.max().date().isoformat() if len(dates) else None,
         "clients": int(len(clients)),
         "kinds": counts_with_shares(df["kind"]),
         "negative": share(int(len(negative)), int(len(df))),
