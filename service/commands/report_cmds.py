@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 survey_app = typer.Typer(
-    help="Импорт анкет опросов (приложения 1 и 2 к порядку, seed 000).", no_args_is_help=True
+    help="Импорт анкет опросов (приложения 1 и 2 к порядку сбора обратной связи).", no_args_is_help=True
 )
 
 
@@ -45,7 +45,7 @@ def report(
     out: Path = typer.Option(Path("var/reports"), "--out", help="Папка для XLSX и HTML"),
     json_out: bool = typer.Option(False, "--json", help="Также записать отчёт в JSON"),
 ) -> None:
-    """Квартальный отчёт (seed 000 п. 18, seed 004 п. 5.3): XLSX (показатели, каналы, темы, боли, карта болей)
+    """Квартальный анализ обратной связи с прошлым кварталом рядом: XLSX (показатели, каналы, темы, боли, карта болей)
     и HTML с диаграммами. Без --spb/--data/--survey данные берутся из базы."""
     import json
 
