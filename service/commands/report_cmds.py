@@ -45,8 +45,8 @@ def report(
     out: Path = typer.Option(Path("var/reports"), "--out", help="Папка для XLSX и HTML"),
     json_out: bool = typer.Option(False, "--json", help="Также записать отчёт в JSON"),
 ) -> None:
-    """Квартальный анализ обратной связи с прошлым кварталом рядом: XLSX (показатели, каналы, темы, боли, карта болей)
-    и HTML с диаграммами. Без --spb/--data/--survey данные берутся из базы."""
+    """Квартальный анализ обратной связи с прошлым кварталом рядом: XLSX (показатели, каналы, темы,
+    боли, карта болей) и HTML с диаграммами. Без --spb/--data/--survey данные берутся из базы."""
     import json
 
     import pandas as pd
