@@ -56,7 +56,8 @@ PHONE_CITY_RE = re.compile(
 # Any 5–11 digit number right after a phone keyword («тел.», «моб.», «номер телефона»).
 PHONE_CONTEXT_RE = re.compile(
     r"(?:\b(?:тел(?:ефон[а-я]*)?|тлф|моб(?:ильн[а-я]*)?|сот(?:ов[а-я]*)?|т)\.?"
-    r"|\bномер[а-я]*(?:\s+телефона)?|\bзвонить|\bпозвонить|\bwhatsapp|\bвотсап|\bтелеграм)"
+    r"|\bномер[а-я]*(?:\s+телефона)?|\b(?:по)?звон[а-я]*|\bдля\s+связи|\bконтакт[а-я]*|\bwhatsapp|\bвотсап"
+    r"|\bтелеграм)"
     r"\s{0,3}(?:[:№#\-\u2013]\s{0,3})?(?P<num>\+?\(?\d[\d\s\-()\u2010-\u2015]{3,18}\d)" + _NO_DIGIT_AFTER,
     re.IGNORECASE,
 )
@@ -74,7 +75,7 @@ PASSPORT_RE = re.compile(
     re.IGNORECASE,
 )
 INN_CONTEXT_RE = re.compile(
-    r"\bинн\s{0,3}[:№]?\s{0,3}(?P<num>\d{12}|\d{10})" + _NO_DIGIT_AFTER, re.IGNORECASE
+    r"\bинн\s{0,3}[:№]?\s{0,3}(?P<num>\d(?:[ \-]?\d){11}|\d(?:[ \-]?\d){9})" + _NO_DIGIT_AFTER, re.IGNORECASE
 )
 BARE_NUMBER_RE = re.compile(_NO_DIGIT_BEFORE + r"(?:\d{12}|\d{10})" + _NO_DIGIT_AFTER)
 
