@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel, Field
 
 from service.api import classify, health, items, jobs, labels, models, painmap, pains, reports
-from service.api.deps import reader
+from service.api.deps import KeyCache, reader
 from service.api.middleware import BodyLimitMiddleware, Metrics, MetricsMiddleware
 from service.api.serving import ModelHolder
 from service.config import Settings, get_settings
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.models = ModelHolder(settings.model_dir)
     app.state.jobs = JobRunner(JobContext(settings.database_url, settings.model_dir, app.state.models))
     app.state.metrics = Metrics()
+    app.state.key_cache = KeyCache()
 
     v1 = APIRouter(prefix="/v1")
     for module in (classify, items, labels, pains, painmap, models, jobs, reports):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 
 from fastapi import Depends, HTTPException, Request, Security, status
@@ -9,7 +10,7 @@ from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
 from service.api.serving import ModelHolder, ServedModel
-from service.auth import ROLE_RANK, Principal, authenticate
+from service.auth import ROLE_RANK, Principal, authenticate, hash_key
 from service.db.session import new_session
 
 api_key_header = APIKeyHeader(
@@ -31,20 +32,52 @@ def get_db(request: Request) -> Iterator[Session]:
         session.close()
 
 
-def current_principal(key: str | None = Security(api_key_header), db: Session = Depends(get_db)) -> Principal:
+class KeyCache:
+    """Recently seen keys (by sha256) → principal, so a request does not cost a DB round trip for auth.
+
+    A revoked key keeps working on a worker for at most `ttl` seconds.
+    """
+
+    def __init__(self, ttl: float = 30.0, size: int = 1024) -> None:
+        self.ttl, self.size = ttl, size
+        self._entries: dict[str, tuple[Principal, float]] = {}
+
+    def get(self, digest: str) -> Principal | None:
+        entry = self._entries.get(digest)
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        if len(self._entries) >= self.size:
+            self._entries.clear()  # rare; simpler than LRU bookkeeping on every request
+        self._entries[digest] = (principal, time.monotonic() + self.ttl)
+
+
+async def current_principal(request: Request, key: str | None = Security(api_key_header)) -> Principal:
+    # async: a cache hit costs no threadpool hop; a miss blocks the loop for one indexed lookup (ms).
     if not key:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "нужен ключ API в заголовке X-API-Key",
             headers={"WWW-Authenticate": "X-API-Key"},
         )
-    principal = authenticate(db, key)
+    cache: KeyCache = request.app.state.key_cache
+    digest = hash_key(key)
+    principal = cache.get(digest)
     if principal is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "ключ API из заголовка X-API-Key не найден или отозван",
-            headers={"WWW-Authenticate": "X-API-Key"},
-        )
+        session = new_session(request.app.state.settings.database_url)
+        try:
+            principal = authenticate(session, key)
+        finally:
+            session.close()
+        if principal is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "ключ API из заголовка X-API-Key не найден или отозван",
+                headers={"WWW-Authenticate": "X-API-Key"},
+            )
+        cache.put(digest, principal)
     return principal
 
 
@@ -53,7 +86,7 @@ def require_role(role: str) -> Callable[[Principal], Principal]:
     if role not in ROLE_RANK:
         raise ValueError(f"unknown role {role!r}")
 
-    def check(principal: Principal = Depends(current_principal)) -> Principal:
+    async def check(principal: Principal = Depends(current_principal)) -> Principal:
         if not principal.allows(role):
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, f"нужна роль {role} или выше; у ключа роль {principal.role}"
@@ -68,11 +101,11 @@ analyst = require_role("analyst")
 admin = require_role("admin")
 
 
-def model_holder(request: Request) -> ModelHolder:
+async def model_holder(request: Request) -> ModelHolder:
     return request.app.state.models
 
 
-def served_model(holder: ModelHolder = Depends(model_holder)) -> ServedModel:
+async def served_model(holder: ModelHolder = Depends(model_holder)) -> ServedModel:
     """The champion model, or 503 with the reason none is loaded."""
     model = holder.get()
     if model is None:

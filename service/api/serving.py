@@ -30,21 +30,23 @@ class ServedModel:
 
     def predict(self, texts: list[str]) -> list[dict[str, dict[str, Any]]]:
         """Per text: head → {label, probability, review}."""
-        table = self.estimator.predict_table(texts)
-        heads = self.heads or [c for c in table.columns if f"{c}_proba" in table.columns]
-        out: list[dict[str, dict[str, Any]]] = []
-        for row in table.to_dict("records"):
-            out.append(
-                {
-                    head: {
-                        "label": _clean(row.get(head)),
-                        "probability": _float(row.get(f"{head}_proba")),
-                        "review": bool(row.get(f"{head}_review", False)),
-                    }
-                    for head in heads
+        predict_one = getattr(self.estimator, "predict_one", None)
+        if len(texts) == 1 and predict_one is not None:  # the API's common case: skip the DataFrame
+            rows = [predict_one(texts[0])]
+        else:
+            rows = self.estimator.predict_table(texts).to_dict("records")
+        heads = self.heads or ([c for c in rows[0] if f"{c}_proba" in rows[0]] if rows else [])
+        return [
+            {
+                head: {
+                    "label": _clean(row.get(head)),
+                    "probability": _float(row.get(f"{head}_proba")),
+                    "review": bool(row.get(f"{head}_review", False)),
                 }
-            )
-        return out
+                for head in heads
+            }
+            for row in rows
+        ]
 
 
 def _clean(value: Any) -> str | None:
