@@ -123,6 +123,7 @@ _HOUSE_AFTER = re.compile(r"^\s*,?\s*(?:д(?:ом)?\.?\s*)?№?\s*\d")
 _NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr"})
 
 _NER_TRIGGER = re.compile(r"(?<!^)(?<![.!?…]\s)(?<![.!?…])\b[А-ЯЁ][а-яё]{1,}")
+_SENTENCE_START_WORD = re.compile(r"(?:^|[.!?…])\s*([А-ЯЁ][а-яё]+)")
 
 
 @lru_cache(maxsize=1)
@@ -156,8 +157,11 @@ class NameTagger:
 
     @staticmethod
     def worth_running(text: str) -> bool:
-        """NER is slow; it can only find a name where a capitalised word stands inside a sentence."""
-        return _NER_TRIGGER.search(text) is not None or _starts_with_name_like(text)
+        """NER is slow; run it only where a capitalised word stands inside a sentence or a sentence
+        starts with a word whose most likely reading is a name («Петров не пришёл»)."""
+        if _NER_TRIGGER.search(text) is not None:
+            return True
+        return any(_could_be_name(m.group(1), True) for m in _SENTENCE_START_WORD.finditer(text))
 
     def __call__(self, text: str) -> list[tuple[int, int]]:
         """Return [start, end) offsets of person names in ``text``."""
@@ -179,11 +183,6 @@ class NameTagger:
         for (i, off, _), markup in zip(chunks, markups, strict=True):
             results[i].extend((off + s.start, off + s.stop) for s in markup.spans if s.type == "PER")
         return results
-
-
-def _starts_with_name_like(text: str) -> bool:
-    first = re.match(r"\s*([А-ЯЁ][а-яё]+)\s+([А-ЯЁ])", text)
-    return first is not None
 
 
 def _chunks(text: str, limit: int) -> Iterable[tuple[int, str]]:

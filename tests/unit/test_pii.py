@@ -73,6 +73,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("PERSON", "Заявку принял инженер Морозов Дмитрий Сергеевич.", ["Морозов", "Дмитрий", "Сергеевич"]),
     ("PERSON", "Передайте Козлову Андрею Ивановичу, что трубы не заменили.", ["Козлову", "Андрею"]),
     ("PERSON", "Дворник Фёдоров убирает только у парадной.", ["Фёдоров"]),
+    ("PERSON", "Здравствуйте. Петров из ЖЭСа обещал прийти и не пришёл.", ["Петров"]),
 ]
 
 # (text, parts that must stay verbatim)
@@ -165,6 +166,8 @@ def test_spans_point_into_the_input_text(tagger: NameTagger) -> None:
 def test_ner_is_skipped_for_lowercase_survey_answers() -> None:
     assert not NameTagger.worth_running("долго ждал в очереди, сайт не работает")
     assert NameTagger.worth_running("долго ждал, Иванов не пришёл")
+    assert NameTagger.worth_running("Здравствуйте. Петров не пришёл.")
+    assert not NameTagger.worth_running("Здравствуйте. Люк открыт.")
 
 
 def test_name_tagger_pickles_without_the_model(tagger: NameTagger) -> None:
