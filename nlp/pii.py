@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,8 @@ from typing import Any
 from threadpoolctl import ThreadpoolController
 
 from nlp.doc import PiiSpan
+
+NameFinder = Callable[[str], list[tuple[int, int]]]  # text → [start, end) of person names
 
 NOT_NAMES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "pii_not_names.txt"
 
@@ -56,7 +58,7 @@ PHONE_CITY_RE = re.compile(
 # Any 5–11 digit number right after a phone keyword («тел.», «моб.», «номер телефона»).
 PHONE_CONTEXT_RE = re.compile(
     r"(?:\b(?:тел(?:ефон[а-я]*)?|тлф|моб(?:ильн[а-я]*)?|сот(?:ов[а-я]*)?|т)\.?"
-    r"|\bномер[а-я]*(?:\s+телефона)?|\b(?:по)?звон[а-я]*|\bдля\s+связи|\bконтакт[а-я]*|\bwhatsapp|\bвотсап"
+    r"|\bномер[а-я]*\s+телефона|\b(?:по)?звон[а-я]*|\bдля\s+связи|\bконтакт[а-я]*|\bwhatsapp|\bвотсап"
     r"|\bтелеграм)"
     r"\s{0,3}(?:[:№#\-\u2013]\s{0,3})?(?P<num>\+?\(?\d[\d\s\-()\u2010-\u2015]{3,18}\d)" + _NO_DIGIT_AFTER,
     re.IGNORECASE,
@@ -259,7 +261,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def find_person_spans(
-    text: str, ner: NameTagger | None = None, ner_spans: list[tuple[int, int]] | None = None
+    text: str, ner: NameFinder | None = None, ner_spans: list[tuple[int, int]] | None = None
 ) -> list[tuple[int, int]]:
     """Names by pattern plus natasha PER spans (from ``ner`` or precomputed ``ner_spans``), filtered.
 
@@ -361,11 +363,11 @@ def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     return kept
 
 
-def mask_personal_data(text: str, ner: NameTagger | None = None) -> tuple[str, list[PiiSpan]]:
+def mask_personal_data(text: str, ner: NameFinder | None = None) -> tuple[str, list[PiiSpan]]:
     """Replace personal data with typed placeholders; return the masked text and the spans found.
 
     Without ``ner`` person names are found only by pattern (initials, patronymics); pass a ``NameTagger``
-    to find the rest with natasha NER.
+    (or any callable text → PER offsets) to find the rest with natasha NER.
     """
     return _mask(text, find_person_spans(text, ner))
 
