@@ -114,7 +114,7 @@ _NAMED_AFTER = re.compile(
     re.IGNORECASE,
 )
 
-_IMENI = re.compile(r"\b(?:им\.|имени)\s[^.,;:!?()«»\"]{0,50}$", re.IGNORECASE)
+_IMENI = re.compile(r"\b(?:[Ии]м\.|[Ии]мени)\s+(?:[А-ЯЁ][а-яё]*\.?\s*){0,5}$")  # titles are capitalised
 
 # «дома Ногина 4», «по Чичеринской», «Ольминского, 6»: a capitalised word in an address position is a street.
 _ADDRESS_BEFORE = re.compile(
@@ -267,7 +267,8 @@ def find_person_spans(
 
     Streets, squares and institutions named after people are excluded.
     """
-    found = [m.span() for m in PERSON_RE.finditer(text) if _plausible_pattern_name(m.group())]
+    found = [_trim_to_name(text, *m.span()) for m in PERSON_RE.finditer(text)]
+    found = [(s, e) for s, e in found if _plausible_pattern_name(text[s:e])]
     if ner_spans is None and ner is not None:
         ner_spans = ner(text)
     if ner_spans:
@@ -318,7 +319,10 @@ def _plausible_pattern_name(name: str) -> bool:
 
     «В.О. Дом» is Васильевский остров, «Союза Н.Г.» is the end of an institution's name.
     """
-    word = re.sub(r"\s*[А-ЯЁ]\.\s?[А-ЯЁ]\.\s*", " ", name).split()[0]
+    words = re.sub(r"\s*[А-ЯЁ]\.\s?[А-ЯЁ]\.\s*", " ", name).split()
+    if not words:  # trimmed down to bare initials
+        return False
+    word = words[0]
     if word.lower().replace("ё", "е") in _not_names():
         return False
     if re.match(_INITIALS, name) is not None:
@@ -335,8 +339,12 @@ def _plausible_name(text: str, start: int, end: int) -> bool:
     if _HOUSE_AFTER.match(text[end : end + 12]) or _ADDRESS_BEFORE.search(text[max(0, start - 20) : start]):
         return False
     words = [w for w in re.findall(r"[А-ЯЁа-яё]+", text[start:end]) if len(w) > 1]
-    # A lone word must be a name in its most likely reading («Люк выпирает» is a manhole, not Luke).
-    return any(_could_be_name(w, best_parse_only=len(words) == 1) for w in words)
+    # Inside a sentence the capital letter already says «name» («мастер Зайцев», though зайцев is also
+    # «hares»); a lone word opening a sentence must be a name in its likeliest reading («Люк выпирает»).
+    at_sentence_start = re.search(r"(?:^|[.!?…])\s*$", text[max(0, start - 5) : start]) is not None
+    if len(words) == 1 and at_sentence_start and not _morph().word_is_known(words[0].lower()):
+        return False  # a guessed parse of an unknown word («Антена», a misspelt антенна) is no evidence
+    return any(_could_be_name(w, best_parse_only=len(words) == 1 and at_sentence_start) for w in words)
 
 
 def _union(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
