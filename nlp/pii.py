@@ -101,7 +101,7 @@ STREET_HOUSE_FLAT_RE = re.compile(
 # Names by pattern, found even without NER: «Иванов И.И.», «И.И. Иванов», «(Иванова) Мария Петровна».
 _CAP = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
 _INITIALS = r"[А-ЯЁ]\.\s?[А-ЯЁ]\."
-_PATRONYMIC = r"[А-ЯЁ][а-яё]+(?:ович|евич|ьич|инич|овна|евна|ична|инична)"
+_PATRONYMIC = r"[А-ЯЁ][а-яё]+(?:(?:ович|евич|ьич|инич)(?:а|у|ем|е)?|(?:овн|евн|ичн|иничн)(?:а|ы|е|у|ой))"
 PERSON_RE = re.compile(
     rf"\b{_CAP}\s+{_INITIALS}(?!\s?[А-ЯЁ][а-яё])|\b{_INITIALS}\s?{_CAP}\b|(?:\b{_CAP}\s+)?\b{_CAP}\s+{_PATRONYMIC}\b"
 )
@@ -118,7 +118,7 @@ _IMENI = re.compile(r"\b(?:[Ии]м\.|[Ии]мени)\s+(?:[А-ЯЁ][а-яё]*\.
 
 # «дома Ногина 4», «по Чичеринской», «Ольминского, 6»: a capitalised word in an address position is a street.
 _ADDRESS_BEFORE = re.compile(
-    r"(?:\b(?:по|адресу|дом[аеу]?|д|напротив|около|возле|угол|угл[уа]|перекр[её]ст[океау]*)\.?\s*)$",
+    r"(?:\b(?:по|адресу|(?<!по )дом[аеу]?|д|напротив|около|возле|угол|угл[уа]|перекр[её]ст[океау]*)\.?\s*)$",
     re.IGNORECASE,
 )
 _HOUSE_AFTER = re.compile(r"^\s*,?\s*(?:д(?:ом)?\.?\s*)?№?\s*\d")
@@ -272,7 +272,8 @@ def find_person_spans(
     if ner_spans is None and ner is not None:
         ner_spans = ner(text)
     if ner_spans:
-        found += [_trim_to_name(text, s, e) for s, e in ner_spans if _plausible_name(text, s, e)]
+        trimmed = [_trim_to_name(text, s, e) for s, e in ner_spans]
+        found += [(s, e) for s, e in trimmed if _plausible_name(text, s, e)]
     return [(s, e) for s, e in found if not _named_after_person(text[max(0, s - 60) : s])]
 
 
