@@ -40,7 +40,9 @@ def load_spb() -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def make_finder(seed: int = 0, unit: str = "fragment", **cluster_params) -> PainFinder:
+def make_finder(seed: int = 0, unit: str = "text", **cluster_params) -> PainFinder:
+    """SPb appeals are one short problem each: whole texts cluster better than sentence fragments
+    (NMI 0.45 vs 0.43), and the `reason` to compare with belongs to the whole appeal."""
     from nlp import Preprocessor
 
     return PainFinder(
@@ -113,7 +115,8 @@ def quality(args) -> None:
     print("\nlabels:")
     for pain in report.pains:
         print(
-            f"  {pain.id} {pain.size:5d} {pain.prevalence:6.1%}  {pain.label}  | {', '.join(pain.keywords[:4])}"
+            f"  {pain.id} {pain.size:5d} {pain.prevalence:6.1%}  {pain.label}"
+            f"  | {', '.join(pain.keywords[:4])}"
         )
 
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
+
+from models.pain_cues import PainCues
 
 _PLACEHOLDER = re.compile(r"\[[A-ZА-ЯЁ_]+\]|X{2,}|Х{2,}")
 _BRACKETS = re.compile(r"\([^)]*\)")
@@ -19,9 +22,15 @@ _TRAIL = re.compile(r"[\s.,;:!?\-–—…]+$")
 _LEAD = re.compile(r"^[\s.,;:!?\-–—…•*\d)]+")
 _SPACES = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
+_FIRST_CLAUSE = re.compile(r"(?<=[^\s.]{3})[.!?]+\s+|\n+")
 # Survey and appeal framing that is not the problem itself: «Единственное — …», «…, прошу исправить».
 _LEAD_FRAME = re.compile(r"^(единственное|проблема|в целом нормально,? но|здравствуйте)\s*[:\-–—,]?\s*", re.I)
 _TAIL_REQUEST = re.compile(r"[\s,.!;:]+(прошу|просим|просьба|пожалуйста|необходимо|неудобно)\b.*$", re.I)
+
+
+@lru_cache(maxsize=1)
+def _default_cues() -> PainCues:
+    return PainCues.load()
 
 
 @dataclass
@@ -37,7 +46,7 @@ class PainMembers:
 
 
 def normalise_phrase(text: str, max_chars: int = 80) -> str:
-    """Tidy a fragment into a label: no placeholders, brackets, framing or trailing punctuation; capitalised."""
+    """Tidy a fragment into a label: no placeholders, brackets, framing, end punctuation; capitalised."""
     text = _PLACEHOLDER.sub(" ", text)
     text = _BRACKETS.sub(" ", text)
     text = _SPACES.sub(" ", text).strip()
@@ -63,12 +72,18 @@ class CentralPhraseLabeller:
     """
 
     def __init__(
-        self, n_keywords: int = 8, n_quotes: int = 5, max_words: int = 9, quote_chars: int = 300
+        self,
+        n_keywords: int = 8,
+        n_quotes: int = 5,
+        max_words: int = 7,
+        quote_chars: int = 300,
+        cues: PainCues | None = None,
     ) -> None:
         self.n_keywords = n_keywords
         self.n_quotes = n_quotes
         self.max_words = max_words
         self.quote_chars = quote_chars
+        self.cues = cues
 
     def keywords(
         self, tfidf: sparse.csr_matrix, weights: np.ndarray, labels: np.ndarray, n_pains: int, names
@@ -99,18 +114,28 @@ class CentralPhraseLabeller:
         return result
 
     def label(self, members: PainMembers) -> str:
-        best_score, best = -np.inf, ""
+        # Candidates are clauses that name a problem (not «Добрый день»); the same phrase written by many
+        # people pools its count.
+        cues = self.cues or _default_cues()
+        pooled: dict[str, list[float]] = {}
         for text, count, sim in zip(members.texts, members.counts, members.similarity, strict=True):
-            phrase = normalise_phrase(text)
+            clauses = [c for c in _FIRST_CLAUSE.split(text.strip()) if c.strip()]
+            phrase = next(
+                (normalise_phrase(c) for c in clauses if cues.carries_problem(c, c.lower().split())), ""
+            )
+            if phrase:
+                entry = pooled.setdefault(phrase.lower(), [0.0, 0.0, phrase])
+                entry[0] += float(count)
+                entry[1] = max(entry[1], float(sim))
+        best_score, best = -np.inf, ""
+        for count, sim, phrase in pooled.values():
             words = phrase.split()
-            if not words:
-                continue
-            score = float(sim) + 0.08 * np.log1p(count)
+            score = sim + 0.08 * np.log1p(count)
             if len(words) > self.max_words:
-                score -= 0.05 * (len(words) - self.max_words)
+                score -= 0.08 * (len(words) - self.max_words)
             if len(words) == 1:
                 score -= 0.1
-            if _DIGIT.search(phrase) or _PLACEHOLDER.search(text):
+            if _DIGIT.search(phrase) or _PLACEHOLDER.search(phrase) or phrase.endswith("…"):
                 score -= 0.3
             if score > best_score:
                 best_score, best = score, phrase

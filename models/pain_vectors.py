@@ -50,7 +50,8 @@ class LemmaSvdVectorizer(TransformerMixin, BaseEstimator):
         ngram_range: tuple[int, int] = (1, 2),
         min_df: int = 2,
         max_features: int | None = 50_000,
-        navec_weight: float = 0.0,
+        navec_weight: float = 0.5,
+        char_ngrams: tuple[int, int] | None = None,
         random_state: int = 0,
     ) -> None:
         self.n_components = n_components
@@ -58,6 +59,7 @@ class LemmaSvdVectorizer(TransformerMixin, BaseEstimator):
         self.min_df = min_df
         self.max_features = max_features
         self.navec_weight = navec_weight
+        self.char_ngrams = char_ngrams
         self.random_state = random_state
 
     def fit(self, rows: Sequence[list[str]], y=None, sample_weight=None) -> LemmaSvdVectorizer:
@@ -87,6 +89,13 @@ class LemmaSvdVectorizer(TransformerMixin, BaseEstimator):
         grams = list(lemmas) if low <= 1 else []
         for n in range(max(2, low), high + 1):
             grams.extend(" ".join(lemmas[i : i + n]) for i in range(len(lemmas) - n + 1))
+        if self.char_ngrams:
+            # Character n-grams inside lemmas tie together typos and compounds («мусор»/«мусорка»).
+            cmin, cmax = self.char_ngrams
+            for lemma in lemmas:
+                padded = f" {lemma} "
+                for n in range(cmin, cmax + 1):
+                    grams.extend("#" + padded[i : i + n] for i in range(len(padded) - n + 1))
         return grams
 
     def tfidf(self, rows: Sequence[list[str]]):

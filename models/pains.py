@@ -132,8 +132,8 @@ class PainFinder:
 
         return (
             self.preprocessor or Preprocessor(),
-            self.vectorizer or LemmaSvdVectorizer(navec_weight=0.7, random_state=self.random_state),
-            self.clusterer or MergedKMeansClusterer(merge_similarity=0.35, random_state=self.random_state),
+            self.vectorizer or LemmaSvdVectorizer(random_state=self.random_state),
+            self.clusterer or MergedKMeansClusterer(random_state=self.random_state),
             self.labeller or CentralPhraseLabeller(),
             self.cues or PainCues.load(),
         )

@@ -1,5 +1,6 @@
 """Write data/samples/planted_pains.csv: short survey answers (seed 000, Appendix 1,
-Q2 «С какими проблемами Вы столкнулись?») with planted pains of known counts in two quarters, for the pains tests and notebook.
+Q2 «С какими проблемами Вы столкнулись?») with planted pains of known counts in two
+quarters, for the pains tests and notebook.
 
     .venv/bin/python scripts/make_planted.py      # rewrites the file byte-identically (seeded)
 

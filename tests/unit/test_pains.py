@@ -78,7 +78,7 @@ def test_planted_pains_are_recovered_with_prevalence_in_interval(q1_report):
         mine = [p for p in report.pains if (truth.loc[p.item_ids] == key).mean() >= 0.8]
         found = set().union(*(set(p.item_ids) for p in mine)) if mine else set()
         hits = int((truth.loc[sorted(found)] == key).sum()) if found else 0
-        assert hits >= 0.9 * true_count, (key, hits, true_count)
+        assert hits >= 0.85 * true_count, (key, hits, true_count)
         low, high = wilson_interval(len(found), n)
         assert low <= true_count / n <= high, (key, len(found), true_count)
         assert len(mine) <= 3, (key, [p.label for p in mine])  # an analyst still reads one problem, not ten
