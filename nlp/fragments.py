@@ -38,6 +38,7 @@ class FragmentRules:
     split_re: re.Pattern[str]
     leading_re: re.Pattern[str]
     boilerplate_re: re.Pattern[str]
+    header_re: re.Pattern[str]
 
     @classmethod
     def from_yaml(cls, path: Path = LEXICON) -> FragmentRules:
@@ -45,12 +46,16 @@ class FragmentRules:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
             after_comma, anywhere = data["split_after_comma"], data["split_anywhere"]
             not_after_a, boilerplate = data["no_split_after_a"], data["boilerplate"]
-            leading = data["leading"]
+            leading, headers = data["leading"], data["header_lines"]
         except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}: cannot read fragment rules ({exc!r})") from exc
 
         def alt(words: list[str]) -> str:
-            return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+            """Longest first; any space matches any whitespace; е matches ё too."""
+            escaped = (
+                re.escape(w.replace("ё", "е")).replace(r"\ ", r"\s+").replace("е", "[её]") for w in words
+            )
+            return "|".join(sorted(escaped, key=len, reverse=True))
 
         # The guard belongs to a bare «а» only: «а также то, что …» must still split before «а также».
         a_bare = rf"а\b(?!\s+(?:{alt(not_after_a)})\b)"
@@ -59,7 +64,8 @@ class FragmentRules:
         split_re = re.compile(rf"\s*(?:{conj_comma}|{conj_free}|;)\s*", re.IGNORECASE)
         boilerplate_re = re.compile(rf"(?<!\w)(?:{alt(boilerplate)})(?!\w)", re.IGNORECASE)
         leading_re = re.compile(rf"^(?:(?:{alt(leading)})(?!\w)[\s,!.:—–-]*)+", re.IGNORECASE)
-        return cls(split_re, leading_re, boilerplate_re)
+        header_re = re.compile(rf"^(?:{alt(headers)})\s*:", re.IGNORECASE)
+        return cls(split_re, leading_re, boilerplate_re, header_re)
 
 
 @lru_cache(maxsize=4)
@@ -88,13 +94,14 @@ def _is_location_detail(sentence: str) -> bool:
     """«2 парадная.» after a complaint is a detail of the previous fragment, not a problem of its own."""
     if _LEADING_MARK.match(sentence) or "\n" in sentence.strip():
         return False  # «2. Очереди.» is a list item
-    words = re.findall(r"\w+", sentence)
-    return 0 < len(words) <= 2 and any(w.isdigit() for w in words)
+    words = re.findall(r"\w+(?:-\w+)*", sentence)
+    return 0 < len(words) <= 2 and any(c.isdigit() for c in sentence)
 
 
 def _carries_content(fragment: str, rules: FragmentRules) -> bool:
-    rest = _PLACEHOLDER.sub(" ", fragment.replace("ё", "е").replace("Ё", "Е"))
-    rest = rules.boilerplate_re.sub(" ", rest.replace("ё", "е"))
+    if rules.header_re.match(fragment):
+        return False  # «Адрес: …» lines locate the problem, they do not state one
+    rest = rules.boilerplate_re.sub(" ", _PLACEHOLDER.sub(" ", fragment))
     return _LETTER.search(rest) is not None
 
 
