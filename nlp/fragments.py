@@ -21,8 +21,7 @@ import yaml
 LEXICON = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "fragments.yaml"
 
 _PLACEHOLDER = re.compile(r"\[[A-ZА-ЯЁ]+\]")
-_LETTER = re.compile(r"[^\W\d_]")
-_EDGE_PUNCT = " \t\n\u00a0,;:—–-•*·"
+_EDGE = re.compile(r"^[\s,;:—–\-•*·]+|[\s,;:—–\-•*·]+$")
 _BULLET = re.compile(r"(?:^|\n)\s*[-•*·–—]\s+")
 # Lines, and sentence ends razdel keeps because a lower-case word follows («на дороге. песок у тротуаров»);
 # four letters before the stop keep abbreviations («ул. ленина», «д. 5») together.
@@ -102,7 +101,7 @@ def _carries_content(fragment: str, rules: FragmentRules) -> bool:
     if rules.header_re.match(fragment):
         return False  # «Адрес: …» lines locate the problem, they do not state one
     rest = rules.boilerplate_re.sub(" ", _PLACEHOLDER.sub(" ", fragment))
-    return _LETTER.search(rest) is not None
+    return any(c.isalpha() for c in rest)
 
 
 def split_fragments(sentences: list[str], rules: FragmentRules | None = None) -> list[str]:
@@ -116,7 +115,7 @@ def split_fragments(sentences: list[str], rules: FragmentRules | None = None) ->
         for line in _LOWER_SENTENCE_END.split(sentence):
             for item in _split_lists(_LEADING_MARK.sub("", line)):
                 for clause in rules.split_re.split(item):
-                    clause = rules.leading_re.sub("", clause.strip(_EDGE_PUNCT)).strip(_EDGE_PUNCT)
+                    clause = _EDGE.sub("", rules.leading_re.sub("", _EDGE.sub("", clause)))
                     if clause and _carries_content(clause, rules):
                         fragments.append(clause)
     return fragments

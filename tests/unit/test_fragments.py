@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from razdel import sentenize
 
 from nlp.fragments import FragmentRules, split_fragments
@@ -88,3 +91,12 @@ def test_rules_file_errors_name_the_file(tmp_path: Path) -> None:
     bad.write_text("split_after_comma: [но]\n", encoding="utf-8")
     with pytest.raises(ValueError, match="fragments.yaml"):
         FragmentRules.from_yaml(bad)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=80), max_size=6))
+def test_any_sentences_give_clean_fragments_from_the_input(sentences: list[str]) -> None:
+    words_in = set(re.findall(r"\w+", " ".join(sentences)))
+    for fragment in split_fragments(sentences):
+        assert fragment == fragment.strip() and any(c.isalpha() for c in fragment)
+        assert set(re.findall(r"\w+", fragment)) <= words_in
