@@ -90,6 +90,16 @@ def retrain_job(session: Session, params: dict[str, Any], ctx: JobContext) -> di
 JOBS: dict[str, JobFunction] = {"pains_refresh": refresh_pains_job, "retrain": retrain_job}
 
 
+def fail_interrupted_jobs(database_url: str) -> int:
+    """Mark jobs left queued/running by a stopped server as failed (call before workers start)."""
+    with session_scope(database_url) as session:
+        jobs = session.scalars(select(Job).where(Job.status.in_(("queued", "running")))).all()
+        for job in jobs:
+            job.status, job.finished_at = "failed", datetime.now(UTC)
+            job.error = "задача прервана остановкой сервера; запустите её снова"
+    return len(jobs)
+
+
 class JobRunner:
     """Submits jobs to one background thread and records their progress in the database."""
 

@@ -98,10 +98,13 @@ def first_admin_key(settings: Settings) -> None:
 def main() -> None:
     import uvicorn
 
+    from service.commands.serve_cmds import limit_malloc_arenas
     from service.db.session import upgrade_db
+    from service.jobs import fail_interrupted_jobs
 
     settings = get_settings()
     upgrade_db(settings.database_url)
+    fail_interrupted_jobs(settings.database_url)
     say(f"база: {settings.database_url.split('@')[-1]}")
     ensure_model(settings)
     load_samples(settings)
@@ -114,6 +117,7 @@ def main() -> None:
     say(f"документация API: {base}/docs")
     say(f"карта болей (XLSX): {base}/v1/painmap/export.xlsx?status=suggested  (заголовок X-API-Key)")
     say(f"готовность: {base}/readyz; метрики: {base}/metrics")
+    limit_malloc_arenas()
     uvicorn.run(
         "service.main:create_app", factory=True, host=settings.host, port=settings.port, log_level="info"
     )

@@ -32,10 +32,12 @@ def serve(
 
     from service.config import get_settings
     from service.db.session import upgrade_db
+    from service.jobs import fail_interrupted_jobs
 
     settings = get_settings()
     if migrate:
         upgrade_db(settings.database_url)
+    fail_interrupted_jobs(settings.database_url)  # here, once, before any worker runs a job
     limit_malloc_arenas()
     uvicorn.run(
         "service.main:create_app",

@@ -208,4 +208,10 @@ def test_models_list_promote_and_retrain(server):
         assert done["status"] == "done", done["error"]
         assert done["result"]["model_id"] != champion[0]["id"] and not done["result"]["promoted"]
         ids = [m["id"] for m in c.get("/v1/models").json()]
-    assert done["result"]["model_id"] in ids
+        assert done["result"]["model_id"] in ids
+        # promotion swaps the served model at once; promoting the old champion back restores it
+        texts = {"texts": ["Не вывозят мусор"]}
+        assert c.post("/v1/models", json={"model_id": done["result"]["model_id"]}).status_code == 200
+        assert c.post("/v1/classify", json=texts).json()["model_id"] == done["result"]["model_id"]
+        assert c.post("/v1/models", json={"model_id": champion[0]["id"]}).status_code == 200
+        assert c.post("/v1/classify", json=texts).json()["model_id"] == champion[0]["id"]
