@@ -27,7 +27,7 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
     def __init__(
         self,
         n_over: int = 200,
-        merge_similarity: float = 0.3,
+        merge_similarity: float = 0.35,
         max_clusters: int = 60,
         min_similarity: float = 0.30,
         min_share: float = 0.002,
@@ -52,7 +52,12 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
         init = X[np.argsort(-weight, kind="stable")[:k]]
         if len(X) > self.minibatch_above:
             model = MiniBatchKMeans(
-                n_clusters=k, init=init, batch_size=4096, n_init=1, random_state=self.random_state, max_iter=50
+                n_clusters=k,
+                init=init,
+                batch_size=4096,
+                n_init=1,
+                random_state=self.random_state,
+                max_iter=50,
             )
         else:
             model = KMeans(n_clusters=k, init=init, n_init=1, random_state=self.random_state, max_iter=100)

@@ -75,7 +75,10 @@ class LemmaSvdVectorizer(TransformerMixin, BaseEstimator):
         # n-grams are added here because `analyzer` bypasses the vectoriser's own n-gram step.
         matrix = self.tfidf_.fit_transform([self._ngrams(r) for r in rows])
         n_components = max(1, min(self.n_components, matrix.shape[1] - 1, matrix.shape[0] - 1))
-        self.svd_ = TruncatedSVD(n_components=n_components, random_state=self.random_state)
+        # ARPACK converges to the same axes whatever the seed (randomised SVD does not): stable pain ids.
+        self.svd_ = TruncatedSVD(
+            n_components=n_components, algorithm="arpack", random_state=self.random_state
+        )
         if sample_weight is not None:
             # Frequent fragments should pull the axes; sqrt keeps boilerplate from dominating.
             weights = np.sqrt(np.asarray(sample_weight, dtype=np.float32))[:, None]
