@@ -110,7 +110,7 @@ _NAMED_AFTER = re.compile(
     r"(?:\b(?:ул|улиц[аеуы]|пр|пр-т|просп|проспект[аеу]?|пер|переул[оке][кау]?|б-р|бульвар[аеу]?|наб|"
     r"набережн[аоуяей]+|пл|площад[ьи]|ш|шоссе|им|имени|сквер[аеу]?|парк[аеу]?|мост[аеу]?|"
     r"станци[яиюей]|метро|школ[аеыуой]+|гимнази[яиюей]|лице[йяюе]|больниц[аеуыой]+|поликлиник[аеуиой]+|"
-    r"г|город[аеу]?|пос|пгт|посел[оке]к[аеу]?|мо|дер|деревн[яеию])\.?\s*)$",
+    r"г|город[аеу]?|пос|пгт|посел[оке]к[аеу]?|мо|дер|деревн[яеию]|м|сад[аеуы]?)\.?\s*)$",
     re.IGNORECASE,
 )
 
@@ -118,10 +118,22 @@ _IMENI = re.compile(r"\b(?:[Ии]м\.|[Ии]мени)\s+(?:[А-ЯЁ][а-яё]*\.
 
 # «дома Ногина 4», «по Чичеринской», «Ольминского, 6»: a capitalised word in an address position is a street.
 _ADDRESS_BEFORE = re.compile(
-    r"(?:\b(?:по|адресу|(?<!по )дом[аеу]?|д|напротив|около|возле|угол|угл[уа]|перекр[её]ст[океау]*)\.?\s*)$",
+    r"(?:\b(?:по|адресу|(?<!по )дом[аеу]?|д|напротив|около|возле|угол|угл[уа]|перекр[её]ст[океау]*|"
+    r"пересечени[еия]|вдоль|сторон[аеуы]|дом[аеу]?\s{0,3}№?\s{0,3}\d+[а-я]?)\.?\s*)$",
     re.IGNORECASE,
 )
 _HOUSE_AFTER = re.compile(r"^\s*,?\s*(?:д(?:ом)?\.?\s*)?№?\s*\d")
+# «от Писарева до Глинки», «ул. Ботаническая и Шахматова», «улица Адмирала Коновалова».
+_FROM_BEFORE = re.compile(r"\b[Оо]т\s+$")
+_TO_AFTER = re.compile(r"^\s+до\s+[А-ЯЁ]")
+_FROM_TO_BEFORE = re.compile(r"\b[Оо]т\s+[А-ЯЁ][\w-]*(?:\s+[А-ЯЁ][\w-]*)?\s+до\s+$")
+_STREET_AND_BEFORE = re.compile(
+    r"\b(?:ул|пр|пер|наб|ш|б-р|просп|улиц[аеуы]|проспект[аеу]?)\.?\s*[А-ЯЁ][\w-]*(?:\s+[А-ЯЁ][\w-]*)?\s+и\s+$"
+)
+_TITLE_BEFORE = re.compile(
+    r"\b(?:[Аа]дмирала|[Гг]енерала|[Мм]аршала|[Аа]кадемика|[Гг]ероя|[Кк]осмонавта|[Кк]омпозитора|[Пп]исателя|"
+    r"[Пп]олковника|[Пп]рофессора|[Аа]рхитектора|[Лл][её]тчика|[Пп]артизана|[Хх]удожника|[Пп]оэта)\s+$"
+)
 _NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr"})
 
 _NER_TRIGGER = re.compile(r"(?<!^)(?<![.!?…]\s)(?<![.!?…])\b[А-ЯЁ][а-яё]{1,}")
@@ -272,9 +284,24 @@ def find_person_spans(
     if ner_spans is None and ner is not None:
         ner_spans = ner(text)
     if ner_spans:
-        trimmed = [_trim_to_name(text, s, e) for s, e in ner_spans]
-        found += [(s, e) for s, e in trimmed if _plausible_name(text, s, e)]
+        for s, e in ner_spans:
+            ts, te = _trim_to_name(text, s, e)
+            if not (_in_address(text, s, e) or _in_address(text, ts, te)) and _plausible_name(text, ts, te):
+                found.append((ts, te))
     return [(s, e) for s, e in found if not _named_after_person(text[max(0, s - 60) : s])]
+
+
+def _in_address(text: str, start: int, end: int) -> bool:
+    """SPb appeals name streets without «ул.»: «дома Ногина 4», «со стороны Глинки», «от Писарева до …»."""
+    before, after = text[max(0, start - 40) : start], text[end : end + 12]
+    return (
+        _HOUSE_AFTER.match(after) is not None
+        or _ADDRESS_BEFORE.search(before[-20:]) is not None
+        or (_FROM_BEFORE.search(before) is not None and _TO_AFTER.match(after) is not None)
+        or _FROM_TO_BEFORE.search(before) is not None
+        or _STREET_AND_BEFORE.search(before) is not None
+        or _TITLE_BEFORE.search(before) is not None
+    )
 
 
 def _named_after_person(before: str) -> bool:
@@ -334,11 +361,9 @@ def _plausible_pattern_name(name: str) -> bool:
 def _plausible_name(text: str, start: int, end: int) -> bool:
     """NER tags capitalised nouns and street names as PER; keep a span only if it looks like a person.
 
-    Dropped: spans in an address position («дома Ногина 4», «по Чичеринской») and spans with no word that
-    the dictionary knows as a first name, surname or patronymic («Холлом», «Уборщицу»).
+    Dropped: spans with no word that the dictionary knows as a first name, surname or patronymic
+    («Холлом», «Уборщицу»).
     """
-    if _HOUSE_AFTER.match(text[end : end + 12]) or _ADDRESS_BEFORE.search(text[max(0, start - 20) : start]):
-        return False
     words = [w for w in re.findall(r"[А-ЯЁа-яё]+", text[start:end]) if len(w) > 1]
     # Inside a sentence the capital letter already says «name» («мастер Зайцев», though зайцев is also
     # «hares»); a lone word opening a sentence must be a name in its likeliest reading («Люк выпирает»).
