@@ -108,7 +108,7 @@ PERSON_RE = re.compile(
 # Streets, squares and organisations named after people are not personal data.
 _NAMED_AFTER = re.compile(
     r"(?:\b(?:ул|улиц[аеуы]|пр|пр-т|просп|проспект[аеу]?|пер|переул[оке][кау]?|б-р|бульвар[аеу]?|наб|"
-    r"набережн[аоуяей]+|пл|площад[ьи]|ш|шоссе|им|имени|сквер[аеу]?|парк[аеу]?|мост[аеу]?|"
+    r"набережн[аоуяей]+|пл|площад[ьи]|ш|шоссе|им|имени|алле[яеиюй]|сквер[аеу]?|парк[аеу]?|мост[аеу]?|"
     r"станци[яиюей]|метро|школ[аеыуой]+|гимнази[яиюей]|лице[йяюе]|больниц[аеуыой]+|поликлиник[аеуиой]+|"
     r"г|город[аеу]?|пос|пгт|посел[оке]к[аеу]?|мо|дер|деревн[яеию]|м|сад[аеуы]?)\.?\s*)$",
     re.IGNORECASE,
@@ -130,6 +130,14 @@ _FROM_TO_BEFORE = re.compile(r"\b[Оо]т\s+[А-ЯЁ][\w-]*(?:\s+[А-ЯЁ][\w-]*
 _STREET_AND_BEFORE = re.compile(
     r"\b(?:ул|пр|пер|наб|ш|б-р|просп|улиц[аеуы]|проспект[аеу]?)\.?\s*[А-ЯЁ][\w-]*(?:\s+[А-ЯЁ][\w-]*)?\s+и\s+$"
 )
+# «компании Скайнет», «ЖК «Граф Орлов»», «ветклиникой Мими»: a name after an organisation word or a quote.
+_ORG_BEFORE = re.compile(
+    r"(?:\b(?:компани[яиюей]|магазин[аеуом]*|организаци[яиюей]|фирм[аыеуой]|[а-я]*клиник[аиеуой]+|кафе|"
+    r"ресторан[аеуом]*|салон[аеуом]*|аптек[аиеуой]+|ЖК|ТЦ|ТРК|ТК|ООО|ОАО|ЗАО|АО|ГУП|ГБУ|ГКУ|СПб)\.?\s+"
+    r"|[«\"„]\s*[\w\s-]{0,20})$"
+)
+# An unknown word guessed to be a name must at least end like a surname («Исмаилова», «Мампория»).
+_SURNAME_ENDING = re.compile(r"(?:ов|ев|ёв|ин|ын|ск|цк|енк|дзе|швили|ян|ия|их|ых)[а-я]{0,3}$")
 _TITLE_BEFORE = re.compile(
     r"\b(?:[Аа]дмирала|[Гг]енерала|[Мм]аршала|[Аа]кадемика|[Гг]ероя|[Кк]осмонавта|[Кк]омпозитора|[Пп]исателя|"
     r"[Пп]олковника|[Пп]рофессора|[Аа]рхитектора|[Лл][её]тчика|[Пп]артизана|[Хх]удожника|[Пп]оэта)\s+$"
@@ -301,6 +309,7 @@ def _in_address(text: str, start: int, end: int) -> bool:
         or _FROM_TO_BEFORE.search(before) is not None
         or _STREET_AND_BEFORE.search(before) is not None
         or _TITLE_BEFORE.search(before) is not None
+        or _ORG_BEFORE.search(before) is not None
     )
 
 
@@ -368,8 +377,11 @@ def _plausible_name(text: str, start: int, end: int) -> bool:
     # Inside a sentence the capital letter already says «name» («мастер Зайцев», though зайцев is also
     # «hares»); a lone word opening a sentence must be a name in its likeliest reading («Люк выпирает»).
     at_sentence_start = re.search(r"(?:^|[.!?…])\s*$", text[max(0, start - 5) : start]) is not None
-    if len(words) == 1 and at_sentence_start and not _morph().word_is_known(words[0].lower()):
-        return False  # a guessed parse of an unknown word («Антена», a misspelt антенна) is no evidence
+    # A guessed parse of an unknown word («Антена», a misspelt антенна; «Велдберс», a shop) is weak
+    # evidence: at a sentence start never enough, inside a sentence only with a surname ending.
+    unknown = len(words) == 1 and not _morph().word_is_known(words[0].lower())
+    if unknown and (at_sentence_start or not _SURNAME_ENDING.search(words[0])):
+        return False
     return any(_could_be_name(w, best_parse_only=len(words) == 1 and at_sentence_start) for w in words)
 
 
