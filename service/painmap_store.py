@@ -153,6 +153,15 @@ def _pick(suggestion: dict[str, Any], field: str) -> str | None:
 
 
 def _store_suggestions(session: Session, period: str, suggestions: list[dict[str, Any]]) -> int:
+    # Undecided suggestions of this period whose pain is no longer found are machine output only: drop them.
+    current = {s.get("pain_id") for s in suggestions if s.get("pain_id")}
+    stale = session.scalars(
+        select(PainMapEntry).where(PainMapEntry.period == period, PainMapEntry.status == "suggested")
+    ).all()
+    for entry in stale:
+        if entry.pain_id not in current:
+            session.delete(entry)
+    session.flush()
     number = session.scalar(select(func.max(PainMapEntry.number))) or 0
     stored = 0
     for suggestion in suggestions:
@@ -209,6 +218,7 @@ def export_xlsx(entries: list[PainMapEntry]) -> bytes:
         [{title: getattr(e, field) for title, field in SEED_COLUMNS.items()} for e in entries],
         columns=list(SEED_COLUMNS),
     )
+    frame["№"] = range(1, len(frame) + 1)  # the form's row number; stored numbers have gaps after rejections
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "painmap.xlsx"
         write_table(frame, path)

@@ -182,14 +182,23 @@ def test_pains_painmap_workflow_and_export(server):
         fields = [h["field"] for h in patched.json()["history"]]
         assert {"status", "measures", "responsible"} <= set(fields)
         assert patched.json()["history"][-1]["author"] == "test-analyst"
+        # a second refresh keeps the analyst's decisions and does not pile up stale suggestions
+        again = wait_job(c, c.post("/v1/pains/refresh", json={}).json()["id"])
+        assert again["status"] == "done", again["error"]
+        kept = next(e for e in c.get("/v1/painmap").json() if e["id"] == first["id"])
+        assert (kept["status"], kept["measures"]) == ("accepted", "График уборки")
+        period = kept["period"]
+        suggested = c.get("/v1/painmap", params={"status": "suggested", "period": period}).json()
+        assert len(suggested) <= len(c.get("/v1/pains", params={"period": period}).json())
         export = c.get("/v1/painmap/export.xlsx")
     assert export.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == list(SEED_COLUMNS)
-    exported = {r[0]: r for r in rows[1:]}
-    assert exported[first["number"]][5] == "График уборки"
-    assert second["number"] not in exported or second["id"] == first["id"]
+    assert [r[0] for r in rows[1:]] == list(range(1, len(rows)))
+    exported = {r[2]: r for r in rows[1:]}  # by problem text
+    assert exported[first["problem"]][5] == "График уборки"
+    assert second["problem"] not in exported or second["id"] == first["id"]
 
 
 def test_models_list_promote_and_retrain(server):
