@@ -111,8 +111,6 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
         # Drop pains too small to matter, then let their fragments join a surviving pain if close enough.
         sizes = np.bincount(labels[usable], weights=weight[usable], minlength=n)
         keep = sizes >= max(self.min_size, self.min_share * weight.sum())
-        if not keep.any():
-            keep[np.argmax(sizes)] = True
         order = np.argsort(-sizes[keep], kind="stable")
         self.centroids_ = centroids[keep][order]
         self.labels_, self.similarity_ = self._assign(X)
@@ -128,6 +126,8 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
         return self
 
     def _assign(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if len(self.centroids_) == 0:  # nothing recurring enough to be a pain: everything is noise
+            return np.full(len(X), NOISE), np.zeros(len(X), dtype=np.float32)
         sims = X @ self.centroids_.T
         best = sims.argmax(axis=1)
         best_sim = sims[np.arange(len(X)), best]

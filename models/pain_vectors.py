@@ -74,7 +74,10 @@ class LemmaSvdVectorizer(TransformerMixin, BaseEstimator):
         )
         # n-grams are added here because `analyzer` bypasses the vectoriser's own n-gram step.
         matrix = self.tfidf_.fit_transform([self._ngrams(r) for r in rows])
-        n_components = max(1, min(self.n_components, matrix.shape[1] - 1, matrix.shape[0] - 1))
+        n_components = min(self.n_components, matrix.shape[1] - 1, matrix.shape[0] - 1)
+        if n_components < 1:  # one or two distinct fragments: nothing to reduce
+            self.svd_ = None
+            return self
         # ARPACK converges to the same axes whatever the seed (randomised SVD does not): stable pain ids.
         self.svd_ = TruncatedSVD(
             n_components=n_components, algorithm="arpack", random_state=self.random_state
@@ -106,8 +109,9 @@ class LemmaSvdVectorizer(TransformerMixin, BaseEstimator):
         return self.tfidf_.transform([self._ngrams(r) for r in rows])
 
     def transform(self, rows: Sequence[list[str]]) -> np.ndarray:
-        check_is_fitted(self, "svd_")
-        reduced = normalize(self.svd_.transform(self.tfidf(rows)))
+        check_is_fitted(self, "tfidf_")
+        matrix = self.tfidf(rows)
+        reduced = normalize(matrix.toarray() if self.svd_ is None else self.svd_.transform(matrix))
         if self.navec_weight > 0:
             dense = self._navec_mean(rows)
             reduced = np.hstack(

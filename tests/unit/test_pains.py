@@ -138,3 +138,15 @@ def test_clusterer_sends_outliers_to_noise():
     assert len(set(model.labels_[:80]) - {NOISE}) == 2
     assert (model.labels_[80:] == NOISE).all()
     assert len(set(model.labels_[:40])) == 1 and len(set(model.labels_[40:80])) == 1
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [[], ["всё хорошо", "-"], ["очередь долгая"], ["очередь долгая", "сайт не работает", "грубый сотрудник"]],
+)
+def test_tiny_periods_give_no_pain_smaller_than_min_size(texts):
+    from nlp import Preprocessor
+
+    report = PainFinder(preprocessor=Preprocessor(ner=False)).find(pd.DataFrame({"text": texts}))
+    assert report.pains == []
+    assert len(report.noise_item_ids) + len(report.no_pain_item_ids) == len(texts)
