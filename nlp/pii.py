@@ -105,15 +105,32 @@ _PATRONYMIC = r"[А-ЯЁ][а-яё]+(?:(?:ович|евич|ьич|инич)(?:а
 PERSON_RE = re.compile(
     rf"\b{_CAP}\s+{_INITIALS}(?!\s?[А-ЯЁ][а-яё])|\b{_INITIALS}\s?{_CAP}\b|(?:\b{_CAP}\s+)?\b{_CAP}\s+{_PATRONYMIC}\b"
 )
+ROLES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "pii_roles.txt"
+
+
+@lru_cache(maxsize=1)
+def _role_name_re() -> re.Pattern[str]:
+    """«мастер Петров», «председатель ТСЖ Лысенко»: a capitalised word right after a role word."""
+    stems = _word_list(ROLES_FILE)
+    return re.compile(
+        rf"\b(?i:{'|'.join(sorted(stems, key=len, reverse=True))})[а-яё]{{0,4}}\s+(?:[А-ЯЁ]{{2,}}[\w-]*\s+)?"
+        rf"(?P<name>{_CAP})\b"
+    )
+
+
 # Streets, squares and organisations named after people are not personal data.
 _NAMED_AFTER = re.compile(
     r"(?:\b(?:ул|улиц[аеуы]|пр|пр-т|просп|проспект[аеу]?|пер|переул[оке][кау]?|б-р|бульвар[аеу]?|наб|"
     r"набережн[аоуяей]+|пл|площад[ьи]|ш|шоссе|им|имени|алле[яеиюй]|сквер[аеу]?|парк[аеу]?|мост[аеу]?|"
     r"станци[яиюей]|метро|школ[аеыуой]+|гимнази[яиюей]|лице[йяюе]|больниц[аеуыой]+|поликлиник[аеуиой]+|"
-    r"г|город[аеу]?|пос|пгт|посел[оке]к[аеу]?|мо|дер|деревн[яеию]|м|сад[аеуы]?)\.?\s*)$",
+    r"г|город[аеу]?|пос|пгт|посел[оке]к[аеу]?|дер|деревн[яеию]|м|сад[аеуы]?)\.?\s*)$",
     re.IGNORECASE,
 )
 
+_STREET_TITLE_BEFORE = re.compile(
+    r"\b(?i:улиц[аеуы]|проспект[аеу]?|переул[оке][кау]?|бульвар[аеу]?|площад[иь]|набережн[аоуяей]+|алле[яеиюй])"
+    r"\s+[а-яё]+\s+$"
+)
 _IMENI = re.compile(r"\b(?:[Ии]м\.|[Ии]мени)\s+(?:[А-ЯЁ][а-яё]*\.?\s*){0,5}$")  # titles are capitalised
 
 # «дома Ногина 4», «по Чичеринской», «Ольминского, 6»: a capitalised word in an address position is a street.
@@ -128,7 +145,8 @@ _FROM_BEFORE = re.compile(r"\b[Оо]т\s+$")
 _TO_AFTER = re.compile(r"^\s+до\s+[А-ЯЁ]")
 _FROM_TO_BEFORE = re.compile(r"\b[Оо]т\s+[А-ЯЁ][\w-]*(?:\s+[А-ЯЁ][\w-]*)?\s+до\s+$")
 _STREET_AND_BEFORE = re.compile(
-    r"\b(?i:ул|пр|пер|наб|ш|б-р|просп|улиц[аеуы]|проспект[аеу]?|перекр[её]ст[океау]*|пересечени[еия]|угл[уа]?)"
+    r"\b(?i:ул|пр|пер|наб|ш|б-р|просп|улиц[аеуы]|проспект[аеу]?|площад[иь]|перекр[её]ст[океау]*|пересечени[еия]|"
+    r"угл[уа]?)"
     r"\.?\s*(?:[А-ЯЁ]\.\s?)?[А-ЯЁ][\w-]*(?:\s+[А-ЯЁ][\w-]*)?\s+и\s+$"
 )
 # «компании Скайнет», «ЖК «Граф Орлов»», «ветклиникой Мими»: a name after an organisation word or a quote.
@@ -290,6 +308,9 @@ def find_person_spans(
     """
     found = [_trim_to_name(text, *m.span()) for m in PERSON_RE.finditer(text)]
     found = [(s, e) for s, e in found if _plausible_pattern_name(text[s:e])]
+    for m in _role_name_re().finditer(text):
+        if _name_like(m.group("name")):
+            found.append(m.span("name"))
     if ner_spans is None and ner is not None:
         ner_spans = ner(text)
     if ner_spans:
@@ -315,8 +336,12 @@ def _in_address(text: str, start: int, end: int) -> bool:
 
 
 def _named_after_person(before: str) -> bool:
-    """«ул. Маршала Жукова», «гимназия имени Адмирала Флота Советского Союза Н.Г. Кузнецова»."""
-    return _NAMED_AFTER.search(before[-30:]) is not None or _IMENI.search(before) is not None
+    """«ул. Маршала Жукова», «улица подводника Кузьмина», «гимназия имени Адмирала Флота … Н.Г. Кузнецова»."""
+    return (
+        _NAMED_AFTER.search(before[-30:]) is not None
+        or _STREET_TITLE_BEFORE.search(before) is not None
+        or _IMENI.search(before) is not None
+    )
 
 
 @lru_cache(maxsize=1)
@@ -326,10 +351,14 @@ def _morph() -> Any:
     return pymorphy3.MorphAnalyzer()
 
 
+def _word_list(path: Path) -> frozenset[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
 @lru_cache(maxsize=1)
 def _not_names() -> frozenset[str]:
-    lines = NOT_NAMES_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+    return _word_list(NOT_NAMES_FILE)
 
 
 @lru_cache(maxsize=50_000)
@@ -340,12 +369,26 @@ def _could_be_name(word: str, best_parse_only: bool = False) -> bool:
     return any(_NAME_GRAMMEMES & p.tag.grammemes for p in (parses[:1] if best_parse_only else parses))
 
 
+def _name_like(word: str) -> bool:
+    """A dictionary name, or a surname the dictionary reads otherwise («Кириллова»: the town Кириллов)."""
+    if word.lower().replace("ё", "е") in _not_names():
+        return False
+    if _could_be_name(word):
+        return True
+    # «Приморского» ends like a surname but is an adjective (района); a town reading does not exclude a name
+    return (
+        word[:1].isupper()
+        and _SURNAME_ENDING.search(word) is not None
+        and _morph().parse(word)[0].tag.POS not in {"ADJF", "ADJS", "PRTF"}
+    )
+
+
 def _trim_to_name(text: str, start: int, end: int) -> tuple[int, int]:
     """NER spans may take in a role or organisation word («Дворник Фёдоров», «Жилкомсервиса Васильеву»)."""
     words = list(re.finditer(r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)?\.?", text[start:end]))
-    while len(words) > 1 and not _could_be_name(words[0].group().rstrip(".")):
+    while len(words) > 1 and not _name_like(words[0].group().rstrip(".")):
         words.pop(0)
-    while len(words) > 1 and len(words[-1].group()) > 2 and not _could_be_name(words[-1].group().rstrip(".")):
+    while len(words) > 1 and len(words[-1].group()) > 2 and not _name_like(words[-1].group().rstrip(".")):
         words.pop()
     if not words:
         return start, end
