@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import yaml
 from threadpoolctl import ThreadpoolController
 
 from nlp.doc import PiiSpan
@@ -118,49 +120,54 @@ def _role_name_re() -> re.Pattern[str]:
     )
 
 
-# Streets, squares and organisations named after people are not personal data.
-_NAMED_AFTER = re.compile(
-    r"(?:\b(?:ул|улиц[аеуы]|пр|пр-т|просп|проспект[аеу]?|пер|переул[оке][кау]?|б-р|бульвар[аеу]?|наб|"
-    r"набережн[аоуяей]+|пл|площад[ьи]|ш|шоссе|им|имени|алле[яеиюй]|сквер[аеу]?|парк[аеу]?|мост[аеу]?|"
-    r"станци[яиюей]|метро|школ[аеыуой]+|гимнази[яиюей]|лице[йяюе]|больниц[аеуыой]+|поликлиник[аеуиой]+|"
-    r"г|город[аеу]?|пос|пгт|посел[оке]к[аеу]?|дер|деревн[яеию]|м|сад[аеуы]?)\.?\s*)$",
-    re.IGNORECASE,
-)
-
-_STREET_TITLE_BEFORE = re.compile(
-    r"\b(?i:улиц[аеуы]|проспект[аеу]?|переул[оке][кау]?|бульвар[аеу]?|площад[иь]|набережн[аоуяей]+|алле[яеиюй])"
-    r"\s+[а-яё]+\s+$"
-)
+CONTEXT_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "pii_context.yaml"
 _IMENI = re.compile(r"\b(?:[Ии]м\.|[Ии]мени)\s+(?:[А-ЯЁ][а-яё]*\.?\s*){0,5}$")  # titles are capitalised
-
-# «дома Ногина 4», «по Чичеринской», «Ольминского, 6»: a capitalised word in an address position is a street.
-_ADDRESS_BEFORE = re.compile(
-    r"(?:\b(?:по|адресу|(?<!по )дом[аеу]?|д|напротив|около|возле|угол|угл[уа]|перекр[её]ст[океау]*|"
-    r"пересечени[еия]|вдоль|сторон[аеуы]|дом[аеу]?\s{0,3}№?\s{0,3}\d+[а-я]?)\.?\s*)$",
-    re.IGNORECASE,
-)
 _HOUSE_AFTER = re.compile(r"^\s*,?\s*(?:д(?:ом)?\.?\s*)?№?\s*\d")
-# «от Писарева до Глинки», «ул. Ботаническая и Шахматова», «улица Адмирала Коновалова».
+# «от Писарева до Глинки»: both are streets.
 _FROM_BEFORE = re.compile(r"\b[Оо]т\s+$")
 _TO_AFTER = re.compile(r"^\s+до\s+[А-ЯЁ]")
 _FROM_TO_BEFORE = re.compile(r"\b[Оо]т\s+[А-ЯЁ][\w-]*(?:\s+[А-ЯЁ][\w-]*)?\s+до\s+$")
-_STREET_AND_BEFORE = re.compile(
-    r"\b(?i:ул|пр|пер|наб|ш|б-р|просп|улиц[аеуы]|проспект[аеу]?|площад[иь]|перекр[её]ст[океау]*|пересечени[еия]|"
-    r"угл[уа]?)"
-    r"\.?\s*(?:[А-ЯЁ]\.\s?)?[А-ЯЁ][\w-]*(?:\s+[А-ЯЁ][\w-]*)?\s+и\s+$"
-)
-# «компании Скайнет», «ЖК «Граф Орлов»», «ветклиникой Мими»: a name after an organisation word or a quote.
-_ORG_BEFORE = re.compile(
-    r"(?:\b(?:компани[яиюей]|магазин[аеуом]*|организаци[яиюей]|фирм[аыеуой]|[а-я]*клиник[аиеуой]+|кафе|"
-    r"ресторан[аеуом]*|салон[аеуом]*|аптек[аиеуой]+|ЖК|ТЦ|ТРК|ТК|ООО|ОАО|ЗАО|АО|ГУП|ГБУ|ГКУ|СПб)\.?\s+"
-    r"|[«\"„]\s*[\w\s-]{0,20})$"
-)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Patterns over the text before a candidate name that make it a street, place or organisation."""
+
+    named_after: re.Pattern[str]  # «ул. Маршала Жукова», «сквер Чкалова»
+    street_title: re.Pattern[str]  # «улица подводника Кузьмина»
+    address: re.Pattern[str]  # «дома Ногина 4», «по Чичеринской»
+    street_and: re.Pattern[str]  # «ул. Ботаническая и Шахматова»
+    org: re.Pattern[str]  # «компании Скайнет», «ЖК «Граф Орлов»»
+    title: re.Pattern[str]  # «улица Адмирала Коновалова»
+
+
+@lru_cache(maxsize=1)
+def _context() -> _Context:
+    try:
+        data = yaml.safe_load(CONTEXT_FILE.read_text(encoding="utf-8"))
+        streets, after, address = data["street_words"], data["named_after"], data["address_before"]
+        crossings, orgs, titles = data["crossing_words"], data["org_before"], data["titles"]
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise ValueError(f"{CONTEXT_FILE}: cannot read personal-data context words ({exc!r})") from exc
+
+    def alt(words: list[str]) -> str:
+        return "|".join(sorted(words, key=len, reverse=True))
+
+    cap = r"[А-ЯЁ][\w-]*"
+    return _Context(
+        named_after=re.compile(rf"\b(?i:{alt(streets + after)})\.?\s*$"),
+        street_title=re.compile(rf"\b(?i:{alt(streets)})\s+[а-яё]+\s+$"),
+        address=re.compile(rf"\b(?i:{alt(address + crossings)})\.?\s*$"),
+        street_and=re.compile(
+            rf"\b(?i:{alt(streets + crossings)})\.?\s*(?:[А-ЯЁ]\.\s?)?{cap}(?:\s+{cap})?\s+и\s+$"
+        ),
+        org=re.compile(rf"(?:\b(?i:{alt(orgs)})\.?\s+|[«\"„]\s*[\w\s-]{{0,20}})$"),
+        title=re.compile(rf"\b(?i:{alt(titles)})\s+$"),
+    )
+
+
 # An unknown word guessed to be a name must at least end like a surname («Исмаилова», «Мампория»).
 _SURNAME_ENDING = re.compile(r"(?:ов|ев|ёв|ин|ын|ск|цк|енк|дзе|швили|ян|ия|их|ых)[а-я]{0,3}$")
-_TITLE_BEFORE = re.compile(
-    r"\b(?:[Аа]дмирала|[Гг]енерала|[Мм]аршала|[Аа]кадемика|[Гг]ероя|[Кк]осмонавта|[Кк]омпозитора|[Пп]исателя|"
-    r"[Пп]олковника|[Пп]рофессора|[Аа]рхитектора|[Лл][её]тчика|[Пп]артизана|[Хх]удожника|[Пп]оэта)\s+$"
-)
 _NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr"})
 
 _NER_TRIGGER = re.compile(r"(?<!^)(?<![.!?…]\s)(?<![.!?…])\b[А-ЯЁ][а-яё]{1,}")
@@ -182,19 +189,10 @@ def _blas_controller() -> ThreadpoolController:
 
 
 class NameTagger:
-    """Finds person names (PER spans) with natasha NER; the model is loaded on first use.
-
-    Picklable: the pickled state holds only the settings, never the loaded model.
-    """
+    """Finds person names (PER spans) with natasha NER; the model is loaded on first use, never pickled."""
 
     def __init__(self, max_chunk_chars: int = 2000) -> None:
-        self.max_chunk_chars = max_chunk_chars
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"max_chunk_chars": self.max_chunk_chars}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(**state)
+        self.max_chunk_chars = max_chunk_chars  # the only state: the model lives in a process-wide cache
 
     @staticmethod
     def worth_running(text: str) -> bool:
@@ -268,12 +266,8 @@ def find_regex_spans(text: str) -> list[tuple[int, int, str]]:
     spans += [(*_group_span(m), "SNILS") for m in SNILS_RE.finditer(text)]
     spans += [(*_group_span(m), "PASSPORT") for m in PASSPORT_RE.finditer(text) if _is_passport(m)]
     spans += [(*m.span("num"), "INN") for m in INN_CONTEXT_RE.finditer(text)]
-    for m in PHONE_11_RE.finditer(text):
-        if len(_digits(m.group())) == 11:
-            spans.append((*m.span(), "PHONE"))
-    for m in PHONE_10_RE.finditer(text):
-        if len(_digits(m.group())) == 10:
-            spans.append((*m.span(), "PHONE"))
+    spans += [(*m.span(), "PHONE") for m in PHONE_11_RE.finditer(text) if len(_digits(m.group())) == 11]
+    spans += [(*m.span(), "PHONE") for m in PHONE_10_RE.finditer(text) if len(_digits(m.group())) == 10]
     spans += [(*m.span(), "PHONE") for m in PHONE_CITY_RE.finditer(text)]
     for m in PHONE_CONTEXT_RE.finditer(text):
         start, end = m.span("num")
@@ -323,23 +317,24 @@ def find_person_spans(
 
 def _in_address(text: str, start: int, end: int) -> bool:
     """SPb appeals name streets without «ул.»: «дома Ногина 4», «со стороны Глинки», «от Писарева до …»."""
-    before, after = text[max(0, start - 40) : start], text[end : end + 12]
+    before, after, ctx = text[max(0, start - 40) : start], text[end : end + 12], _context()
     return (
         _HOUSE_AFTER.match(after) is not None
-        or _ADDRESS_BEFORE.search(before[-20:]) is not None
+        or ctx.address.search(before[-20:]) is not None
         or (_FROM_BEFORE.search(before) is not None and _TO_AFTER.match(after) is not None)
         or _FROM_TO_BEFORE.search(before) is not None
-        or _STREET_AND_BEFORE.search(before) is not None
-        or _TITLE_BEFORE.search(before) is not None
-        or _ORG_BEFORE.search(before) is not None
+        or ctx.street_and.search(before) is not None
+        or ctx.title.search(before) is not None
+        or ctx.org.search(before) is not None
     )
 
 
 def _named_after_person(before: str) -> bool:
     """«ул. Маршала Жукова», «улица подводника Кузьмина», «гимназия имени Адмирала Флота … Н.Г. Кузнецова»."""
+    ctx = _context()
     return (
-        _NAMED_AFTER.search(before[-30:]) is not None
-        or _STREET_TITLE_BEFORE.search(before) is not None
+        ctx.named_after.search(before[-30:]) is not None
+        or ctx.street_title.search(before) is not None
         or _IMENI.search(before) is not None
     )
 
