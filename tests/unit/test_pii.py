@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import pickle
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nlp import pii
 from nlp.pii import (
     EMAIL_RE,
     PHONE_10_RE,
@@ -338,3 +340,15 @@ def test_mask_many_equals_one_by_one(tagger: NameTagger) -> None:
 def test_long_adversarial_inputs_finish_quickly(text: str) -> None:
     masked, spans = mask_personal_data(text)
     assert len(masked) <= len(text) + 10 * len(spans)
+
+
+def test_broken_context_file_is_named_in_the_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "pii_context.yaml"
+    bad.write_text("street_words: [ул]\n", encoding="utf-8")
+    monkeypatch.setattr(pii, "CONTEXT_FILE", bad)
+    pii._context.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="pii_context.yaml"):
+            pii._context()
+    finally:
+        pii._context.cache_clear()
