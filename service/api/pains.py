@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.api.deps import analyst, get_db, reader
 from service.auth import Principal
-from service.db.models import Job, Pain, PainSnapshot
+from service.db.models import Item, Job, Pain, PainSnapshot
 from service.schemas import JobOut, PainOut, PainRefreshIn
 
 router = APIRouter(tags=["pains"])
@@ -18,7 +18,7 @@ router = APIRouter(tags=["pains"])
     "/pains",
     response_model=list[PainOut],
     summary="Боли за период",
-    description="По умолчанию — последний рассчитанный период; `process` — только боли этого процесса.",
+    description="По умолчанию — последний квартал, за который есть записи; `process` — боли этого процесса.",
     dependencies=[Depends(reader)],
 )
 def list_pains(
@@ -26,8 +26,8 @@ def list_pains(
     period: str | None = Query(default=None, pattern=r"^\d{4}Q[1-4]$", examples=["2025Q4"]),
     process: str | None = Query(default=None, max_length=200),
 ) -> list[PainOut]:
-    if period is None:
-        period = db.scalar(select(PainSnapshot.period).order_by(PainSnapshot.period.desc()).limit(1))
+    if period is None:  # the latest quarter with items (empty until its pains are refreshed)
+        period = db.scalar(select(func.max(Item.period)))
         if period is None:
             return []
     rows = db.execute(
