@@ -45,9 +45,7 @@ def heads_frame(frame: pd.DataFrame) -> pd.DataFrame:
         from models.taxonomy import load_taxonomy
 
         taxonomy = load_taxonomy()
-        y["process"] = [
-            taxonomy.process_of(c, r) for c, r in zip(y["category"], y["reason"], strict=True)
-        ]
+        y["process"] = [taxonomy.process_of(c, r) for c, r in zip(y["category"], y["reason"], strict=True)]
     except (ImportError, AttributeError, KeyError) as exc:
         print(f"(голова process пропущена: {exc})")
     return y
@@ -86,6 +84,9 @@ def main() -> None:
     parser.add_argument("--dask-rows", type=int, default=200_000, help="строк для сравнения Dask 1 и 2")
     parser.add_argument("--skip-big", action="store_true")
     parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument(
+        "--model-dir", type=Path, help="взять чемпиона этого реестра вместо обучения на train"
+    )
     args = parser.parse_args()
 
     from models.classify import MultiHeadClassifier
@@ -96,16 +97,21 @@ def main() -> None:
     dev = data[data["split"] == "dev"].reset_index(drop=True)
     y = heads_frame(train)
     print(f"SPb: train {len(train)}, dev {len(dev)}; головы: {', '.join(y.columns)}; CPU: {os.cpu_count()}")
-
-    started = time.perf_counter()
-    model = MultiHeadClassifier(hierarchy=("category", "reason")).fit(train["text"].tolist(), y)
-    print(f"обучение на train: {time.perf_counter() - started:.1f} с")
+    print(f"нагрузка машины (loadavg 1 мин): {os.getloadavg()[0]:.1f}")
 
     with tempfile.TemporaryDirectory(prefix="bench-classify-") as tmp:
         tmp_path = Path(tmp)
-        registry = ModelRegistry(tmp_path / "models")
-        model_id = registry.save(model, {"training_data": {"rows": len(train)}})
-        registry.promote(model_id)
+        if args.model_dir:
+            registry = ModelRegistry(args.model_dir)
+            model_id = registry.load().model_id
+            print(f"модель {model_id} из {args.model_dir} (обучение пропущено)")
+        else:
+            started = time.perf_counter()
+            model = MultiHeadClassifier(hierarchy=("category", "reason")).fit(train["text"].tolist(), y)
+            print(f"обучение на train: {time.perf_counter() - started:.1f} с")
+            registry = ModelRegistry(tmp_path / "models")
+            model_id = registry.save(model, {"training_data": {"rows": len(train)}})
+            registry.promote(model_id)
         size = sum(p.stat().st_size for p in (registry.root / model_id).iterdir())
         print(f"бандл: {size / 2**20:.1f} МБ")
         started = time.perf_counter()
@@ -160,6 +166,8 @@ def main() -> None:
                     "dask",
                     "--workers",
                     str(workers),
+                    "--chunksize",
+                    "5000",
                 )
                 rates[workers] = args.dask_rows / seconds
                 print(
