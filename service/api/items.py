@@ -108,10 +108,11 @@ def upload_items(
     "/items",
     response_model=ItemsPage,
     summary="Список записей с фильтрами",
-    dependencies=[Depends(reader)],
+    description="Исходный текст (если хранится, PAINMAP_STORE_RAW=true) виден только ролям analyst и admin.",
 )
 def list_items(
     db: Session = Depends(get_db),
+    who: Principal = Depends(reader),
     period: str | None = Query(default=None, pattern=r"^\d{4}Q[1-4]$", examples=["2025Q1"]),
     kind: str | None = Query(default=None, pattern="^(appeal|survey_answer|review)$"),
     channel: str | None = Query(default=None, max_length=100),
@@ -146,4 +147,7 @@ def list_items(
         query = query.where(Item.id.in_(sub))
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.scalars(query.order_by(Item.id).limit(limit).offset(offset)).all()
-    return ItemsPage(total=total, limit=limit, offset=offset, items=[ItemOut.model_validate(r) for r in rows])
+    items = [ItemOut.model_validate(r) for r in rows]
+    if not who.allows("analyst"):  # raw text may hold personal data: readers see the masked text only
+        items = [item.model_copy(update={"text_raw": None}) for item in items]
+    return ItemsPage(total=total, limit=limit, offset=offset, items=items)

@@ -232,3 +232,10 @@ def sqlite_server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     """The API on SQLite only (for the slow fuzzing run)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzzdb') / 'painmap.db'}"
     yield from start_server(url, model_dir, "sqlite")
+
+
+@pytest.fixture(scope="session")
+def raw_server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A server that keeps raw texts (PAINMAP_STORE_RAW=true), on SQLite."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('rawdb') / 'painmap.db'}"
+    yield from start_server(url, model_dir, "sqlite", extra_env={"PAINMAP_STORE_RAW": "true"})

@@ -225,3 +225,13 @@ def test_models_list_promote_and_retrain(server):
         assert c.post("/v1/classify", json=texts).json()["model_id"] == done["result"]["model_id"]
         assert c.post("/v1/models", json={"model_id": champion[0]["id"]}).status_code == 200
         assert c.post("/v1/classify", json=texts).json()["model_id"] == champion[0]["id"]
+
+
+def test_raw_text_is_kept_only_when_asked_and_shown_only_to_analysts(raw_server):
+    text = "Прошу перезвонить 8 912 345-67-89"
+    with raw_server.client("analyst") as analyst, raw_server.client("reader") as reader:
+        analyst.post("/v1/items", json={"items": [{"text": text, "external_id": "raw-1"}]})
+        seen_by_analyst = analyst.get("/v1/items", params={"external_id": "raw-1"}).json()["items"][0]
+        seen_by_reader = reader.get("/v1/items", params={"external_id": "raw-1"}).json()["items"][0]
+    assert seen_by_analyst["text_raw"] == text and "345-67-89" not in seen_by_analyst["text_masked"]
+    assert seen_by_reader["text_raw"] is None
