@@ -133,13 +133,13 @@ def test_multihead_classifier_round_trip_and_unknown_label(registry):
     classify = pytest.importorskip("models.classify", reason="models.classify (CLASSIFY) is not there yet")
     taxonomy = pytest.importorskip("models.taxonomy")
     texts = TEXTS * 4
-    y = pd.DataFrame({"topic": TOPICS * 4})
+    y = pd.DataFrame({"custom_head": TOPICS * 4})  # a head the taxonomy does not cover: any labels allowed
     model = classify.MultiHeadClassifier().fit(texts, y)
     model_id = registry.save(model)
     loaded = registry.load(model_id)
     pd.testing.assert_frame_equal(loaded.estimator.predict_table(texts), model.predict_table(texts))
-    assert loaded.card["heads"] == ["topic"]
-    assert sorted(loaded.card["classes"]["topic"]) == sorted(set(TOPICS))
+    assert loaded.card["heads"] == ["custom_head"]
+    assert sorted(loaded.card["classes"]["custom_head"]) == sorted(set(TOPICS))
 
     known = sorted(taxonomy.load_taxonomy().labels("process"))
     bad = pd.DataFrame({"process": [known[0]] * 4 + ["Нет такого процесса"] * 4})
