@@ -53,6 +53,7 @@ class _Group:
         self.classes = classes
         self.decode_order = decode_order  # hierarchy heads, coarse → fine; decoded top-down
         self.temperature = 1.0
+        self.external: str | None = None  # coarse hierarchy head predicted by its own model (coarse_model)
         self.onehot = {h: np.eye(len(classes[h]), dtype=np.float64)[m] for h, m in heads.items()}
         # scores = X @ coef + intercept over the leaves the model saw (``seen``); float32 halves the bundle.
         self.coef = np.zeros((0, 0), np.float32)
@@ -94,6 +95,9 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
     ``validate_taxonomy`` (refuse labels missing from data/taxonomy for heads it knows), ``dedupe`` (train on
     unique (text, label) rows with counts as weights: same optimum, but on SPb liblinear converged 3× slower
     — 131 s vs 48 s CPU — so it is off by default).
+    ``coarse_model``: the coarsest hierarchy head also gets its own model, which decides it; the finer heads
+    are then the best leaf inside it (SPb test: a direct category model had macro-F1 0.825 and 67 % coverage
+    at precision 0.99 vs 0.821 and 35 % for category read off the leaves).
     """
 
     def __init__(self, preprocessor=None, hierarchy: Sequence[str] | None = None,
@@ -101,7 +105,7 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
                  tol: float = 1e-3, max_iter: int = 1000,
                  target_precision: float | Mapping[str, float] = 0.95, calibration_fraction: float = 0.15,
                  refit: bool = True, validate_taxonomy: bool = True, taxonomy_root=None, dedupe: bool = False,
-                 min_class_support: int = 20) -> None:
+                 min_class_support: int = 20, coarse_model: bool = True) -> None:
         self.preprocessor = preprocessor
         self.hierarchy = hierarchy
         self.features = features
@@ -116,6 +120,7 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         self.taxonomy_root = taxonomy_root
         self.dedupe = dedupe
         self.min_class_support = min_class_support
+        self.coarse_model = coarse_model
 
     # ---------------------------------------------------------------- fitting
     def fit(self, texts: Sequence[str], y: pd.DataFrame) -> MultiHeadClassifier:
@@ -189,8 +194,14 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
             leaf = y[list(hierarchy)].agg(LEAF_SEP.join, axis=1).to_numpy() if len(hierarchy) > 1 \
                 else y[hierarchy[0]].to_numpy()
             derived = [h for h in remaining if h in hierarchy or y.groupby(leaf)[h].nunique().max() == 1]
+            if self.coarse_model and len(hierarchy) > 1:
+                coarse = y[hierarchy[0]].to_numpy()
+                groups.append(self._group(coarse, y, [hierarchy[0]], (hierarchy[0],)))
+                leaf_labels.append(np.searchsorted(groups[-1].leaf_classes, coarse))
             groups.append(self._group(leaf, y, derived, hierarchy))
             leaf_labels.append(np.searchsorted(groups[-1].leaf_classes, leaf))
+            if self.coarse_model and len(hierarchy) > 1:
+                groups[-1].external = hierarchy[0]
             remaining = [h for h in remaining if h not in derived]
         for h in remaining:
             groups.append(self._group(y[h].to_numpy(), y, [h], (h,)))
@@ -230,11 +241,16 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         for g in self.groups_:
             scores = g.scores(X) if one is None else g.scores_one(*one)
             leaf_p = softmax(scores, g.temperature)
-            # Hierarchy heads follow the single best leaf: arg-maxing summed probabilities instead favours
-            # categories with many reasons (on SPb test: category macro-F1 0.820 vs 0.84+ for the best leaf).
+            # Hierarchy heads follow the single best leaf (arg-maxing summed probabilities favours categories
+            # with many reasons); with a coarse model, the best leaf *inside* its predicted category.
             best_leaf = leaf_p.argmax(axis=1)
+            ext = getattr(g, "external", None)
+            if ext is not None and ext in out:
+                allowed = g.rollup[ext][None, :] == out[ext][1][:, None]
+                best_leaf = np.where(allowed, leaf_p, -1.0).argmax(axis=1)
             for h in g.decode_order:
-                out[h] = (leaf_p @ g.onehot[h], g.rollup[h][best_leaf])
+                if h != ext:
+                    out[h] = (leaf_p @ g.onehot[h], g.rollup[h][best_leaf])
             for h in g.rollup:
                 if h not in out:
                     marginal = leaf_p @ g.onehot[h]

@@ -58,6 +58,13 @@ def fitted(data):
     return MultiHeadClassifier(hierarchy=("category", "reason"), validate_taxonomy=False).fit(texts, y)
 
 
+@pytest.fixture(scope="module")
+def leaf_only(data):
+    texts, y = data
+    model = MultiHeadClassifier(hierarchy=("category", "reason"), validate_taxonomy=False, coarse_model=False)
+    return model.fit(texts, y[["category", "reason"]])
+
+
 def test_fit_learns_the_synthetic_topics(data, fitted):
     test_texts, test_y = make_data(10, seed=1)
     pred = fitted.predict(test_texts)
@@ -66,12 +73,19 @@ def test_fit_learns_the_synthetic_topics(data, fitted):
     assert (pred.reason == test_y.reason).mean() > 0.8
 
 
-def test_hierarchy_is_consistent_and_category_is_the_sum_of_its_reasons(data, fitted):
+@pytest.mark.parametrize("model", ["fitted", "leaf_only"])
+def test_hierarchy_is_consistent(data, model, request):
     texts, y = data
     pairs = set(zip(y.category, y.reason, strict=True))
     test_texts, _ = make_data(10, seed=2)
-    pred = fitted.predict(test_texts + ["мусор дорога лифт", "", "совсем другое"])
+    pred = request.getfixturevalue(model).predict(test_texts + ["мусор дорога лифт", "", "совсем другое"])
     assert set(zip(pred.category, pred.reason, strict=True)) <= pairs
+
+
+def test_without_coarse_model_category_is_the_sum_of_its_reasons(data, leaf_only):
+    texts, y = data
+    fitted = leaf_only
+    test_texts, _ = make_data(10, seed=2)
     proba = fitted.predict_proba(test_texts)
     reason_of = dict(zip(y.reason, y.category, strict=True))
     for c, category in enumerate(fitted.classes_["category"]):
@@ -81,7 +95,7 @@ def test_hierarchy_is_consistent_and_category_is_the_sum_of_its_reasons(data, fi
 
 
 def test_groups_derived_heads_into_one_model_and_trains_others_apart(fitted):
-    assert [sorted(g.rollup) for g in fitted.groups_] == [["category", "reason"], ["urgent"]]
+    assert [sorted(g.rollup) for g in fitted.groups_] == [["category"], ["category", "reason"], ["urgent"]]
 
 
 def test_predict_table_one_and_top_k_agree(fitted):
