@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlp import pii
+from nlp import pii_names
 from nlp.pii import (
     EMAIL_RE,
     PHONE_10_RE,
@@ -345,10 +345,10 @@ def test_long_adversarial_inputs_finish_quickly(text: str) -> None:
 def test_broken_context_file_is_named_in_the_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bad = tmp_path / "pii_context.yaml"
     bad.write_text("street_words: [ул]\n", encoding="utf-8")
-    monkeypatch.setattr(pii, "CONTEXT_FILE", bad)
-    pii._context.cache_clear()
+    monkeypatch.setattr(pii_names, "CONTEXT_FILE", bad)
+    pii_names._context.cache_clear()
     try:
         with pytest.raises(ValueError, match="pii_context.yaml"):
-            pii._context()
+            pii_names._context()
     finally:
-        pii._context.cache_clear()
+        pii_names._context.cache_clear()

@@ -1,0 +1,84 @@
+"""Writing tables for analysts: formula-safe (no cell runs as a spreadsheet formula) and atomic (a temp file
+renamed into place, so a crash never leaves half a file). Re-exported by ``service.io``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MAX_CELL_CHARS = 32_767
+
+
+def formula_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy where text cells (and column names) a spreadsheet would run as formulas start with «'»."""
+    out = df.rename(columns=lambda c: _neutralise(c) if isinstance(c, str) else c)
+    for col in out.columns[[pd.api.types.is_string_dtype(dt) for dt in out.dtypes]]:
+        out[col] = out[col].map(_neutralise)
+    return out
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write by extension (.csv/.csv.gz utf-8-sig, .xlsx, .parquet, .json) via a temp file and rename."""
+    path = Path(path)
+    name = path.name.lower()
+    writers: dict[str, Callable[[pd.DataFrame, Path], None]] = {
+        ".csv.gz": functools.partial(_write_csv, compression="gzip"), ".csv": _write_csv,
+        ".xlsx": _write_xlsx, ".parquet": _write_parquet, ".json": _write_json,
+    }
+    kind = next((ext for ext in writers if name.endswith(ext)), None)
+    if kind is None:
+        raise ValueError(f"{path}: формат не поддерживается; допустимы {', '.join(writers)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # same directory, so os.replace is atomic; a fresh name rather than mkstemp keeps the usual permissions
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        writers[kind](df, tmp)
+        os.replace(tmp, path)
+    except BaseException:  # no partial output left behind, whatever went wrong
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _neutralise(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _write_csv(df: pd.DataFrame, path: Path, compression: str | None = None) -> None:
+    formula_safe(df).to_csv(path, index=False, encoding="utf-8-sig", compression=compression)
+
+
+def _xlsx_cell(value: Any) -> Any:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if len(value) > XLSX_MAX_CELL_CHARS:  # Excel's own limit; longer cells corrupt the workbook
+            value = value[: XLSX_MAX_CELL_CHARS - 12] + "…[обрезано]"
+    return value
+
+
+def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
+    safe = formula_safe(df)
+    for col in safe.columns[[pd.api.types.is_object_dtype(dt) for dt in safe.dtypes]]:
+        safe[col] = safe[col].map(_xlsx_cell)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        safe.to_excel(writer, index=False)
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    df.to_parquet(path, index=False)
+
+
+def _write_json(df: pd.DataFrame, path: Path) -> None:
+    df.to_json(path, orient="records", force_ascii=False, date_format="iso", indent=1)
