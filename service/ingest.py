@@ -6,6 +6,7 @@ Used by POST /v1/items, POST /v1/items/upload, `painmap load` and `make run`, so
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -18,10 +19,17 @@ from sqlalchemy.orm import Session
 
 from service.api.serving import ServedModel
 from service.db.models import ITEM_KINDS, SATISFIED_VALUES, Item, Label, Prediction
+from service.schemas import MAX_ATTRIBUTE_VALUE, MAX_ATTRIBUTES
 
 LABEL_HEADS = ("topic", "process", "category", "reason")
 TEXT_COLUMNS = ("text", "answer", "текст", "ответ", "обращение")
 ID_COLUMNS = ("external_id", "id", "respondent_id")
+RATING_PREFIXES = ("rating_", "q10_", "portal_")  # numeric answers → Item.ratings
+RATING_NAMES = ("ease",)
+# Non-numeric survey answers → Item.attributes under their item-frame names (service.reports). Only these:
+# demographics, free-form categoricals and the export's row key never reach the database.
+ATTRIBUTE_PREFIXES = ("grid_",)
+ATTRIBUTE_NAMES = ("audience", "internal_object", "topic")
 _FIELDS = ("kind", "channel", "created_at", "answered_at", "satisfied", "process", "nps", "period", "source")
 
 
@@ -101,6 +109,7 @@ def _insert(
             satisfied=it.get("satisfied") or "unknown",
             process=it.get("process"),
             ratings=it.get("ratings"),
+            attributes=it.get("attributes") or None,
             nps=it.get("nps"),
             period=it.get("period") or quarter_of(created or datetime.now(UTC)),
         )
@@ -169,6 +178,21 @@ def _datetime(value: Any, where: str) -> datetime | None:
     return None if pd.isna(stamp) else stamp.to_pydatetime()
 
 
+def _attributes(row: dict, cols: list, kind: str, here: str) -> dict[str, str]:
+    """The row's non-numeric survey answers; `topic` only for survey answers (elsewhere it is a label)."""
+    out: dict[str, str] = {}
+    for col in cols:
+        name, value = str(col).strip().lower(), _cell(row[col])
+        if value is None or (name == "topic" and kind != "survey_answer"):
+            continue
+        if len(str(value)) > MAX_ATTRIBUTE_VALUE:
+            raise ValueError(f"{here}, колонка {col}: значение длиннее {MAX_ATTRIBUTE_VALUE} символов")
+        out[name] = str(value)
+    if len(out) > MAX_ATTRIBUTES - 1:  # one place kept for the respondent token
+        raise ValueError(f"{here}: больше {MAX_ATTRIBUTES - 1} атрибутов опроса")
+    return out
+
+
 def frame_to_items(
     frame: pd.DataFrame, *, source: str, kind: str | None = None, where: str = "файл"
 ) -> Iterable[dict[str, Any]]:
@@ -178,7 +202,14 @@ def frame_to_items(
     if text_col is None:
         raise ValueError(f"{where}: нет колонки с текстом (ожидается одна из: {', '.join(TEXT_COLUMNS)})")
     id_col = next((columns[c] for c in ID_COLUMNS if c in columns), None)
-    rating_cols = [c for low, c in columns.items() if low.startswith(("rating_", "q10_"))]
+    rating_cols = [c for low, c in columns.items() if low.startswith(RATING_PREFIXES) or low in RATING_NAMES]
+    attribute_cols = [
+        c for low, c in columns.items() if low.startswith(ATTRIBUTE_PREFIXES) or low in ATTRIBUTE_NAMES
+    ]
+    respondent_col = columns.get("respondent")
+    # A survey respondent's several answers share a random token (not the export's row key), so that the
+    # report counts their ratings, grids and satisfaction once without anything traceable being stored.
+    tokens: dict[str, str] = {}
     if kind is None:
         kind = "survey_answer" if columns.get("answer") == text_col else "appeal"
     if kind not in ITEM_KINDS:
@@ -209,6 +240,12 @@ def frame_to_items(
         ratings = {str(c): float(row[c]) for c in rating_cols if _cell(row[c]) is not None}
         if ratings:
             item["ratings"] = ratings
+        attributes = _attributes(row, attribute_cols, kind, here)
+        if respondent_col is not None and _cell(row[respondent_col]) is not None:
+            key = str(_cell(row[respondent_col]))
+            attributes["respondent"] = tokens.setdefault(key, uuid.uuid4().hex[:16])
+        if attributes:
+            item["attributes"] = attributes
         labels = {
             h: str(_cell(row[columns[h]])) for h in LABEL_HEADS if h in columns and _cell(row[columns[h]])
         }

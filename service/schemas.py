@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 MAX_BATCH = 1000  # texts or items per request; the message of a longer batch names this limit
 MAX_TEXT = 100_000  # characters per text
 MAX_ID = 2**31 - 1  # database integer ids (PostgreSQL INTEGER)
+MAX_ATTRIBUTES = 40  # survey attributes per item (seed 000 staff form: 14 grids + audience, object, topic)
+MAX_ATTRIBUTE_KEY = 50
+MAX_ATTRIBUTE_VALUE = 200
 
 Kind = Literal["appeal", "survey_answer", "review"]
 Satisfied = Literal["yes", "no", "unknown"]
@@ -57,6 +60,19 @@ class ItemIn(BaseModel):
     satisfied: Satisfied = "unknown"
     process: str | None = Field(default=None, max_length=200, examples=["Уборка снега и наледи"])
     ratings: dict[str, float] | None = Field(default=None, examples=[{"speed": 4, "politeness": 5}])
+    attributes: (
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=MAX_ATTRIBUTE_KEY)],
+            Annotated[str, StringConstraints(max_length=MAX_ATTRIBUTE_VALUE)],
+        ]
+        | None
+    ) = Field(
+        default=None,
+        max_length=MAX_ATTRIBUTES,
+        description="Нечисловые ответы опроса (audience, internal_object, grid_* = yes/no/unknown, topic); "
+        "без имён, подразделений и должностей.",
+        examples=[{"audience": "internal", "internal_object": "Элементы профессиональной деятельности"}],
+    )
     nps: int | None = Field(default=None, ge=0, le=10)
     period: str | None = Field(default=None, pattern=r"^\d{4}Q[1-4]$", examples=["2026Q1"])
     labels: dict[str, str] | None = Field(
@@ -102,6 +118,7 @@ class ItemOut(BaseModel):
     satisfied: str
     process: str | None
     ratings: dict[str, Any] | None
+    attributes: dict[str, Any] | None = None
     nps: int | None
     period: str
     predictions: list[PredictionOut]

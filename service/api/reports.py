@@ -4,6 +4,7 @@ the report CLI uses too."""
 from __future__ import annotations
 
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,35 +23,47 @@ _RATING_PREFIXES = ("rating_", "portal_", "grid_")
 _RATING_FIELDS = {"ease", "audience", "internal_object", "respondent"}
 
 
-def _latest_labels(session: Session, item_ids: list[int], head: str) -> dict[int, str]:
-    """Analyst labels win over predictions; the newest of each kind counts."""
+def _latest_labels(session: Session, item_ids: list[int], head: str) -> tuple[dict[int, str], dict[int, str]]:
+    """Predictions and analyst labels of `head` (the newest of each kind counts)."""
     from service.db.models import Label, Prediction
 
-    out: dict[int, str] = {}
     preds = session.execute(
         select(Prediction.item_id, Prediction.label)
         .where(Prediction.head == head, Prediction.item_id.in_(item_ids))
         .order_by(Prediction.created_at, Prediction.id)
     )
-    out.update({item_id: label for item_id, label in preds if label})
     labels = session.execute(
         select(Label.item_id, Label.value)
         .where(Label.head == head, Label.item_id.in_(item_ids))
         .order_by(Label.created_at, Label.id)
     )
-    out.update(dict(labels.all()))
-    return out
+    return {item_id: label for item_id, label in preds if label}, dict(labels.all())
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite gives back naive UTC, rows still in the session are aware: one frame must not mix them."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def items_frame(session: Session, periods: list[str], *, topic_head: str = "topic") -> pd.DataFrame:
-    """Stored items of `periods` as the report's items frame (masked text only; topic from `topic_head`)."""
+    """Stored items of `periods` as the report's items frame (masked text only).
+
+    Topic: an analyst's label of `topic_head`, else a survey answer's own topic (the question's area, in
+    Item.attributes), else the model's prediction. Item.attributes (audience, internal_object, grid_*,
+    respondent token) become columns of the same names.
+    """
     from service.db.models import Item
 
     rows = session.execute(select(Item).where(Item.period.in_(periods))).scalars().all()
     ids = [r.id for r in rows]
-    topics: dict[int, str] = {}
+    predicted: dict[int, str] = {}
+    labelled: dict[int, str] = {}
     for start in range(0, len(ids), 500):  # keep IN lists short for SQLite's parameter limit
-        topics.update(_latest_labels(session, ids[start : start + 500], topic_head))
+        preds, labels = _latest_labels(session, ids[start : start + 500], topic_head)
+        predicted.update(preds)
+        labelled.update(labels)
     records: list[dict[str, Any]] = []
     for r in rows:
         rec: dict[str, Any] = {
@@ -58,18 +71,21 @@ def items_frame(session: Session, periods: list[str], *, topic_head: str = "topi
             "text": r.text_masked,
             "kind": r.kind,
             "channel": r.channel,
-            "created_at": r.created_at,
-            "answered_at": r.answered_at,
+            "created_at": _utc(r.created_at),
+            "answered_at": _utc(r.answered_at),
             "satisfied": r.satisfied,
             "process": r.process,
             "nps": r.nps,
             "period": r.period,
-            "topic": topics.get(r.id),
+            "topic": labelled.get(r.id) or (r.attributes or {}).get("topic") or predicted.get(r.id),
         }
         for key, value in (r.ratings or {}).items():
             # Survey fields keep their names; a bare rating name (e.g. {"speed": 4}) is a CSAT parameter.
             plain = key.startswith(_RATING_PREFIXES) or key in _RATING_FIELDS
             rec[key if plain else f"rating_{key}"] = value
+        for key, value in (r.attributes or {}).items():
+            if key != "topic":
+                rec[key] = value
         records.append(rec)
     columns = [
         "id",

@@ -1,8 +1,8 @@
 """SQLAlchemy 2 models of everything the service stores.
 
 Texts are stored masked; the raw text column is filled only when PAINMAP_STORE_RAW=true. JSON columns hold
-small, schema-free payloads (ratings, model cards, job results) so that a new rating question or card field
-needs no migration.
+small, schema-free payloads (ratings, survey attributes, model cards, job results) so that a new rating
+question or card field needs no migration.
 """
 
 from __future__ import annotations
@@ -61,6 +61,9 @@ class Item(Base):
     satisfied: Mapped[str] = mapped_column(String(10), default="unknown")
     process: Mapped[str | None] = mapped_column(String(200), index=True)
     ratings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Non-numeric survey answers (audience, internal_object, grid_* yes/no/unknown, ...): string → string.
+    # Never a name, department or position; `respondent` is only a random token tying one form's answers.
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     nps: Mapped[int | None] = mapped_column(Integer)
     period: Mapped[str] = mapped_column(String(10), index=True)
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

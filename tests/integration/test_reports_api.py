@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -84,24 +85,63 @@ def test_quarterly_report_from_stored_items(server):
     assert {"Дороги и транспорт", "ЖКХ"} <= {x["name"] for x in cur["negative_topics"]}
 
 
-def test_survey_through_the_database_reports_like_the_file(tmp_path: Path) -> None:
-    # Survey import → ingest (masking, NER) → SQLite → items_frame must not change a figure.
-    from sqlalchemy import create_engine
-    from sqlalchemy.orm import Session
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database migrated to head (SQLite file or a new PostgreSQL database)."""
+    from service.db.session import upgrade_db
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'r.db'}"
+        upgrade_db(url)
+        yield url
+        return
+    import psycopg
+
+    from service.db.session import normalize_url
+
+    admin = normalize_url(request.getfixturevalue("postgres_url")).replace("postgresql+psycopg", "postgresql")
+    name = f"painmap_survey_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{admin.rpartition('/')[0]}/{name}".replace("postgresql://", "postgresql+psycopg://")
+    try:
+        upgrade_db(url)
+        yield url
+    finally:
+        from service.db.session import get_engine
+
+        get_engine(url).dispose()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_survey_through_the_database_reports_like_the_file(fresh_db: str) -> None:
+    # Both seed 000 forms → ingest (masking, NER) → migrated DB → items_frame must not change a figure,
+    # the internal-clients section (objects, grids, respondents counted once) included.
+    import pandas as pd
 
     from service.api.reports import items_frame
-    from service.db.models import Base
+    from service.db.session import session_scope
     from service.ingest import frame_to_items, ingest_items
     from service.survey import import_survey
 
-    survey = import_survey(
-        REPO / "data/samples/survey_export.xlsx", REPO / "data/taxonomy/survey_seed000.yaml"
+    survey = pd.concat(
+        [
+            import_survey(REPO / "data/samples/survey_export.xlsx", REPO / f"data/taxonomy/{mapping}.yaml")
+            for mapping in ("survey_seed000", "survey_seed000_staff")
+        ],
+        ignore_index=True,
     )
-    engine = create_engine(f"sqlite:///{tmp_path / 'r.db'}")
-    Base.metadata.create_all(engine)
-    with Session(engine) as s:
+    with session_scope(fresh_db) as s:
         ingest_items(s, list(frame_to_items(survey, source="survey")))
         stored = items_frame(s, ["2025Q2", "2025Q1"])
-    direct, via_db = quarterly_report(survey, "2025Q2"), quarterly_report(stored, "2025Q2")
-    for key in ("items", "negative", "satisfied", "csat", "nps"):
-        assert via_db["current"][key] == direct["current"][key], key
+    assert not stored["respondent"].isin(survey["respondent"]).any(), "export row keys must not be stored"
+    for quarter in ("2025Q1", "2025Q2"):
+        direct, via_db = quarterly_report(survey, quarter), quarterly_report(stored, quarter)
+        for key in ("items", "clients", "negative", "satisfied", "csat", "other_ratings", "nps"):
+            assert via_db["current"][key] == direct["current"][key], (quarter, key)
+        internal = direct["internal"]["current"]
+        for key in ("items", "clients", "negative", "satisfied", "negative_topics", "objects", "grids"):
+            assert via_db["internal"]["current"][key] == internal[key], (quarter, key)
+    staff = quarterly_report(survey, "2025Q2")["internal"]["current"]
+    assert staff["grids"] and staff["clients"] < staff["items"], "the staff sample must exercise the section"
