@@ -119,6 +119,27 @@ def test_bad_items_name_the_field(server):
     assert ["body", "items", 1, "text"] in locations and ["body", "items", 1, "kind"] in locations
 
 
+def test_survey_attributes_are_stored_and_limited(server):
+    from service.schemas import MAX_ATTRIBUTE_VALUE, MAX_ATTRIBUTES
+
+    source = f"staff-{uuid.uuid4().hex[:8]}"
+    attributes = {"audience": "internal", "internal_object": "Элементы профессиональной деятельности"}
+    item = {"text": "Обращения пересылают не по профилю", "kind": "survey_answer", "source": source}
+    with server.client("analyst") as c:
+        ok = c.post("/v1/items", json={"items": [{**item, "external_id": "1", "attributes": attributes}]})
+        page = c.get("/v1/items", params={"source": source}).json()
+        too_many = {f"grid_{i}": "yes" for i in range(MAX_ATTRIBUTES + 1)}
+        many = c.post("/v1/items", json={"items": [{**item, "attributes": too_many}]})
+        too_long = {"audience": "x" * (MAX_ATTRIBUTE_VALUE + 1)}
+        long = c.post("/v1/items", json={"items": [{**item, "attributes": too_long}]})
+        number = c.post("/v1/items", json={"items": [{**item, "attributes": {"grid_x": 1}}]})
+    assert ok.status_code == 200, ok.text
+    assert page["items"][0]["attributes"] == attributes
+    for refused in (many, long, number):
+        assert refused.status_code == 422
+        assert refused.json()["detail"][0]["loc"][:4] == ["body", "items", 0, "attributes"]
+
+
 def test_upload_table_and_errors_name_the_file(server):
     source = f"upload-{uuid.uuid4().hex[:8]}"
     csv = (
