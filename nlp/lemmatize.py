@@ -62,8 +62,8 @@ def pymorphy_lemma(word: str) -> str:
             for para_id, idx in analyses
         }
         if len(forms) == 1:
-            return forms.pop().translate(_YO)
-    return morph.parse(word)[0].normal_form.translate(_YO)
+            return forms.pop().replace("ё", "е")
+    return morph.parse(word)[0].normal_form.replace("ё", "е")  # str.replace: far cheaper than translate
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +199,7 @@ class Lemmatizer:
 
     def lemma_uncached(self, word: str) -> str:
         """Lower-case lemma of one token; punctuation and placeholders are returned unchanged."""
-        word = word.lower().translate(_YO)
+        word = word.lower().replace("ё", "е")
         override = self.lexicon.form_lemmas.get(word)
         if override is not None:
             return override
