@@ -52,7 +52,9 @@ _DIGIT = re.compile(r"\d")
 _NOT_PLAIN = re.compile(r"[^а-яa-z0-9 .,!?;:()\"'%№+=*#_<>\-]")
 
 _URL = re.compile(
-    r"\b(?:(?:https?|ftp)://|www\.)[^\s<>\"']+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:ru|рф|com|org|net)/[^\s<>\"']*"
+    # A scheme or www. may follow a digit («2www.site.ru»): a \b there would miss it until the digits
+    # become <num>, and the second pass would then differ from the first.
+    r"(?<![^\W\d])(?:(?:https?|ftp)://|www\.)[^\s<>\"']+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:ru|рф|com|org|net)/[^\s<>\"']*"
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Russian phone formats: +7/8 prefix with 10 digits in groups, or a 7-digit city number written 123-45-67.
