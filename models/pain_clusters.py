@@ -15,6 +15,8 @@ from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 NOISE = -1
+# Rows and centroids are unit length or degenerate; below this norm a vector has no direction.
+UNIT_MIN = 0.5
 
 
 class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
@@ -70,18 +72,24 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
         return normalize(sums).astype(np.float32)
 
     def _merge(self, centroids: np.ndarray) -> np.ndarray:
-        if len(centroids) < 2:
-            return np.zeros(len(centroids), dtype=int)
-        groups = AgglomerativeClustering(
+        """Group ids of the fine centroids; NOISE for a degenerate (zero) centroid, which cosine linkage
+        rejects («X contains zero vectors»): its members' directions cancelled out, so it names no problem."""
+        groups = np.full(len(centroids), NOISE)
+        alive = np.flatnonzero(np.linalg.norm(centroids, axis=1) > UNIT_MIN)
+        if len(alive) < 2:
+            groups[alive] = 0
+            return groups
+        merged = AgglomerativeClustering(
             n_clusters=None,
             distance_threshold=1.0 - self.merge_similarity,
             metric="cosine",
             linkage="average",
-        ).fit_predict(centroids)
-        if groups.max() + 1 > self.max_clusters:
-            groups = AgglomerativeClustering(
+        ).fit_predict(centroids[alive])
+        if merged.max() + 1 > self.max_clusters:
+            merged = AgglomerativeClustering(
                 n_clusters=self.max_clusters, metric="cosine", linkage="average"
-            ).fit_predict(centroids)
+            ).fit_predict(centroids[alive])
+        groups[alive] = merged
         return groups
 
     def fit(self, X: np.ndarray, y=None, sample_weight=None) -> MergedKMeansClusterer:
@@ -92,38 +100,51 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
             self.centroids_ = np.zeros((0, X.shape[1] if X.ndim == 2 else 0), dtype=np.float32)
             self.similarity_ = np.zeros(0, dtype=np.float32)
             return self
-        # Rows with no known term are zero vectors: they cannot join any pain.
-        usable = np.linalg.norm(X, axis=1) > 0
-        if not usable.any():
-            self.centroids_ = np.zeros((0, X.shape[1]), dtype=np.float32)
-            self.labels_ = np.full(len(X), NOISE)
-            self.similarity_ = np.zeros(len(X), dtype=np.float32)
-            self.weight_ = np.zeros(0)
-            return self
-        fine = np.full(len(X), NOISE)
-        fine[usable] = self._over_cluster(X[usable], weight[usable])
-        _, fine[usable] = np.unique(fine[usable], return_inverse=True)  # k-means may leave clusters empty
-        n_fine = int(fine.max()) + 1
-        groups = self._merge(self._centroids(X[usable], weight[usable], fine[usable], n_fine))
-        labels = np.where(usable, groups[fine], NOISE)
-        n = int(labels.max()) + 1
-        centroids = self._centroids(X[usable], weight[usable], labels[usable], n)
-        # Drop pains too small to matter, then let their fragments join a surviving pain if close enough.
-        sizes = np.bincount(labels[usable], weights=weight[usable], minlength=n)
-        keep = sizes >= max(self.min_size, self.min_share * weight.sum())
-        order = np.argsort(-sizes[keep], kind="stable")
-        self.centroids_ = centroids[keep][order]
+        # Rows with no known term are zero vectors (or numerically so): they cannot join any pain.
+        usable = np.linalg.norm(X, axis=1) > UNIT_MIN
+        self.centroids_ = np.zeros((0, X.shape[1]), dtype=np.float32)
+        if usable.any():
+            fine = np.full(len(X), NOISE)
+            fine[usable] = self._over_cluster(X[usable], weight[usable])
+            _, fine[usable] = np.unique(fine[usable], return_inverse=True)  # k-means may leave clusters empty
+            n_fine = int(fine.max()) + 1
+            groups = self._merge(self._centroids(X[usable], weight[usable], fine[usable], n_fine))
+            labels = np.where(usable, groups[np.maximum(fine, 0)], NOISE)
+            self.centroids_ = self._surviving_centroids(X, weight, labels)
         self.labels_, self.similarity_ = self._assign(X)
         # One refinement step: centroids of the final members, then reassign.
         mask = self.labels_ != NOISE
         if mask.any():
             refined = self._centroids(X[mask], weight[mask], self.labels_[mask], len(self.centroids_))
-            alive = np.linalg.norm(refined, axis=1) > 0
+            alive = np.linalg.norm(refined, axis=1) > UNIT_MIN
             self.centroids_ = np.where(alive[:, None], refined, self.centroids_)
             self.labels_, self.similarity_ = self._assign(X)
+        # A pain that lost every fragment to another one is dropped, so pain ids stay 0..n-1 with members.
         mask = self.labels_ != NOISE
-        self.weight_ = np.bincount(self.labels_[mask], weights=weight[mask], minlength=len(self.centroids_))
+        weight_of = np.bincount(self.labels_[mask], weights=weight[mask], minlength=len(self.centroids_))
+        if (weight_of == 0).any():
+            self.centroids_ = self.centroids_[weight_of > 0]
+            self.labels_, self.similarity_ = self._assign(X)
+            mask = self.labels_ != NOISE
+            weight_of = np.bincount(self.labels_[mask], weights=weight[mask], minlength=len(self.centroids_))
+        self.weight_ = weight_of
         return self
+
+    def _surviving_centroids(self, X: np.ndarray, weight: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Unit centroids of the merged groups big enough to be pains, heaviest first."""
+        member = labels != NOISE
+        if not member.any():
+            return np.zeros((0, X.shape[1]), dtype=np.float32)
+        n = int(labels.max()) + 1
+        centroids = self._centroids(X[member], weight[member], labels[member], n)
+        # Drop pains too small to matter (their fragments may still join a surviving pain if close enough)
+        # and merged centroids that cancelled out to zero.
+        sizes = np.bincount(labels[member], weights=weight[member], minlength=n)
+        keep = (sizes >= max(self.min_size, self.min_share * weight.sum())) & (
+            np.linalg.norm(centroids, axis=1) > UNIT_MIN
+        )
+        order = np.argsort(-sizes[keep], kind="stable")
+        return centroids[keep][order]
 
     def _assign(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if len(self.centroids_) == 0:  # nothing recurring enough to be a pain: everything is noise

@@ -17,6 +17,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
+# Below this length a row's SVD projection is numerical residue (TF-IDF rows are unit length).
+RESIDUE = 1e-4
+
 
 @lru_cache(maxsize=1)
 def _navec():
@@ -111,7 +114,11 @@ class LemmaSvdVectorizer(TransformerMixin, BaseEstimator):
     def transform(self, rows: Sequence[list[str]]) -> np.ndarray:
         check_is_fitted(self, "tfidf_")
         matrix = self.tfidf(rows)
-        reduced = normalize(matrix.toarray() if self.svd_ is None else self.svd_.transform(matrix))
+        reduced = np.asarray(matrix.toarray() if self.svd_ is None else self.svd_.transform(matrix))
+        # TF-IDF rows have unit length, so a projection this short is SVD round-off, not a direction:
+        # normalising it would invent a random one (or leave a near-zero row that breaks cosine merging).
+        reduced[np.linalg.norm(reduced, axis=1) < RESIDUE] = 0.0
+        reduced = normalize(reduced)
         if self.navec_weight > 0:
             dense = self._navec_mean(rows)
             reduced = np.hstack(

@@ -272,9 +272,10 @@ class PainFinder:
     def _signature(self, rows: list[list[str]], counts: np.ndarray) -> dict[str, float]:
         bag: Counter = Counter()
         for lemmas, count in zip(rows, counts, strict=True):
-            for lemma in set(lemmas):
+            for lemma in dict.fromkeys(lemmas):  # not set(): its order changes with PYTHONHASHSEED
                 bag[lemma] += float(count)
-        top = bag.most_common(self.signature_size)
+        # Ties broken by the lemma itself, so the top-N cut (and tracking) is the same in every process.
+        top = sorted(bag.items(), key=lambda kv: (-kv[1], kv[0]))[: self.signature_size]
         norm = math.sqrt(sum(v * v for _, v in top)) or 1.0
         return {k: round(v / norm, 6) for k, v in top}
 

@@ -150,3 +150,73 @@ def test_tiny_periods_give_no_pain_smaller_than_min_size(texts):
     report = PainFinder(preprocessor=Preprocessor(ner=False)).find(pd.DataFrame({"text": texts}))
     assert report.pains == []
     assert len(report.noise_item_ids) + len(report.no_pain_item_ids) == len(texts)
+
+
+def test_zero_and_cancelling_rows_go_to_noise_instead_of_a_cosine_error():
+    # Regression: rows of no direction (zero, or SVD round-off that cancels inside one k-means group) made a
+    # zero centroid and AgglomerativeClustering raised «Cosine affinity cannot be used when X contains zero
+    # vectors» (seen on the sample quarters 2025Q1 and 2025Q3 in the service).
+    rng = np.random.default_rng(0)
+    blobs = np.vstack([c + 0.05 * rng.standard_normal((10, 8)) for c in np.eye(8)[:2]])
+    blobs /= np.linalg.norm(blobs, axis=1, keepdims=True)
+    residue = np.zeros((2, 8))
+    residue[0, 3], residue[1, 3] = 1e-20, -1e-20
+    X = np.vstack([blobs, residue, np.zeros((1, 8))]).astype(np.float32)
+    model = MergedKMeansClusterer(min_size=3).fit(X)
+    assert (model.labels_[20:] == NOISE).all()
+    assert len(set(model.labels_[:10])) == 1 and len(set(model.labels_[10:20])) == 1
+    assert model.labels_[0] != model.labels_[10] != NOISE
+    assert (model.weight_ > 0).all() and len(model.weight_) == len(model.centroids_)
+
+
+def test_vectorizer_gives_unit_or_exactly_zero_rows():
+    from models.pain_vectors import LemmaSvdVectorizer
+
+    rows = [["очередь", "долгий"]] * 3 + [["сайт", "не_работать"]] * 3 + [["абырвалг"], ["очередь", "сайт"]]
+    X = LemmaSvdVectorizer(n_components=1, navec_weight=0.0).fit(rows).transform(rows)
+    norms = np.linalg.norm(X, axis=1)
+    assert np.all((np.abs(norms - 1) < 1e-5) | (norms == 0))
+
+
+_HASH_RUN = """
+import json, sys
+import pandas as pd
+from models.pains import PainFinder
+from models.tracking import PainTracker
+from nlp import Preprocessor
+
+planted = pd.read_csv(sys.argv[1], keep_default_na=False)
+finder = PainFinder(preprocessor=Preprocessor(ner=False))
+previous, out = None, []
+for quarter in ("2025Q1", "2025Q2"):
+    part = planted[planted.quarter == quarter]
+    found = finder.find(part, text_col="answer", id_col="id", group_cols=("process",))
+    previous = PainTracker().match(previous, found)
+    out.append([[p.id, p.label, p.size, p.item_ids, p.keywords, p.lineage, list(p.signature.items())]
+                for p in previous.pains])
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+def test_same_items_give_same_pains_whatever_the_hash_seed():
+    # Regression: set iteration order over strings changes with PYTHONHASHSEED, so two runs on the same
+    # items gave different signatures, tracked ids and pain counts.
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", _HASH_RUN, str(PLANTED)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        outputs.append(done.stdout)
+    assert outputs[0] and outputs[0] == outputs[1]
