@@ -28,7 +28,7 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 from models.calibration import class_thresholds, fit_temperature, holdout_stats, softmax
-from models.features import AnalyzedText, TextFeatures, analyze
+from models.features import AnalyzedText, TextFeatures, analyze, analyze_one
 
 LEAF_SEP = " || "
 
@@ -287,9 +287,8 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         """Fast single-text path (no DataFrame): {head: label, head_proba: float, head_review: bool}."""
         check_is_fitted(self, "groups_")
         text = text if isinstance(text, str) else ""
-        normalize = getattr(self.preprocessor_, "normalize", None)
-        normalized = normalize(text) if normalize else text.lower()
-        row = self.features_.transform_one(self.preprocessor_.features(text), normalized)
+        normalized, lemmas = analyze_one(self.preprocessor_, text)
+        row = self.features_.transform_one(lemmas, normalized)
         decoded = self._decode(one=row)
         out: dict[str, object] = {}
         for h in self.heads_:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import (
@@ -19,7 +20,9 @@ from sklearn.utils.estimator_checks import (
 
 from models.calibration import class_thresholds, precision_threshold
 from models.classify import LabelError, MultiHeadClassifier
+from models.features import TextFeatures, analyze
 from models.taxonomy import UnknownLabelError
+from nlp import Preprocessor
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -205,3 +208,26 @@ def test_rare_classes_share_the_pooled_threshold():
     out = class_thresholds(pred, proba, truth, 2, target=0.95, min_support=20)
     assert out[1] == precision_threshold(proba, pred == truth, 0.95)
     assert out[0] == precision_threshold(proba[:30], (pred == truth)[:30], 0.95)
+
+
+def _old_two_call_features(features: TextFeatures, preprocessor, texts: list[str]) -> sp.csr_matrix:
+    """The feature path before analyze(): normalize() and features() separately, sklearn's own transforms."""
+    lemmas = [preprocessor.features(t) for t in texts]
+    normalized = [preprocessor.normalize(t) for t in texts]
+    return sp.hstack([features.word_.transform(lemmas), features.char_.transform(normalized)], format="csr")
+
+
+def test_feature_matrix_equals_the_two_call_sklearn_path_on_sample_appeals():
+    texts = pd.read_csv(ROOT / "data/samples/appeals.csv", dtype=str).fillna("").text.tolist()
+    pre = Preprocessor(ner=False)
+    fit_texts, new_texts = texts[:200], texts[200:] + ["", "  ", "а", "Ёлка\tи\n\nёж"]
+    features = TextFeatures(word_min_df=1, char_min_df=1).fit(analyze(pre, fit_texts))
+    for batch in (fit_texts, new_texts):
+        new = features.transform(analyze(pre, batch))
+        old = _old_two_call_features(features, pre, batch)
+        assert new.dtype == old.dtype == np.float32 and new.shape == old.shape
+        assert np.array_equal(new.indptr, old.indptr) and np.array_equal(new.indices, old.indices)
+        assert np.array_equal(new.data, old.data)  # bit-identical, not approximately equal
+    again = pickle.loads(pickle.dumps(features))
+    assert "_char_cache" not in again.__dict__
+    assert (again.transform(analyze(pre, new_texts)) != features.transform(analyze(pre, new_texts))).nnz == 0
