@@ -187,7 +187,15 @@ class PainFinder:
                 rows.append(lemmas)
                 shown.append(fragment)
                 quote_source.append(masked)
+            elif (fragment, masked) < (shown[row], quote_source[row]):
+                shown[row], quote_source[row] = fragment, masked  # the same text whatever the item order
             occurrences.append((index, row))
+        # Rows in lemma order, not arrival order: pains must not depend on the order the items came in
+        # (a database returns a period's rows in no fixed order; k-means seeds tie on equal weights).
+        order = sorted(range(len(rows)), key=list(keys).__getitem__)
+        rank = {old: new for new, old in enumerate(order)}
+        rows, shown, quote_source = ([seq[r] for r in order] for seq in (rows, shown, quote_source))
+        occurrences = [(index, rank[row]) for index, row in occurrences]
         counts = np.bincount([r for _, r in occurrences], minlength=len(rows)).astype(np.float64)
 
         with_problem = sorted({i for i, _ in occurrences})

@@ -220,3 +220,19 @@ def test_same_items_give_same_pains_whatever_the_hash_seed():
         assert done.returncode == 0, done.stderr[-2000:]
         outputs.append(done.stdout)
     assert outputs[0] and outputs[0] == outputs[1]
+
+
+def test_item_order_does_not_change_the_pains(q1_report):
+    # The service reads a period from the database in no fixed order: the pains must be the same.
+    from nlp import Preprocessor
+
+    part, report = q1_report
+    shuffled = part.sample(frac=1.0, random_state=5)  # an order that changed the pains before
+    finder = PainFinder(preprocessor=Preprocessor(ner=False))
+    again = finder.find(shuffled, text_col="answer", id_col="id", group_cols=("process",))
+
+    def key(r):
+        return [(p.id, p.label, p.size, sorted(p.item_ids), p.keywords) for p in r.pains]
+
+    assert key(again) == key(report)
+    assert sorted(again.noise_item_ids) == sorted(report.noise_item_ids)
