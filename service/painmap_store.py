@@ -43,7 +43,9 @@ _SUGGESTION_KEYS: dict[str, tuple[str, ...]] = {
 def items_frame(session: Session, period: str) -> pd.DataFrame:
     """Stored items of one period as the frame models.pains expects (masked text, process, topic, channel)."""
     rows = session.execute(
-        select(Item.id, Item.text_masked, Item.channel, Item.process, Item.kind).where(Item.period == period)
+        select(Item.id, Item.text_masked, Item.channel, Item.process, Item.kind)
+        .where(Item.period == period)
+        .order_by(Item.id)  # a fixed order keeps each pain's item ids in the same order run to run
     ).all()
     frame = pd.DataFrame(rows, columns=["id", "text", "channel", "process", "kind"])
     if frame.empty:
