@@ -96,19 +96,19 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         sparse_cls = sp.csr_array if isinstance(xw, sp.sparray) else sp.csr_matrix
         # sklearn's char_wb analysis re-slices every word of every text (3/4 of batch scoring time); counts
         # come from per-word cached columns instead and go through the fitted tf-idf step unchanged.
-        counts = _char_counts(docs.normalized, self._word_columns, len(self.char_.vocabulary_), sparse_cls)
+        cache = self.__dict__.setdefault("_char_cache", {})
+        n_char = len(self.char_.vocabulary_)
+        counts = _char_counts(docs.normalized, cache, self._word_columns, n_char, sparse_cls)
         return self._stack(xw, self.char_._tfidf.transform(counts, copy=False))
 
     def _word_columns(self, word: str) -> np.ndarray:
         """Char-vocabulary columns of one word's char_wb n-grams (with repeats), cached per word."""
         cache = self.__dict__.setdefault("_char_cache", {})
-        cols = cache.get(word)
-        if cols is None:
-            if len(cache) >= _CHAR_CACHE_SIZE:
-                cache.clear()
-            vocab = self.char_.vocabulary_
-            found = (vocab.get(g) for g in _char_wb_ngrams(word, *self.char_.ngram_range))
-            cols = cache[word] = np.fromiter((j for j in found if j is not None), np.int64)
+        if len(cache) >= _CHAR_CACHE_SIZE:
+            cache.clear()
+        get = self.char_.vocabulary_.get
+        found = [get(g) for g in _char_wb_ngrams(word, *self.char_.ngram_range)]
+        cols = cache[word] = np.array([j for j in found if j is not None], np.int32)
         return cols
 
     def __getstate__(self) -> dict:
@@ -138,7 +138,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         return len(self.word_.vocabulary_) + len(self.char_.vocabulary_)
 
 
-_CHAR_CACHE_SIZE = 300_000  # distinct words kept; cleared when full (a few hundred MB at most)
+_CHAR_CACHE_SIZE = 300_000  # distinct words kept; cleared when full (~100 MB at most)
 _CHUNK = 2048  # texts per sort in _char_counts: bounds the temporary arrays
 
 
@@ -153,18 +153,24 @@ def _char_wb_ngrams(word: str, min_n: int, max_n: int) -> list[str]:
     return out
 
 
-def _char_counts(texts: list[str], word_columns, n_features: int, sparse_cls) -> sp.csr_matrix:
+def _char_counts(texts: list[str], cache: dict[str, np.ndarray], word_columns, n_features: int,
+                 sparse_cls) -> sp.csr_matrix:
     """The count matrix ``CountVectorizer(analyzer="char_wb").transform`` builds (float32, sorted indices).
 
     char_wb n-grams never cross whitespace, so a text's counts are the sum of its words' counts."""
+    get = cache.get
     indptr, indices, values = [np.zeros(1, np.int64)], [], []
     for start in range(0, len(texts), _CHUNK):
         chunk = texts[start:start + _CHUNK]
-        per_text = [[word_columns(w) for w in t.split()] for t in chunk]
-        lengths = np.array([sum(len(c) for c in cols) for cols in per_text], np.int64)
-        flat = [c for cols in per_text for c in cols]
-        cols = np.concatenate(flat) if flat else np.zeros(0, np.int64)
-        rows = np.repeat(np.arange(len(chunk), dtype=np.int64), lengths)
+        words_per_text = np.zeros(len(chunk), np.int64)
+        flat: list[np.ndarray] = []
+        for i, text in enumerate(chunk):
+            words = text.split()
+            words_per_text[i] = len(words)
+            flat.extend(c if (c := get(w)) is not None else word_columns(w) for w in words)
+        cols = np.concatenate(flat) if flat else np.zeros(0, np.int32)
+        word_rows = np.repeat(np.arange(len(chunk), dtype=np.int64), words_per_text)
+        rows = np.repeat(word_rows, np.fromiter(map(len, flat), np.int64, len(flat)))
         keys, counts = np.unique(rows * n_features + cols, return_counts=True)
         key_rows = keys // n_features
         indices.append(keys - key_rows * n_features)
