@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from service.api.serving import ServedModel
 from service.db.models import ITEM_KINDS, SATISFIED_VALUES, Item, Label, Prediction
-from service.schemas import MAX_ATTRIBUTE_VALUE, MAX_ATTRIBUTES
+from service.schemas import MAX_ATTRIBUTE_VALUE, MAX_ATTRIBUTES, MAX_YEAR, MIN_YEAR, without_nul
 
 LABEL_HEADS = ("topic", "process", "category", "reason")
 TEXT_COLUMNS = ("text", "answer", "текст", "ответ", "обращение")
@@ -65,7 +65,11 @@ def _insert(
     store_raw: bool,
     author: str | None,
 ) -> dict[str, Any]:
-    keys = {(it.get("source") or "api", it["external_id"]) for it in items if it.get("external_id")}
+    items = [without_nul(it) for it in items]  # PostgreSQL text cannot hold NUL
+    # An empty external id is an id like any other ("" is stored and unique), so compare with None only.
+    keys = {
+        (it.get("source") or "api", it["external_id"]) for it in items if it.get("external_id") is not None
+    }
     existing: dict[tuple[str, str], int] = {}
     key_list = sorted(keys)
     for start in range(0, len(key_list), 500):  # bounded IN lists for big uploads
@@ -82,7 +86,7 @@ def _insert(
     ids: list[int | None] = [None] * len(items)
     repeats: dict[int, int] = {}  # position → position of the same record earlier in the batch
     for pos, it in enumerate(items):
-        key = (it.get("source") or "api", it["external_id"]) if it.get("external_id") else None
+        key = (it.get("source") or "api", it["external_id"]) if it.get("external_id") is not None else None
         if key and key in existing:
             ids[pos] = existing[key]
         elif key and key in first_of:
@@ -175,7 +179,11 @@ def _datetime(value: Any, where: str) -> datetime | None:
         stamp = pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{where}: не дата/время: {value!r}") from exc
-    return None if pd.isna(stamp) else stamp.to_pydatetime()
+    if pd.isna(stamp):
+        return None
+    if not MIN_YEAR <= stamp.year <= MAX_YEAR:  # the API's limit (service.schemas): typos, not history
+        raise ValueError(f"{where}: дата {value!r} вне {MIN_YEAR}–{MAX_YEAR} годов")
+    return stamp.to_pydatetime()
 
 
 def _attributes(row: dict, cols: list, kind: str, here: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel, Field
 
-from service.api import classify, health, items, jobs, labels, models, painmap, pains, reports
+from service.api import classify, errors, health, items, jobs, labels, models, painmap, pains, reports
 from service.api.deps import KeyCache, reader
 from service.api.middleware import BodyLimitMiddleware, Metrics, MetricsMiddleware
 from service.api.serving import ModelHolder
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(_preprocess_router())
     app.include_router(v1)
     app.include_router(health.router)
+    errors.install(app)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

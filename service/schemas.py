@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 MAX_BATCH = 1000  # texts or items per request; the message of a longer batch names this limit
 MAX_TEXT = 100_000  # characters per text
@@ -13,11 +13,41 @@ MAX_ID = 2**31 - 1  # database integer ids (PostgreSQL INTEGER)
 MAX_ATTRIBUTES = 40  # survey attributes per item (seed 000 staff form: 14 grids + audience, object, topic)
 MAX_ATTRIBUTE_KEY = 50
 MAX_ATTRIBUTE_VALUE = 200
+# Dates outside these years are typos or fuzz; beyond them PostgreSQL returns timestamps Python cannot hold
+# (year 10000 after the UTC shift, BC years), so every later read of the item would fail.
+MIN_YEAR, MAX_YEAR = 1900, 2100
 
 Kind = Literal["appeal", "survey_answer", "review"]
 Satisfied = Literal["yes", "no", "unknown"]
 Level = Literal["высокая", "средняя", "низкая"]
 Status = Literal["suggested", "accepted", "rejected", "done"]
+
+
+def without_nul(value: Any) -> Any:
+    """NUL characters dropped from strings (dict keys and lists too): PostgreSQL text cannot hold them (SQLite
+    can), so ingest, labels and filters drop them alike and a stray NUL is never a server error."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
+    return value
+
+
+NoNul = BeforeValidator(without_nul)
+
+
+def _plausible(moment: datetime) -> datetime:
+    # The local year first: converting year 1 or 9999 to UTC would overflow. Naive means UTC (as in ingest).
+    utc = moment.replace(tzinfo=moment.tzinfo or UTC)
+    if not MIN_YEAR <= moment.year <= MAX_YEAR or not MIN_YEAR <= utc.astimezone(UTC).year <= MAX_YEAR:
+        raise ValueError(f"дата вне {MIN_YEAR}–{MAX_YEAR} годов")
+    return moment
+
+
+Moment = Annotated[datetime, AfterValidator(_plausible)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]  # NaN/Infinity are not JSON: PostgreSQL rejects them
 
 
 class ClassifyRequest(BaseModel):
@@ -51,15 +81,17 @@ class ItemIn(BaseModel):
     text: str = Field(
         min_length=1, max_length=MAX_TEXT, examples=["Во дворе не убран снег, звоните 8 900 123-45-67"]
     )
-    external_id: str | None = Field(default=None, max_length=200, examples=["A-2026-000123"])
+    external_id: str | None = Field(default=None, min_length=1, max_length=200, examples=["A-2026-000123"])
     source: str = Field(default="api", min_length=1, max_length=100, examples=["api"])
     kind: Kind = "appeal"
     channel: str | None = Field(default=None, max_length=100, examples=["портал"])
-    created_at: datetime | None = Field(default=None, examples=["2026-02-03T10:00:00+03:00"])
-    answered_at: datetime | None = None
+    created_at: Moment | None = Field(default=None, examples=["2026-02-03T10:00:00+03:00"])
+    answered_at: Moment | None = None
     satisfied: Satisfied = "unknown"
     process: str | None = Field(default=None, max_length=200, examples=["Уборка снега и наледи"])
-    ratings: dict[str, float] | None = Field(default=None, examples=[{"speed": 4, "politeness": 5}])
+    ratings: (
+        dict[Annotated[str, StringConstraints(min_length=1, max_length=MAX_ATTRIBUTE_KEY)], Finite] | None
+    ) = Field(default=None, max_length=MAX_ATTRIBUTES, examples=[{"speed": 4, "politeness": 5}])
     attributes: (
         dict[
             Annotated[str, StringConstraints(min_length=1, max_length=MAX_ATTRIBUTE_KEY)],
@@ -75,8 +107,17 @@ class ItemIn(BaseModel):
     )
     nps: int | None = Field(default=None, ge=0, le=10)
     period: str | None = Field(default=None, pattern=r"^\d{4}Q[1-4]$", examples=["2026Q1"])
-    labels: dict[str, str] | None = Field(
-        default=None, description="Известные метки (импорт): голова → значение.", examples=[{"topic": "ЖКХ"}]
+    labels: (
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=50)],
+            Annotated[str, StringConstraints(min_length=1, max_length=200)],
+        ]
+        | None
+    ) = Field(
+        default=None,
+        max_length=10,
+        description="Известные метки (импорт): голова → значение.",
+        examples=[{"topic": "ЖКХ"}],
     )
 
 
@@ -134,10 +175,10 @@ class ItemsPage(BaseModel):
 class LabelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     item_id: int | None = Field(default=None, ge=1, le=MAX_ID, examples=[1])
-    external_id: str | None = Field(default=None, max_length=200)
-    source: str = Field(default="api", max_length=100)
-    head: str = Field(min_length=1, max_length=50, examples=["process"])
-    value: str = Field(min_length=1, max_length=200, examples=["Уборка снега и наледи"])
+    external_id: Annotated[str | None, NoNul] = Field(default=None, max_length=200)
+    source: Annotated[str, NoNul] = Field(default="api", max_length=100)
+    head: Annotated[str, NoNul] = Field(min_length=1, max_length=50, examples=["process"])
+    value: Annotated[str, NoNul] = Field(min_length=1, max_length=200, examples=["Уборка снега и наледи"])
 
 
 class LabelsIn(BaseModel):
@@ -202,12 +243,16 @@ class PainMapEntryOut(BaseModel):
 
 class PainMapPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    measures: str | None = Field(default=None, max_length=5000, examples=["Ввести график уборки дворов"])
-    responsible: str | None = Field(default=None, max_length=300, examples=["Управление ЖКХ"])
-    deadline: str | None = Field(default=None, max_length=100, examples=["до 31.03.2027"])
+    measures: Annotated[str | None, NoNul] = Field(
+        default=None, max_length=5000, examples=["Ввести график уборки дворов"]
+    )
+    responsible: Annotated[str | None, NoNul] = Field(
+        default=None, max_length=300, examples=["Управление ЖКХ"]
+    )
+    deadline: Annotated[str | None, NoNul] = Field(default=None, max_length=100, examples=["до 31.03.2027"])
     status: Status | None = None
     priority: Level | None = None
-    problem: str | None = Field(default=None, min_length=1, max_length=5000)
+    problem: Annotated[str | None, NoNul] = Field(default=None, min_length=1, max_length=5000)
 
 
 class ModelOut(BaseModel):
@@ -219,7 +264,7 @@ class ModelOut(BaseModel):
 
 class PromoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    model_id: str = Field(min_length=1, max_length=100)
+    model_id: Annotated[str, NoNul] = Field(min_length=1, max_length=100)
 
 
 class RetrainIn(BaseModel):

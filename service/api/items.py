@@ -14,7 +14,7 @@ from service.api.serving import ModelHolder
 from service.auth import Principal
 from service.db.models import Item, Prediction
 from service.ingest import frame_to_items, ingest_items
-from service.schemas import MAX_BATCH, IngestResult, ItemOut, ItemsIn, ItemsPage
+from service.schemas import MAX_BATCH, IngestResult, ItemOut, ItemsIn, ItemsPage, without_nul
 
 router = APIRouter(tags=["items"])
 UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xls", ".parquet", ".json", ".tsv", ".txt")
@@ -134,10 +134,10 @@ def list_items(
         (Item.source, source),
         (Item.external_id, external_id),
     ):
-        if value is not None:
-            query = query.where(column == value)
+        if value is not None:  # stored values have no NUL (ingest drops it; PostgreSQL refuses it)
+            query = query.where(column == without_nul(value))
     if q:
-        query = query.where(Item.text_masked.contains(q, autoescape=True))
+        query = query.where(Item.text_masked.contains(without_nul(q), autoescape=True))
     if label is not None or review is not None:
         sub = select(Prediction.item_id)
         if label is not None:

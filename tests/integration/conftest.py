@@ -44,6 +44,18 @@ class Server:
     model_dir: Path
     keys: dict[str, str]
     backend: str
+    log: Path | None = None  # the server's stdout+stderr (tracebacks of 5xx answers)
+
+    def log_size(self) -> int:
+        return self.log.stat().st_size if self.log else 0
+
+    def log_since(self, offset: int) -> str:
+        """What the server logged after `offset` (from log_size()), e.g. the traceback of a 500."""
+        if self.log is None:
+            return ""
+        with self.log.open("rb") as f:
+            f.seek(offset)
+            return f.read().decode(errors="replace")
 
     def client(self, role: str | None = None, **kwargs) -> httpx.Client:
         headers = {"X-API-Key": self.keys[role]} if role else {}
@@ -179,7 +191,9 @@ def start_server(
         "PAINMAP_MAX_BODY_BYTES": str(2 * 1024 * 1024),
         **(extra_env or {}),
     }
-    with tempfile.TemporaryFile() as log:
+    with tempfile.TemporaryDirectory(prefix="painmap-serve-") as logdir:
+        log_path = Path(logdir) / "server.log"
+        log = log_path.open("w+b")
         proc = subprocess.Popen(
             [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=REPO,
@@ -207,7 +221,7 @@ def start_server(
                     log.seek(0)
                     raise RuntimeError(f"сервер не готов за 60 с ({last}):\n{log.read().decode()}")
                 time.sleep(0.2)
-            yield Server(url, database_url, model_dir, keys, backend)
+            yield Server(url, database_url, model_dir, keys, backend, log_path)
         finally:
             proc.terminate()
             try:
@@ -215,6 +229,7 @@ def start_server(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            log.close()
 
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

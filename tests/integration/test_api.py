@@ -140,6 +140,106 @@ def test_survey_attributes_are_stored_and_limited(server):
         assert refused.json()["detail"][0]["loc"][:4] == ["body", "items", 0, "attributes"]
 
 
+def test_nul_characters_are_dropped_on_both_databases(server):
+    """PostgreSQL text cannot hold NUL (SQLite can): ingest drops it everywhere, so neither answers 500."""
+    source = f"nul-{uuid.uuid4().hex[:8]}"
+    process = sorted(PROCESSES)[0]  # labels feed retraining: a real process, with a NUL inside
+    with_nul = process[:2] + "\u0000" + process[2:]
+    item = {
+        "text": "Нет\u0000 света в подъезде",
+        "external_id": "n\u00001",
+        "source": source,
+        "channel": "порт\u0000ал",
+        "process": with_nul,
+        "attributes": {"audi\u0000ence": "inter\u0000nal"},
+        "labels": {"process": with_nul},
+    }
+    with server.client("analyst") as c:
+        first = c.post("/v1/items", json={"items": [item]})
+        again = c.post("/v1/items", json={"items": [{**item, "external_id": "n1"}]})
+        page = c.get("/v1/items", params={"source": source}).json()
+        found = c.get("/v1/items", params={"source": source, "q": "св\u0000ета", "channel": "порт\u0000ал"})
+        label = {"external_id": "n\u00001", "source": source, "head": "process", "value": with_nul}
+        labelled = c.post("/v1/labels", json={"labels": [label]})
+    assert first.status_code == 200, first.text
+    assert again.json()["ids"] == first.json()["ids"]  # the id is stored without the NUL
+    assert found.status_code == 200 and found.json()["total"] == 1, found.text
+    assert labelled.status_code == 201, labelled.text
+    stored = page["items"][0]
+    assert "\u0000" not in stored["text_masked"] and "света" in stored["text_masked"]
+    assert (stored["external_id"], stored["channel"]) == ("n1", "портал")
+    assert stored["process"] == process
+    assert stored["attributes"] == {"audience": "internal"}
+
+
+def test_duplicate_external_id_in_one_batch_is_stored_once(server):
+    source = f"dup-{uuid.uuid4().hex[:8]}"
+    items = [{"text": "Яма у дома", "external_id": "d", "source": source}] * 2
+    with server.client("analyst") as c:
+        r = c.post("/v1/items", json={"items": items})
+        total = c.get("/v1/items", params={"source": source}).json()["total"]
+    assert r.status_code == 200, r.text
+    assert (r.json()["created"], r.json()["existing"], total) == (1, 1, 1)
+    assert r.json()["ids"][0] == r.json()["ids"][1]
+
+
+def test_extreme_but_valid_numbers_round_trip(server):
+    source = f"num-{uuid.uuid4().hex[:8]}"
+    item = {"text": "Долго ждал ответа", "source": source, "ratings": {"speed": 1e308, "ease": -1e-300}}
+    with server.client("analyst") as c:
+        r = c.post("/v1/items", json={"items": [item]})
+        page = c.get("/v1/items", params={"source": source}).json()
+    assert r.status_code == 200, r.text
+    assert page["items"][0]["ratings"] == item["ratings"]
+
+
+# Raw JSON bodies: Python's json reads NaN, Infinity, 1e999 (inf) and lone surrogates; httpx won't send them.
+BAD_ITEMS = {
+    "created_at year 1, east of UTC": (
+        '{"text": "x", "created_at": "0001-01-01T00:00:00+05:00"}',
+        "created_at",
+    ),
+    "answered_at year 9999, west of UTC": (
+        '{"text": "x", "answered_at": "9999-12-31T23:59:59-05:00"}',
+        "answered_at",
+    ),
+    "rating NaN": ('{"text": "x", "ratings": {"speed": NaN}}', "ratings"),
+    "rating Infinity": ('{"text": "x", "ratings": {"speed": -Infinity}}', "ratings"),
+    "rating overflowing to inf": ('{"text": "x", "ratings": {"speed": 1e999}}', "ratings"),
+    "rating name with a lone surrogate": ('{"text": "x", "ratings": {"\\ud800": 1}}', "ratings"),
+    "nps overflowing to inf": ('{"text": "x", "nps": 1e400}', "nps"),
+    "nps huge integer": ('{"text": "x", "nps": 99999999999999999999999}', "nps"),
+    "text with a lone surrogate": ('{"text": "\\ud800 x"}', "text"),
+    "empty external_id": ('{"text": "x", "external_id": ""}', "external_id"),
+    "channel longer than its column": ('{"text": "x", "channel": "' + "к" * 101 + '"}', "channel"),
+    "unknown kind": ('{"text": "x", "kind": "' + "k" * 30 + '"}', "kind"),
+    "label head longer than its column": ('{"text": "x", "labels": {"' + "h" * 51 + '": "v"}}', "labels"),
+    "label value longer than its column": (
+        '{"text": "x", "labels": {"topic": "' + "v" * 201 + '"}}',
+        "labels",
+    ),
+    "empty label value": ('{"text": "x", "labels": {"topic": ""}}', "labels"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_ITEMS), ids=list(BAD_ITEMS))
+def test_unstorable_items_are_422_naming_the_field(server, case):
+    item, field = BAD_ITEMS[case]
+    body = '{"items": [' + item + "]}"
+    with server.client("analyst") as c:
+        r = c.post("/v1/items", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"][:4] == ["body", "items", 0, field]
+
+
+def test_upload_date_out_of_range_names_row_and_column(server):
+    csv = "id,text,created_at\nu1,Не горит фонарь,2025-03-01\nu2,Яма на дороге,1700-01-01\n"
+    with server.client("analyst") as c:
+        r = c.post("/v1/items/upload", files={"file": ("dates.csv", csv.encode())}, data={"source": "dates"})
+    assert r.status_code == 422, r.text
+    assert all(part in r.json()["detail"] for part in ("dates.csv", "строка 2", "created_at"))
+
+
 def test_upload_table_and_errors_name_the_file(server):
     source = f"upload-{uuid.uuid4().hex[:8]}"
     csv = (

@@ -46,10 +46,14 @@ def test_no_server_errors_with_admin_key(sqlite_server):
                 phases=[Phase.explicit, Phase.generate],
             )
             def run(case) -> None:
+                offset = sqlite_server.log_size()
                 response = case.call(headers=headers, timeout=60)
                 if response.status_code >= 500:
+                    server_log = sqlite_server.log_since(offset)[-4000:]  # the traceback tells where
                     failures.append(
-                        f"{case.method} {case.formatted_path} → {response.status_code}: {response.text[:300]}"
+                        f"{case.method} {case.formatted_path} → {response.status_code}: "
+                        f"{response.text[:300]}\n  запрос: {case.body!r:.500}\n"
+                        f"  журнал сервера:\n{server_log}"
                     )
 
             try:
