@@ -48,7 +48,9 @@ def load_spb() -> pd.DataFrame:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=["dev", "test"], default="test")
-    ap.add_argument("--C", type=float, default=0.3)
+    ap.add_argument("--C", type=float, default=0.6)
+    ap.add_argument("--class-weight", default="sqrt", help="sqrt (default), balanced or none")
+    ap.add_argument("--n-jobs", type=int, default=-1, help="threads for the linear models (-1: all cores)")
     ap.add_argument("--char-weight", type=float, default=1.0)
     ap.add_argument("--calibration-fraction", type=float, default=0.15)
     ap.add_argument("--no-refit", action="store_true")
@@ -68,7 +70,9 @@ def main() -> None:
         return (part.city_object + ". " + part.district + ". " + part.text).tolist()
 
     hierarchy = None if args.flat else ("category", "reason")
-    model = MultiHeadClassifier(hierarchy=hierarchy, C=args.C, target_precision=TARGETS,
+    weight = None if args.class_weight == "none" else args.class_weight
+    model = MultiHeadClassifier(hierarchy=hierarchy, C=args.C, target_precision=TARGETS, class_weight=weight,
+                                n_jobs=args.n_jobs,
                                 calibration_fraction=args.calibration_fraction, refit=not args.no_refit,
                                 features=TextFeatures(char_weight=args.char_weight))
     load_before = os.getloadavg()

@@ -141,7 +141,8 @@ def train_and_save(
     if unknown := [h for h in hierarchy or () if h not in heads]:
         raise TrainingDataError(f"--hierarchy: {', '.join(unknown)} нет среди голов ({', '.join(heads)})")
     started = time.perf_counter()
-    model = MultiHeadClassifier(hierarchy=tuple(hierarchy) if hierarchy else None)
+    # Without --hierarchy a nested pair of heads (category → reason) is found in the labels.
+    model = MultiHeadClassifier(hierarchy=tuple(hierarchy) if hierarchy else "auto", n_jobs=-1)
     model.fit(frame[TEXT].tolist(), frame[heads])
     seconds = time.perf_counter() - started
     metrics = head_metrics(model, evaluation, heads) if evaluation is not None and len(evaluation) else {}

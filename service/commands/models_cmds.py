@@ -35,7 +35,8 @@ UntilOpt = typer.Option(None, "--until", help="Брать строки с дат
 HierarchyOpt = typer.Option(
     None,
     "--hierarchy",
-    help="Головы от общей к частной через запятую (category,reason): согласованные ответы.",
+    help="Головы от общей к частной через запятую (category,reason): согласованные ответы. "
+    "Без опции вложенная пара голов находится по меткам сама.",
 )
 
 

@@ -11,6 +11,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.estimator_checks import (
     check_get_params_invariance,
     check_no_attributes_set_in_init,
@@ -231,3 +232,50 @@ def test_feature_matrix_equals_the_two_call_sklearn_path_on_sample_appeals():
     again = pickle.loads(pickle.dumps(features))
     assert "_char_cache" not in again.__dict__
     assert (again.transform(analyze(pre, new_texts)) != features.transform(analyze(pre, new_texts))).nnz == 0
+
+
+@pytest.mark.parametrize("max_features", [None, 500])
+def test_char_vocabulary_and_idf_equal_sklearns_own_fit(max_features):
+    texts = pd.read_csv(ROOT / "data/samples/appeals.csv", dtype=str).fillna("").text.tolist()
+    docs = analyze(Preprocessor(ner=False), texts + ["", "Ёлка\tи\n\nёж"])
+    ours = TextFeatures(char_min_df=2, max_char_features=max_features).fit(docs)
+    ref = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 5), lowercase=False, min_df=2,
+                          sublinear_tf=True,
+                          max_features=max_features, dtype=np.float32)
+    expected = ref.fit_transform(docs.normalized)
+    assert ours.char_.vocabulary_ == ref.vocabulary_
+    assert np.array_equal(ours.char_.idf_, ref.idf_)
+    got = ours.fit_transform(docs)[:, len(ours.word_.vocabulary_):]
+    assert (got != expected).nnz == 0
+
+
+def test_auto_hierarchy_finds_the_nested_pair(data):
+    texts, y = data
+    model = MultiHeadClassifier(validate_taxonomy=False).fit(texts, y)
+    assert model.hierarchy_ == ("category", "reason")
+    flat = MultiHeadClassifier(validate_taxonomy=False).fit(texts, y[["category", "urgent"]])
+    assert flat.hierarchy_ == ()
+
+
+def test_reason_probabilities_are_category_times_reason_within(data, fitted):
+    test_texts, _ = make_data(5, seed=4)
+    proba = fitted.predict_proba(test_texts)
+    reason_of = dict(zip(data[1].reason, data[1].category, strict=True))
+    for c, category in enumerate(fitted.classes_["category"]):
+        members = [i for i, r in enumerate(fitted.classes_["reason"]) if reason_of[r] == category]
+        assert np.allclose(proba["reason"][:, members].sum(axis=1), proba["category"][:, c])
+    leaf_group = fitted.groups_[1]
+    assert len(leaf_group.block_temperature) == len(fitted.classes_["category"]) == leaf_group.block.max() + 1
+
+
+def test_threads_split_one_vs_rest_into_chunks_without_changing_the_model(data):
+    texts, y = data
+    kwargs = {"hierarchy": None, "validate_taxonomy": False, "calibration_fraction": 0.0, "tol": 1e-6,
+              "max_iter": 20_000}
+    one = MultiHeadClassifier(n_jobs=1, **kwargs).fit(texts, y[["reason"]])
+    two = MultiHeadClassifier(n_jobs=2, **kwargs).fit(texts, y[["reason"]])
+    # five reasons on two threads: the reason model is fitted as chunks, each with a REST label
+    assert np.allclose(one.groups_[0].coef, two.groups_[0].coef, atol=1e-3)
+    assert np.allclose(one.groups_[0].intercept, two.groups_[0].intercept, atol=1e-3)
+    test_texts, _ = make_data(10, seed=5)
+    assert (one.predict(test_texts) == two.predict(test_texts)).all().all()
