@@ -4,11 +4,17 @@
 .venv/bin/python bench/pains.py stability    # same data, another seed: share of items keeping their id
 .venv/bin/python bench/pains.py tracking     # February vs March: persisting pains keep their ids
 .venv/bin/python bench/pains.py scale        # 100,000 fragments: clustering time and peak memory
+
+`--cluster-by reason` (the default) clusters within the `reason` that the trained classifier of issue #4
+predicts (models.classify.MultiHeadClassifier trained on SPb train+dev, which never saw April; cached in
+var/pains-bench-classifier, or `--model-dir` names another registry). The true labels are never an input.
+`--cluster-by none` is the purely unsupervised pipeline; `quality` prints its headline figures either way.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -23,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SPB = ROOT.parent / "shared" / "external" / "spb-gorod-appeals"
 CATEGORIES = ("Благоустройство", "Содержание МКД")
+CLASSIFIER_DIR = ROOT / "var" / "pains-bench-classifier"
 
 from models.pain_clusters import MergedKMeansClusterer  # noqa: E402
 from models.pains import PainFinder, PainReport  # noqa: E402
@@ -38,6 +45,44 @@ def load_spb() -> pd.DataFrame:
     df["created_at"] = pd.to_datetime(df.created_at, errors="coerce", utc=True)
     df["text"] = df.text.fillna("").astype(str)
     return df.reset_index(drop=True)
+
+
+def classifier(model_dir: Path):
+    """The issue #4 classifier trained on SPb train+dev (all categories), trained once and cached."""
+    from models.classify import MultiHeadClassifier
+    from models.registry import ModelRegistry
+
+    registry = ModelRegistry(model_dir)
+    if registry.champion_id() is None:
+        files = sorted(glob(str(SPB / "appeals.part*.csv.gz")))
+        data = pd.concat(pd.read_csv(f, usecols=["split", "category", "reason", "text"]) for f in files)
+        train = data[data.split.isin(["train", "dev"])].reset_index(drop=True)
+        started = time.perf_counter()
+        model = MultiHeadClassifier(hierarchy=("category", "reason")).fit(
+            train.text.fillna("").astype(str).tolist(), train[["category", "reason"]].astype(str)
+        )
+        seconds = time.perf_counter() - started
+        print(f"classifier trained on SPb train+dev ({len(train)} rows) in {seconds:.0f} s")
+        card = {"training_data": {"rows": len(train), "splits": "train+dev"}}
+        registry.promote(registry.save(model, card))
+    return registry.load().estimator
+
+
+def with_groups(items: pd.DataFrame, args) -> tuple[pd.DataFrame, str | None]:
+    """Items plus the classifier's predicted `args.cluster_by` column (None: cluster without groups)."""
+    if args.cluster_by == "none":
+        return items, None
+    column = f"predicted_{args.cluster_by}"
+    model = classifier(args.model_dir)
+    started = time.perf_counter()
+    predicted = model.predict(items.text.tolist())[args.cluster_by].to_numpy()
+    seconds = time.perf_counter() - started
+    print(f"(classifier: predicted {args.cluster_by} of {len(items)} items in {seconds:.1f} s)")
+    return items.assign(**{column: predicted}), column
+
+
+def find(finder: PainFinder, items: pd.DataFrame, cluster_by: str | None) -> PainReport:
+    return finder.find(items, text_col="text", id_col="id", group_cols=("category",), cluster_by=cluster_by)
 
 
 def make_finder(seed: int = 0, unit: str = "text", **cluster_params) -> PainFinder:
@@ -94,11 +139,25 @@ def score(report: PainReport, items: pd.DataFrame, min_reason: int = 100) -> dic
     }
 
 
+def headline(s: dict) -> str:
+    rec = s["recovery"]
+    return (
+        f"NMI {s['nmi']:.3f}; recovered {int(rec.recovered.sum())} of {len(rec)}; "
+        f"prevalence within ±2 pp for {int((rec.recovered & rec.prev_ok).sum())} of the recovered; "
+        f"pains {s['n_pains']}; noise {s['noise']:.1%}"
+    )
+
+
 def quality(args) -> None:
     df = load_spb()
     test = df[df.split == "test"].reset_index(drop=True)
+    if args.cluster_by != "none":
+        plain = find(make_finder(args.seed), test, None)
+        print("unsupervised (no classifier): " + headline(score(plain, test)))
+    test, cluster_by = with_groups(test, args)
+    print(f"pipeline: clustered within {cluster_by or 'the whole period (no groups)'}")
     started = time.perf_counter()
-    report = make_finder(args.seed).find(test, text_col="text", id_col="id", group_cols=("category",))
+    report = find(make_finder(args.seed), test, cluster_by)
     elapsed = time.perf_counter() - started
     s = score(report, test)
     rec = s["recovery"]
@@ -106,10 +165,7 @@ def quality(args) -> None:
         f"items {len(test)}; pains {s['n_pains']}; noise {s['noise']:.1%}; no-pain {s['no_pain']:.1%}; "
         f"time {elapsed:.1f} s"
     )
-    print(
-        f"NMI {s['nmi']:.3f}; recovered {int(rec.recovered.sum())} of {len(rec)}; "
-        f"prevalence within ±2 pp for {int((rec.recovered & rec.prev_ok).sum())} of the recovered"
-    )
+    print(headline(s))
     with pd.option_context("display.width", 200, "display.max_colwidth", 60):
         print(rec.assign(reason=rec.reason.str[:60]).round(3).to_string(index=False))
     print("\nlabels:")
@@ -123,8 +179,9 @@ def quality(args) -> None:
 def stability(args) -> None:
     df = load_spb()
     test = df[df.split == "test"].reset_index(drop=True)
-    first = make_finder(0).find(test, text_col="text", id_col="id", group_cols=("category",))
-    second = make_finder(args.seed or 1).find(test, text_col="text", id_col="id", group_cols=("category",))
+    test, cluster_by = with_groups(test, args)
+    first = find(make_finder(0), test, cluster_by)
+    second = find(make_finder(args.seed or 1), test, cluster_by)
     second = PainTracker().match(first, second)
     both = [i for i in first.item_pain if i in second.item_pain]
     same = sum(first.item_pain[i] == second.item_pain[i] for i in both)
@@ -138,11 +195,11 @@ def tracking(args) -> None:
     df = load_spb()
     feb = df[(df.created_at.dt.month == 2) & (df.created_at.dt.year == 2021)].reset_index(drop=True)
     mar = df[(df.created_at.dt.month == 3) & (df.created_at.dt.year == 2021)].reset_index(drop=True)
+    # (The classifier was trained on these months: here it only fixes the groups, the figure is id keeping.)
+    (feb, cluster_by), (mar, _) = with_groups(feb, args), with_groups(mar, args)
     finder = make_finder(0)
-    r_feb = finder.find(feb, text_col="text", id_col="id", group_cols=("category",))
-    r_mar = PainTracker().match(
-        r_feb, finder.find(mar, text_col="text", id_col="id", group_cols=("category",))
-    )
+    r_feb = find(finder, feb, cluster_by)
+    r_mar = PainTracker().match(r_feb, find(finder, mar, cluster_by))
     feb_by_id = {p.id: p for p in r_feb.pains}
     kept = [p for p in r_mar.pains if p.id in feb_by_id]
     print(
@@ -158,35 +215,42 @@ def tracking(args) -> None:
 
 
 def scale(args) -> None:
+    from models.pain_clusters import GroupedClusterer
     from models.pain_vectors import LemmaSvdVectorizer
     from nlp import Preprocessor
 
-    df = load_spb()
+    df, cluster_by = with_groups(load_spb(), args)
+    groups = df[cluster_by].astype(str).tolist() if cluster_by else [""] * len(df)
     p = Preprocessor(ner=False)
     started = time.perf_counter()
-    rows = [p.features(f) for t in df.text.tolist() for f in p(t).fragments]
+    rows = [(g, p.features(f)) for t, g in zip(df.text.tolist(), groups, strict=True) for f in p(t).fragments]
     prep = time.perf_counter() - started
     rng = np.random.default_rng(0)
     rows = [rows[i] for i in rng.integers(0, len(rows), 100_000)]
     started = time.perf_counter()
-    keys: dict[str, int] = {}
-    unique, counts = [], []
-    for r in rows:
-        k = keys.setdefault(" ".join(r), len(unique))
+    keys: dict[tuple[str, str], int] = {}
+    unique, unique_groups, counts = [], [], []
+    for g, r in rows:
+        k = keys.setdefault((g, " ".join(r)), len(unique))
         if k == len(unique):
             unique.append(r)
+            unique_groups.append(g)
             counts.append(0)
         counts[k] += 1
     w = np.asarray(counts, dtype=float)
     vec = LemmaSvdVectorizer().fit(unique, sample_weight=w)
     X = vec.transform(unique)
-    clusterer = MergedKMeansClusterer().fit(X, sample_weight=w)
+    if cluster_by:
+        clusterer = GroupedClusterer(MergedKMeansClusterer()).fit(X, sample_weight=w, groups=unique_groups)
+    else:
+        clusterer = MergedKMeansClusterer().fit(X, sample_weight=w)
     elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"preprocessing {len(df)} texts: {prep:.1f} s (not counted below)")
     print(
-        f"100,000 fragments ({len(unique)} distinct) vectorised + clustered in {elapsed:.1f} s; "
-        f"{len(clusterer.centroids_)} pains; peak RSS {peak:.0f} MiB"
+        f"100,000 fragments ({len(unique)} distinct) vectorised + clustered in {elapsed:.1f} s "
+        f"({'within ' + cluster_by if cluster_by else 'no groups'}); {len(clusterer.centroids_)} pains; "
+        f"peak RSS {peak:.0f} MiB (process, classifier included)"
     )
 
 
@@ -198,12 +262,19 @@ def main() -> None:
         "what", choices=["quality", "stability", "tracking", "scale", "all"], nargs="?", default="all"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--cluster-by",
+        choices=["reason", "category", "none"],
+        default="reason",
+        help="cluster within this head as the classifier predicts it (none: unsupervised)",
+    )
+    parser.add_argument("--model-dir", type=Path, default=CLASSIFIER_DIR, help="classifier registry")
     args = parser.parse_args()
     if not SPB.exists():
         print(f"SPb data not found at {SPB}; skipping the pains benchmark")
         return
     for name in ("quality", "stability", "tracking", "scale") if args.what == "all" else (args.what,):
-        print(f"== {name}")
+        print(f"== {name} (machine load, 1-min loadavg: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
         globals()[name](args)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.pain_clusters import NOISE, MergedKMeansClusterer
+from models.pain_clusters import NOISE, GroupedClusterer, MergedKMeansClusterer
 from models.pain_cues import PainCues
 from models.pain_labels import CentralPhraseLabeller, PainMembers
 from models.pain_vectors import LemmaSvdVectorizer
@@ -105,6 +105,9 @@ class PainFinder:
     - `clusterer`: `fit(X, sample_weight=)` → `labels_` (-1 noise), `similarity_`;
     - `labeller`: `keywords(...)`, `label(members)`, `quotes(members)`;
     - `cues`: `PainCues` deciding which fragments carry a problem.
+
+    `find(..., cluster_by=COL)` clusters each value of COL on its own (`GroupedClusterer`), e.g. the process
+    of a survey answer or the topic a trained classifier predicted: pains then never mix groups.
     """
 
     def __init__(
@@ -162,6 +165,7 @@ class PainFinder:
         id_col: str | None = None,
         group_cols: Sequence[str] = ("process", "topic"),
         channel_col: str | None = "channel",
+        cluster_by: str | None = None,
     ) -> PainReport:
         if text_col not in items.columns:
             raise ValueError(
@@ -169,19 +173,29 @@ class PainFinder:
             )
         if id_col is not None and id_col not in items.columns:
             raise ValueError(f"нет колонки с идентификатором «{id_col}»")
+        if cluster_by is not None and cluster_by not in items.columns:
+            raise ValueError(
+                f"нет колонки группировки «{cluster_by}»; есть: {', '.join(map(str, items.columns))}"
+            )
         preprocessor, vectorizer, clusterer, labeller, cues = self._parts()
+        if cluster_by is not None and not isinstance(clusterer, GroupedClusterer):
+            clusterer = GroupedClusterer(base=clusterer)
+        item_group = (
+            items[cluster_by].fillna("").astype(str).tolist() if cluster_by else [""] * len(items)
+        )
         # Without an id column an item is known by its index label (the row number for a fresh frame).
         ids = list(items[id_col]) if id_col else list(items.index)
         texts = items[text_col].fillna("").astype(str).tolist()
 
-        # Identical lemma sequences are one row weighted by their count: faster and steadier clusters.
+        # Identical lemma sequences (within a group) are one row weighted by their count: faster and
+        # steadier clusters.
         keys: dict[str, int] = {}
         rows: list[list[str]] = []
         shown: list[str] = []
         quote_source: list[str] = []
         occurrences: list[tuple[int, int]] = []  # (item index, unique row)
         for index, fragment, lemmas, masked in self._problem_fragments(texts, preprocessor, cues):
-            key = " ".join(lemmas)
+            key = item_group[index] + "\x00" + " ".join(lemmas)
             row = keys.setdefault(key, len(rows))
             if row == len(rows):
                 rows.append(lemmas)
@@ -197,12 +211,16 @@ class PainFinder:
         rows, shown, quote_source = ([seq[r] for r in order] for seq in (rows, shown, quote_source))
         occurrences = [(index, rank[row]) for index, row in occurrences]
         counts = np.bincount([r for _, r in occurrences], minlength=len(rows)).astype(np.float64)
+        row_group = np.array([key.split("\x00", 1)[0] for key in sorted(keys)], dtype=object)
 
         with_problem = sorted({i for i, _ in occurrences})
         if rows:
             vectorizer.fit(rows, sample_weight=counts)
             X = vectorizer.transform(rows)
-            clusterer.fit(X, sample_weight=counts)
+            if isinstance(clusterer, GroupedClusterer):
+                clusterer.fit(X, sample_weight=counts, groups=row_group)
+            else:
+                clusterer.fit(X, sample_weight=counts)
             labels = np.asarray(clusterer.labels_)
             similarity = np.asarray(clusterer.similarity_)
         else:
@@ -222,7 +240,8 @@ class PainFinder:
             else []
         )
         group_col = next((c for c in group_cols if c in items.columns), None)
-        breakdown_cols = [c for c in (*group_cols, channel_col) if c and c in items.columns]
+        breakdown_cols = [c for c in (*group_cols, cluster_by, channel_col) if c and c in items.columns]
+        breakdown_cols = list(dict.fromkeys(breakdown_cols))
         n_items = len(items)
         pains = []
         for p in range(n_pains):
@@ -300,9 +319,15 @@ def find_pains(
     id_col: str | None = None,
     group_cols: Sequence[str] = ("process", "topic"),
     channel_col: str | None = "channel",
+    cluster_by: str | None = None,
     finder: PainFinder | None = None,
 ) -> PainReport:
     """Pains of one period's items (see module docstring); `finder` carries non-default parts."""
     return (finder or PainFinder()).find(
-        items, text_col=text_col, id_col=id_col, group_cols=group_cols, channel_col=channel_col
+        items,
+        text_col=text_col,
+        id_col=id_col,
+        group_cols=group_cols,
+        channel_col=channel_col,
+        cluster_by=cluster_by,
     )

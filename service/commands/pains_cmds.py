@@ -54,6 +54,12 @@ def pains(
     ),
     by: list[str] = typer.Option([], "--by", help="Разрез по процессу/теме (столбец), можно несколько"),
     channel_col: str | None = typer.Option(None, "--channel-col", help="Столбец канала поступления"),
+    cluster_by: str | None = typer.Option(
+        None,
+        "--cluster-by",
+        help="Искать боли отдельно внутри каждого значения столбца (процесс или тема, предсказанная "
+        "классификатором командой `painmap score`): боль не смешивает группы",
+    ),
     out: Path = typer.Option(..., "--out", help="Файл результата: .json, .xlsx (форма «Карты болей»), .csv"),
     seed: int = typer.Option(0, help="Зерно случайности кластеризации"),
 ) -> None:
@@ -81,6 +87,7 @@ def pains(
     text = _column(columns, text_col, "--text-col")
     ident = _column(columns, id_col, "--id-col")
     period = _column(columns, period_col, "--period-col")
+    cluster = _column(columns, cluster_by, "--cluster-by")
     groups = tuple(_column(columns, b, "--by") for b in by) or tuple(
         c for c in columns if c.lower() in ("process", "topic")
     )
@@ -102,7 +109,14 @@ def pains(
         typer.echo(f"Период {value}: {len(part)} записей…" if value is not None else f"Записей: {len(part)}…")
         report = tracker.match(
             previous,
-            finder.find(part, text_col=text, id_col=ident or None, group_cols=groups, channel_col=channel),
+            finder.find(
+                part,
+                text_col=text,
+                id_col=ident or None,
+                group_cols=groups,
+                channel_col=channel,
+                cluster_by=cluster,
+            ),
         )
         history.append(
             {

@@ -236,3 +236,72 @@ def test_item_order_does_not_change_the_pains(q1_report):
 
     assert key(again) == key(report)
     assert sorted(again.noise_item_ids) == sorted(report.noise_item_ids)
+
+
+def test_grouped_clusterer_never_mixes_groups_and_keeps_the_budget():
+    from models.pain_clusters import GroupedClusterer
+
+    # Two groups share the same two directions: without groups they would form two mixed pains.
+    rng = np.random.default_rng(0)
+    blobs = np.vstack([c + 0.05 * rng.standard_normal((30, 8)) for c in np.eye(8)[:2]] * 2)
+    X = (blobs / np.linalg.norm(blobs, axis=1, keepdims=True)).astype(np.float32)
+    groups = np.array(["A"] * 60 + ["B"] * 60, dtype=object)
+    model = GroupedClusterer(MergedKMeansClusterer(min_size=5), max_clusters=10).fit(X, groups=groups)
+    labels = model.labels_
+    assert (labels != NOISE).all()
+    for pain in set(labels):
+        assert len(set(groups[labels == pain])) == 1
+        assert model.group_of_[pain] == groups[labels == pain][0]
+    assert len(set(labels)) == 4 == len(model.centroids_) <= 10
+    assert len(model.weight_) == len(model.centroids_) and (model.weight_ > 0).all()
+
+
+def test_grouped_clusterer_pools_light_groups_with_a_stricter_threshold():
+    from models.pain_clusters import GroupedClusterer
+
+    rng = np.random.default_rng(1)
+    heavy = np.eye(8)[0] + 0.05 * rng.standard_normal((100, 8))
+    light = np.vstack([np.eye(8)[k] + 0.05 * rng.standard_normal((6, 8)) for k in (3, 4, 5)])
+    X = np.vstack([heavy, light])
+    X = (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32)
+    groups = np.array(["big"] * 100 + ["x"] * 6 + ["y"] * 6 + ["z"] * 6, dtype=object)
+    model = GroupedClusterer(MergedKMeansClusterer(min_size=5), min_group_share=0.1).fit(X, groups=groups)
+    assert None in model.group_of_  # the three light groups were clustered together as the rest
+    rest_labels = set(model.labels_[100:]) - {NOISE}
+    assert all(model.group_of_[p] is None for p in rest_labels)
+    assert len(rest_labels) == 3  # distinct directions stay apart even inside the pooled rest
+
+
+def test_cluster_by_column_keeps_pains_inside_one_value(planted):
+    from nlp import Preprocessor
+
+    part = planted[planted.quarter == "2025Q1"]
+    finder = PainFinder(preprocessor=Preprocessor(ner=False))
+    report = finder.find(part, text_col="answer", id_col="id", group_cols=(), cluster_by="process")
+    process = part.set_index("id").process
+    assert report.pains
+    for pain in report.pains:
+        assert process.loc[pain.item_ids].nunique() == 1, pain.label
+        assert list(pain.breakdown["process"]) == [process.loc[pain.item_ids[0]]]
+    with pytest.raises(ValueError, match="нет колонки группировки «процесс»"):
+        finder.find(part, text_col="answer", cluster_by="процесс")
+
+
+def test_cli_cluster_by_keeps_pains_inside_one_process(planted, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    source = tmp_path / "answers.csv"
+    planted[planted.quarter == "2025Q1"].to_csv(source, index=False)
+    out = tmp_path / "pains.json"
+    args = ["pains", str(source), "--text-col", "answer", "--id-col", "id", "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--cluster-by", "process"])
+    assert result.exit_code == 0, result.output
+    process = planted.set_index("id").process
+    pains = json.loads(out.read_text(encoding="utf-8"))["pains"]
+    assert pains and all(process.loc[p["item_ids"]].nunique() == 1 for p in pains)
+    result = CliRunner().invoke(app, [*args, "--cluster-by", "тема"])
+    assert result.exit_code != 0 and "тема" in result.output
