@@ -1,15 +1,18 @@
-"""Batch scoring of a table file: chunked (flat memory), resumable after a kill, optionally on Dask.
+"""Batch scoring of a table file: chunked (flat memory), resumable after a kill, on several processes or Dask.
 
-Every input chunk is scored into ``OUT.partial/part-NNNNNN.parquet`` (written to a temp name, then renamed, so
-a part either exists whole or not at all). ``OUT.partial/state.json`` records what the parts belong to (input
-path, size and mtime, model id, text column, chunk size); a rerun with the same key skips the chunks whose
-part exists, any other key starts afresh. When every chunk is done the parts are assembled into a temp file
-beside OUT and renamed onto it, so OUT never holds a partial result.
+Every input chunk is scored into ``OUT.partial/part-NNNNNN<ext>`` (written to a temp name, then renamed, so a
+part either exists whole or not at all). For CSV output a part is the chunk's finished CSV text (the first
+one with the header), so assembling OUT is a byte copy; other formats go through Parquet parts.
+``OUT.partial/state.json`` records what the parts belong to (input path, size and mtime, model id, text
+column, chunk size, part format); a rerun with the same key skips the chunks whose part exists, any other
+key starts afresh. When every chunk is done the parts are assembled into a temp file beside OUT and renamed
+onto it, so OUT never holds a partial result.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import shutil
@@ -24,7 +27,7 @@ import pandas as pd
 from models.registry import LoadedModel
 from service.io import ROW_COLUMN, InputError
 
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: CSV parts for CSV output
 OUTPUT_FORMATS = (".csv", ".csv.gz", ".xlsx", ".parquet", ".json")
 XLSX_MAX_ROWS = 1_048_575
 ProgressFn = Callable[[int], None]
@@ -62,6 +65,32 @@ def score_frame(estimator: Any, df: pd.DataFrame, text_col: str) -> pd.DataFrame
     return pd.concat([renamed, table], axis=1)
 
 
+def score_part(
+    estimator: Any, chunk: pd.DataFrame, text_col: str, index: int, kind: str
+) -> tuple[int, bytes]:
+    """One chunk scored and encoded as the part file `kind` (see `_part_kind`): (rows, bytes).
+
+    Module level and free of closures: pool workers and Dask workers call it with their own copy of the model.
+    """
+    frame = score_frame(estimator, chunk, text_col)
+    if kind == ".parquet":
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        return len(frame), buffer.getvalue()
+    from service.io import formula_safe
+
+    # Same text as service.io.write_table would write (formula-safe, utf-8-sig: Excel opens it as UTF-8);
+    # only the first part carries the BOM and the header, so the parts concatenate into one file.
+    text = formula_safe(frame).to_csv(index=False, header=index == 0)
+    data = text.encode("utf-8-sig" if index == 0 else "utf-8")
+    # gzip members concatenate into one valid gzip stream (RFC 1952), so .csv.gz parts are compressed here
+    return len(frame), gzip.compress(data, compresslevel=6, mtime=0) if kind == ".csv.gz" else data
+
+
+def _part_kind(out_kind: str) -> str:
+    return out_kind if out_kind in (".csv", ".csv.gz") else ".parquet"
+
+
 def _iter_chunks(path: Path, chunksize: int, text_col: str) -> Iterator[pd.DataFrame]:
     from service.io import iter_table_chunks
 
@@ -69,18 +98,18 @@ def _iter_chunks(path: Path, chunksize: int, text_col: str) -> Iterator[pd.DataF
     yield from iter_table_chunks(path, chunksize=chunksize, text_col=text_col)
 
 
-def _part_path(partial: Path, index: int) -> Path:
-    return partial / f"part-{index:06d}.parquet"
+def _part_path(partial: Path, index: int, kind: str) -> Path:
+    return partial / f"part-{index:06d}{kind}"
 
 
-def _write_part(df: pd.DataFrame, partial: Path, index: int) -> None:
-    target = _part_path(partial, index)
-    tmp = target.with_suffix(".tmp")
-    df.to_parquet(tmp, index=False)
+def _write_part(data: bytes, partial: Path, index: int, kind: str) -> None:
+    target = _part_path(partial, index, kind)
+    tmp = partial / f".{target.name}.tmp"
+    tmp.write_bytes(data)
     os.replace(tmp, target)
 
 
-def _state_key(src: Path, model: LoadedModel, text_col: str, chunksize: int) -> dict[str, Any]:
+def _state_key(src: Path, model: LoadedModel, text_col: str, chunksize: int, kind: str) -> dict[str, Any]:
     stat = src.stat()
     return {
         "version": STATE_VERSION,
@@ -90,6 +119,7 @@ def _state_key(src: Path, model: LoadedModel, text_col: str, chunksize: int) -> 
         "model_id": model.model_id,
         "text_col": text_col,
         "chunksize": chunksize,
+        "part_kind": kind,
     }
 
 
@@ -102,91 +132,51 @@ def _prepare_partial(partial: Path, key: dict[str, Any]) -> set[int]:
         except (OSError, ValueError):
             same = False
         if same:
-            return {int(p.stem.split("-")[1]) for p in partial.glob("part-*.parquet")}
+            return {int(p.name[5:11]) for p in partial.glob(f"part-*{key['part_kind']}")}
         shutil.rmtree(partial)
     partial.mkdir(parents=True)
     state_file.write_text(json.dumps(key), encoding="utf-8")
     return set()
 
 
-def _assemble(partial: Path, n_parts: int, out: Path) -> int:
-    """Concatenate the parts into OUT (via a temp file and rename); returns the row count."""
+def _assemble(partial: Path, n_parts: int, out: Path, kind: str) -> None:
+    """Concatenate the parts into OUT (via a temp file and rename)."""
+    parts = [_part_path(partial, i, kind) for i in range(n_parts)]
+    if missing := [p.name for p in parts if not p.exists()]:
+        raise ScoringError(f"{partial}: нет частей {', '.join(missing[:5])}; перезапустите команду")
+    suffix = _output_kind(out)
+    tmp = out.with_name(f".{out.name}.tmp")
+    if kind in (".csv", ".csv.gz"):
+        with tmp.open("wb") as fh:
+            for part in parts:
+                with part.open("rb") as src:
+                    shutil.copyfileobj(src, fh, 1 << 20)
+        os.replace(tmp, out)
+        return
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from service.io import write_table
 
-    parts = [_part_path(partial, i) for i in range(n_parts)]
-    if missing := [p.name for p in parts if not p.exists()]:
-        raise ScoringError(f"{partial}: нет частей {', '.join(missing[:5])}; перезапустите команду")
-    suffix = _output_kind(out)
-    tmp = out.with_name(f".{out.name}.tmp")
-    rows = 0
     if suffix == ".parquet":
         schemas = [pq.read_schema(p) for p in parts]
         schema = pa.unify_schemas(schemas, promote_options="permissive") if schemas else pa.schema([])
         with pq.ParquetWriter(tmp, schema) as writer:
             for part in parts:
                 table = pq.read_table(part)
-                rows += table.num_rows
                 writer.write_table(table.cast(schema) if table.schema != schema else table)
-    elif suffix in (".csv", ".csv.gz"):
-        from service.io import formula_safe
-
-        # same encoding as service.io.write_table (utf-8-sig: Excel opens it as UTF-8)
-        opener = gzip.open if suffix == ".csv.gz" else open
-        with opener(tmp, "wt", encoding="utf-8-sig", newline="") as fh:
-            for i, part in enumerate(parts):
-                frame = formula_safe(pd.read_parquet(part))
-                rows += len(frame)
-                frame.to_csv(fh, header=i == 0, index=False)
-    else:  # xlsx / json: whole-table writers (atomic themselves); xlsx is capped by the format
-        frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
-        if suffix == ".xlsx" and len(frame) > XLSX_MAX_ROWS:
-            raise ScoringError(f"{out}: {len(frame)} строк не помещаются в XLSX; выберите .csv или .parquet")
-        write_table(frame, out)
-        return len(frame)
-    os.replace(tmp, out)
-    return rows
+        os.replace(tmp, out)
+        return
+    # xlsx / json: whole-table writers (atomic themselves); xlsx is capped by the format
+    frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    if suffix == ".xlsx" and len(frame) > XLSX_MAX_ROWS:
+        raise ScoringError(f"{out}: {len(frame)} строк не помещаются в XLSX; выберите .csv или .parquet")
+    write_table(frame, out)
 
 
 def _output_kind(out: Path) -> str | None:
     name = out.name.lower()
     return next((ext for ext in (".csv.gz", *OUTPUT_FORMATS) if name.endswith(ext)), None)
-
-
-def _dask_map(
-    chunks: Iterator[tuple[int, pd.DataFrame]],
-    estimator: Any,
-    text_col: str,
-    workers: int,
-    scheduler: str | None,
-) -> Iterator[tuple[int, pd.DataFrame]]:
-    """Score chunks on a dask.distributed cluster, keeping a bounded number in flight (results unordered)."""
-    from distributed import Client, LocalCluster, wait
-
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
-        )
-    client = Client(scheduler or cluster)
-    try:
-        model_ref = client.scatter(estimator, broadcast=True)
-        limit = max(2, 2 * workers)
-        pending: dict[Any, int] = {}
-        for index, chunk in chunks:
-            pending[client.submit(score_frame, model_ref, chunk, text_col, pure=False)] = index
-            while len(pending) >= limit:
-                done, _ = wait(list(pending), return_when="FIRST_COMPLETED")
-                for future in done:
-                    yield pending.pop(future), future.result()
-        for future in list(pending):
-            yield pending.pop(future), future.result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 def score_file(
@@ -201,9 +191,16 @@ def score_file(
     scheduler: str | None = None,
     progress: ProgressFn | None = None,
 ) -> ScoreResult:
-    """Score SRC into OUT, resuming an interrupted run. Raises service.io.InputError on bad input."""
+    """Score SRC into OUT, resuming an interrupted run. Raises service.io.InputError on bad input.
+
+    ``engine="local"`` scores in this process (``workers=1``) or in ``workers`` forked processes;
+    ``engine="dask"`` on a dask.distributed cluster (LocalCluster of ``workers`` unless ``scheduler``).
+    """
+    from service.scoring_workers import run_dask, run_inline, run_pool
+
     src, out = Path(src), Path(out)
-    if _output_kind(out) is None:
+    out_kind = _output_kind(out)
+    if out_kind is None:
         raise ScoringError(f"{out}: неизвестный формат вывода; допустимы {', '.join(OUTPUT_FORMATS)}")
     if engine not in ("local", "dask"):
         raise ScoringError(f"неизвестный движок {engine!r}: допустимы local, dask")
@@ -211,34 +208,40 @@ def score_file(
         raise InputError("файл не найден", src)
     started = time.perf_counter()
     out.parent.mkdir(parents=True, exist_ok=True)
+    kind = _part_kind(out_kind)
     partial = out.with_name(out.name + ".partial")
-    done = _prepare_partial(partial, _state_key(src, model, text_col, chunksize))
+    done = _prepare_partial(partial, _state_key(src, model, text_col, chunksize, kind))
     resumed = len(done)
     n_chunks = 0
+    rows = 0
 
     def todo() -> Iterator[tuple[int, pd.DataFrame]]:
-        nonlocal n_chunks
+        nonlocal n_chunks, rows
         for index, chunk in enumerate(_iter_chunks(src, chunksize, text_col)):
             n_chunks = index + 1
             if index in done:
+                rows += len(chunk)
                 if progress:
                     progress(len(chunk))
                 continue
             yield index, chunk
 
     if engine == "dask":
-        scored = _dask_map(todo(), model.estimator, text_col, workers, scheduler)
+        scored = run_dask(todo(), score_part, model.estimator, text_col, kind, workers, scheduler)
+    elif workers > 1:
+        scored = run_pool(todo(), score_part, model.estimator, text_col, kind, workers)
     else:
-        scored = ((i, score_frame(model.estimator, chunk, text_col)) for i, chunk in todo())
+        scored = run_inline(todo(), score_part, model.estimator, text_col, kind)
     try:
-        for index, frame in scored:
-            _write_part(frame, partial, index)
+        for index, n, data in scored:
+            _write_part(data, partial, index, kind)
+            rows += n
             if progress:
-                progress(len(frame))
+                progress(n)
     except Exception:
-        if not any(partial.glob("part-*.parquet")):  # nothing worth resuming: leave no trace beside OUT
+        if not any(partial.glob("part-*")):  # nothing worth resuming: leave no trace beside OUT
             shutil.rmtree(partial, ignore_errors=True)
         raise
-    rows = _assemble(partial, n_chunks, out)
+    _assemble(partial, n_chunks, out, kind)
     shutil.rmtree(partial, ignore_errors=True)
     return ScoreResult(out, rows, n_chunks, resumed, time.perf_counter() - started)

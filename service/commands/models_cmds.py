@@ -167,7 +167,9 @@ def score(
     model: str | None = typer.Option(None, "--model", help="Id модели (по умолчанию чемпион)."),
     chunksize: int = typer.Option(20_000, "--chunksize", min=1, help="Строк в одной порции."),
     engine: str = typer.Option("local", "--engine", help="local или dask."),
-    workers: int = typer.Option(2, "--workers", min=1, help="Число процессов Dask (для --engine dask)."),
+    workers: int = typer.Option(
+        2, "--workers", min=1, help="Число процессов: local — пул процессов этой машины, dask — воркеры."
+    ),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Адрес планировщика Dask (tcp://…)."),
 ) -> None:
     """Размечает файл порциями; после прерывания повторный запуск продолжает с места остановки."""
@@ -186,7 +188,8 @@ def score(
         TextColumn("{task.completed:,} строк"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, transient=True) as progress:
+    # No refresh thread: the local engine forks workers, and a fork must not copy a held console lock.
+    with Progress(*columns, transient=True, auto_refresh=False) as progress:
         task = progress.add_task(f"Разметка {file.name}", total=None)
         result = score_file(
             file,
@@ -197,7 +200,7 @@ def score(
             engine=engine,
             workers=workers,
             scheduler=scheduler,
-            progress=lambda n: progress.advance(task, n),
+            progress=lambda n: progress.update(task, advance=n, refresh=True),
         )
     rate = result.rows / result.seconds if result.seconds else 0.0
     resumed = f", продолжено с {result.resumed_chunks} готовых порций" if result.resumed_chunks else ""

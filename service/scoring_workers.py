@@ -1,0 +1,151 @@
+"""Where `painmap score` runs its chunks: in this process, in a pool of forked processes, or on Dask.
+
+Every runner maps ``(index, chunk)`` to ``(index, rows, part bytes)`` with ``service.scoring.score_part`` and
+keeps a bounded number of chunks in flight, so memory stays flat whatever the file size. The parent writes
+the parts: when it is killed, no worker can add a part behind its back, and a rerun sees a consistent set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any
+
+import pandas as pd
+
+Chunks = Iterator[tuple[int, pd.DataFrame]]
+Scored = Iterator[tuple[int, int, bytes]]
+ScorePart = Callable[[Any, pd.DataFrame, str, int, str], tuple[int, bytes]]
+_PR_SET_PDEATHSIG = 1
+
+# The model of a pool worker process: set once by the pool initializer (inherited through fork, not
+# pickled), read by every task that process runs. Per process, never shared.
+_worker_model: Any = None
+
+
+def run_inline(chunks: Chunks, score_part: ScorePart, estimator: Any, text_col: str, kind: str) -> Scored:
+    for index, chunk in chunks:
+        yield index, *score_part(estimator, chunk, text_col, index, kind)
+
+
+def run_pool(
+    chunks: Chunks, score_part: ScorePart, estimator: Any, text_col: str, kind: str, workers: int
+) -> Scored:
+    """Chunks scored by `workers` forked processes that share the parent's loaded model (copy-on-write).
+
+    Results come back in completion order. Each worker dies with the parent (PR_SET_PDEATHSIG), so a killed
+    `painmap score` leaves no orphans.
+    """
+    # Objects that exist before the fork are never touched by the children's collector, so their pages stay
+    # shared instead of being copied by reference-count and GC-header writes.
+    gc.collect()
+    gc.freeze()
+    try:
+        pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_init_worker,
+            initargs=(estimator, score_part, os.getpid()),
+        )
+    finally:
+        gc.unfreeze()
+    with pool:
+        yield from _bounded(chunks, lambda i, c: pool.submit(_pool_task, c, text_col, i, kind), 2 * workers)
+
+
+def _init_worker(estimator: Any, score_part: ScorePart, parent: int) -> None:
+    global _worker_model
+    _worker_model = (estimator, score_part)
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    _one_blas_thread()
+
+
+def _pool_task(chunk: pd.DataFrame, text_col: str, index: int, kind: str) -> tuple[int, bytes]:
+    estimator, score_part = _worker_model
+    return score_part(estimator, chunk, text_col, index, kind)
+
+
+def _one_blas_thread() -> None:
+    """One BLAS/OpenMP thread per worker: the workers already fill the cores."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
+def run_dask(
+    chunks: Chunks,
+    score_part: ScorePart,
+    estimator: Any,
+    text_col: str,
+    kind: str,
+    workers: int,
+    scheduler: str | None,
+) -> Scored:
+    """Chunks scored on a dask.distributed cluster (a LocalCluster of `workers` processes unless `scheduler`).
+
+    The model is scattered once to every worker; tasks return encoded parts (bytes), so the client writes
+    them and remote workers need no shared file system.
+    """
+    import dask
+    from distributed import Client, LocalCluster
+
+    cluster = None
+    if scheduler is None:
+        one_thread = {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1}
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": one_thread}):
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=40,
+            )
+    client = Client(scheduler or cluster)
+    try:
+        model_ref = client.scatter(estimator, broadcast=True)
+        n = max(1, len(client.scheduler_info().get("workers", {})) or workers)
+
+        def submit(index: int, chunk: pd.DataFrame) -> Any:
+            return client.submit(score_part, model_ref, chunk, text_col, index, kind, pure=False)
+
+        yield from _bounded(chunks, submit, 2 * n)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _bounded(chunks: Chunks, submit: Callable[[int, pd.DataFrame], Any], limit: int) -> Scored:
+    """Submit chunks keeping at most `limit` in flight; yield (index, rows, bytes) as they complete."""
+    pending: dict[Any, int] = {}
+
+    def finished(futures: list[Any]) -> Scored:
+        for future in futures:
+            rows, data = future.result()
+            yield pending.pop(future), rows, data
+
+    for index, chunk in chunks:
+        pending[submit(index, chunk)] = index
+        while len(pending) >= limit:
+            yield from finished(_first_done(list(pending)))
+    while pending:
+        yield from finished(_first_done(list(pending)))
+
+
+def _first_done(futures: list[Any]) -> list[Any]:
+    if isinstance(futures[0], Future):
+        done, _ = wait(futures, return_when=FIRST_COMPLETED)
+    else:  # distributed futures
+        from distributed import wait as dask_wait
+
+        done, _ = dask_wait(futures, return_when="FIRST_COMPLETED")
+    return list(done)
