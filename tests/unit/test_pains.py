@@ -305,3 +305,38 @@ def test_cli_cluster_by_keeps_pains_inside_one_process(planted, tmp_path):
     assert pains and all(process.loc[p["item_ids"]].nunique() == 1 for p in pains)
     result = CliRunner().invoke(app, [*args, "--cluster-by", "тема"])
     assert result.exit_code != 0 and "тема" in result.output
+
+
+def test_loose_pain_goes_to_noise_instead_of_mixing_problems():
+    # Six unrelated directions sharing a weak common part: forced into one pain (max_clusters=3), its
+    # members sit at cosine ~0.49 to the centroid, a mixed pain that must not reach the analyst.
+    rng = np.random.default_rng(2)
+    eye = np.eye(12)
+    tight = np.vstack([c + 0.03 * rng.standard_normal((40, 12)) for c in eye[:2]])
+    noise = 0.02 * rng.standard_normal((6, 7, 12))
+    loose = np.vstack([0.3 * eye[2] + 0.954 * eye[k] + noise[k - 3] for k in range(3, 9)])
+    X = np.vstack([tight, loose])
+    X = (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32)
+    mixed = MergedKMeansClusterer(max_clusters=3, min_cohesion=0.0, min_size=5).fit(X)
+    assert len(set(mixed.labels_[80:])) == 1 and mixed.labels_[80] != NOISE  # the mixed pain exists
+    model = MergedKMeansClusterer(max_clusters=3, min_size=5).fit(X)
+    assert (model.labels_[80:] == NOISE).all()
+    assert len(set(model.labels_[:80]) - {NOISE}) == 2 and len(model.centroids_) == 2
+
+
+@pytest.mark.parametrize(
+    "fragment, is_pain",
+    [
+        ("Мой телефон для связи [PHONE]", False),
+        ("Пишу от имени жителей нашего дома.", False),
+        ("Обращаюсь к вам уже не в первый раз.", False),
+        ("Ответ прошу направить на электронную почту", False),
+        ("Обращаюсь по поводу освещения во дворе", True),
+        ("Телефон горячей линии не отвечает", True),
+    ],
+)
+def test_appeal_framing_is_no_pain(fragment, is_pain):
+    from nlp import Preprocessor
+
+    lemmas = Preprocessor(ner=False).features(fragment)
+    assert PainCues.load().carries_problem(fragment, lemmas) is is_pain
