@@ -114,6 +114,11 @@ class CentralPhraseLabeller:
         return result
 
     def label(self, members: PainMembers) -> str:
+        ranked = self.candidates(members)
+        return ranked[0] if ranked else "Без названия"
+
+    def candidates(self, members: PainMembers, n: int = 10) -> list[str]:
+        """Up to `n` label phrases, best first (the caller may skip those another pain already uses)."""
         # Candidates are clauses that name a problem (not «Добрый день»); the same phrase written by many
         # people pools its count.
         cues = self.cues or _default_cues()
@@ -127,19 +132,19 @@ class CentralPhraseLabeller:
                 entry = pooled.setdefault(phrase.lower(), [0.0, 0.0, phrase])
                 entry[0] += float(count)
                 entry[1] = max(entry[1], float(sim))
-        best_score, best = -np.inf, ""
+        scored = []
         for count, sim, phrase in pooled.values():
             words = phrase.split()
             score = sim + 0.08 * np.log1p(count)
             if len(words) > self.max_words:
                 score -= 0.08 * (len(words) - self.max_words)
-            if len(words) == 1:
-                score -= 0.1
+            if sum(len(w) > 2 for w in words) <= 1:
+                # A bare noun («Парадная», «Я парадная») names a place, not what is wrong with it.
+                score -= 0.3
             if _DIGIT.search(phrase) or _PLACEHOLDER.search(phrase) or phrase.endswith("…"):
                 score -= 0.3
-            if score > best_score:
-                best_score, best = score, phrase
-        return best or "Без названия"
+            scored.append((-score, phrase))
+        return [phrase for _, phrase in sorted(scored)[:n]]
 
     def quotes(self, members: PainMembers) -> list[str]:
         if not members.texts:

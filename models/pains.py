@@ -243,7 +243,7 @@ class PainFinder:
         breakdown_cols = [c for c in (*group_cols, cluster_by, channel_col) if c and c in items.columns]
         breakdown_cols = list(dict.fromkeys(breakdown_cols))
         n_items = len(items)
-        pains = []
+        pains, all_members = [], []
         for p in range(n_pains):
             members_idx = np.flatnonzero(labels == p)
             members = PainMembers(
@@ -253,6 +253,7 @@ class PainFinder:
                 vectors=X[members_idx],
                 item_texts=[quote_source[i] for i in members_idx],
             )
+            all_members.append(members)
             item_idx = sorted(pain_items[p])
             low, high = wilson_interval(len(item_idx), n_items)
             breakdown = {c: _value_counts(items[c].iloc[item_idx]) for c in breakdown_cols}
@@ -263,7 +264,7 @@ class PainFinder:
             pains.append(
                 Pain(
                     id=f"P{p + 1:03d}",
-                    label=labeller.label(members),
+                    label="",
                     keywords=keywords[p],
                     quotes=labeller.quotes(members),
                     size=len(item_idx),
@@ -281,8 +282,13 @@ class PainFinder:
         order = sorted(range(n_pains), key=lambda p: (-pains[p].size, p))
         renamed = {p: f"P{rank + 1:03d}" for rank, p in enumerate(order)}
         pains = [pains[p] for p in order]
+        taken: set[str] = set()
         for pain, p in zip(pains, order, strict=True):
             pain.id = renamed[p]
+            # Labelled in size order, each with a phrase no bigger pain took: two pains named alike
+            # («Парадная», «Парадная») read as one problem counted twice.
+            pain.label = _distinct_label(labeller, all_members[p], pain.keywords, taken)
+            taken.add(pain.label.lower())
         item_pain: dict[Hashable, str | None] = {ids[i]: None for i in with_problem}
         for index, votes in item_votes.items():
             top = max(votes.values())
@@ -305,6 +311,19 @@ class PainFinder:
         top = sorted(bag.items(), key=lambda kv: (-kv[1], kv[0]))[: self.signature_size]
         norm = math.sqrt(sum(v * v for _, v in top)) or 1.0
         return {k: round(v / norm, 6) for k, v in top}
+
+
+def _distinct_label(labeller, members: PainMembers, keywords: list[str], taken: set[str]) -> str:
+    """The labeller's best phrase not used yet; labellers without `candidates` keep their one label."""
+    if not hasattr(labeller, "candidates"):
+        return labeller.label(members)
+    ranked = labeller.candidates(members)
+    for phrase in ranked:
+        if phrase.lower() not in taken:
+            return phrase
+    best = ranked[0] if ranked else "Без названия"
+    extra = next((k for k in keywords if k.lower() not in best.lower()), None)
+    return f"{best}: {extra}" if extra else best
 
 
 def _value_counts(values: pd.Series) -> dict[str, int]:

@@ -340,3 +340,20 @@ def test_appeal_framing_is_no_pain(fragment, is_pain):
 
     lemmas = Preprocessor(ner=False).features(fragment)
     assert PainCues.load().carries_problem(fragment, lemmas) is is_pain
+
+
+def test_labels_are_distinct_and_not_bare_nouns(q1_report):
+    from models.pain_labels import CentralPhraseLabeller, PainMembers
+
+    _, report = q1_report
+    labels = [p.label.lower() for p in report.pains]
+    assert len(set(labels)) == len(labels)
+    members = PainMembers(
+        texts=["Парадная", "Парадная", "Грязно в парадной", "Грязно в парадной, не моют полы"],
+        counts=np.array([40.0, 1.0, 5.0, 2.0]),
+        similarity=np.array([0.9, 0.9, 0.8, 0.75]),
+        vectors=np.eye(4),
+        item_texts=["Парадная", "Парадная", "Грязно в парадной", "Грязно в парадной, не моют полы"],
+    )
+    ranked = CentralPhraseLabeller().candidates(members)
+    assert ranked[0] == "Грязно в парадной" and "Парадная" in ranked
