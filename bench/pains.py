@@ -210,8 +210,19 @@ def tracking(args) -> None:
         f"March pains with a February id: {len(kept)}; lineage: "
         f"{pd.Series([p.lineage for p in r_mar.pains]).value_counts().to_dict()}; gone: {len(r_mar.gone)}"
     )
-    for pain in kept[:15]:
-        print(f"  {pain.id} [{pain.lineage}] {feb_by_id[pain.id].label!r} → {pain.label!r}")
+    # A kept id is right when both pains are mostly about the same portal reason (labels judge, not input).
+    feb_reason, mar_reason = feb.set_index("id").reason, mar.set_index("id").reason
+
+    def majority(pain, reasons: pd.Series) -> str:
+        return str(reasons.loc[pain.item_ids].value_counts().index[0])
+
+    agree = [majority(feb_by_id[p.id], feb_reason) == majority(p, mar_reason) for p in kept]
+    print(f"kept ids whose February and March pains share the majority reason: {sum(agree)} of {len(kept)}")
+    for pain, same in sorted(zip(kept, agree, strict=True), key=lambda pa: pa[1])[:15]:
+        print(
+            f"  {pain.id} [{pain.lineage}]{'' if same else ' (reason differs)'} "
+            f"{feb_by_id[pain.id].label!r} → {pain.label!r}"
+        )
 
 
 def scale(args) -> None:

@@ -22,6 +22,7 @@ _TRAIL = re.compile(r"[\s.,;:!?\-–—…]+$")
 _LEAD = re.compile(r"^[\s.,;:!?\-–—…•*\d)]+")
 _SPACES = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
+_THANKS = re.compile(r"спасибо|благодар", re.I)
 _FIRST_CLAUSE = re.compile(r"(?<=[^\s.]{3})[.!?]+\s+|\n+")
 # Survey and appeal framing that is not the problem itself: «Единственное — …», «…, прошу исправить».
 _LEAD_FRAME = re.compile(r"^(единственное|проблема|в целом нормально,? но|здравствуйте)\s*[:\-–—,]?\s*", re.I)
@@ -125,9 +126,9 @@ class CentralPhraseLabeller:
         pooled: dict[str, list[float]] = {}
         for text, count, sim in zip(members.texts, members.counts, members.similarity, strict=True):
             clauses = [c for c in _FIRST_CLAUSE.split(text.strip()) if c.strip()]
-            phrase = next(
-                (normalise_phrase(c) for c in clauses if cues.carries_problem(c, c.lower().split())), ""
-            )
+            # Checked again after tidying: «От жильцов дома [ADDRESS]» is framing once the address is gone.
+            tidy = (normalise_phrase(c) for c in clauses if cues.carries_problem(c, c.lower().split()))
+            phrase = next((t for t in tidy if cues.carries_problem(t, t.lower().split())), "")
             if phrase:
                 entry = pooled.setdefault(phrase.lower(), [0.0, 0.0, phrase])
                 entry[0] += float(count)
@@ -142,6 +143,8 @@ class CentralPhraseLabeller:
                 # A bare noun («Парадная», «Я парадная») names a place, not what is wrong with it.
                 score -= 0.3
             if _DIGIT.search(phrase) or _PLACEHOLDER.search(phrase) or phrase.endswith("…"):
+                score -= 0.3
+            if _THANKS.search(phrase):  # «Освещение есть, спасибо» is a reply, not the problem
                 score -= 0.3
             scored.append((-score, phrase))
         return [phrase for _, phrase in sorted(scored)[:n]]
