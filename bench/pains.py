@@ -261,7 +261,7 @@ def scale(args) -> None:
     print(
         f"100,000 fragments ({len(unique)} distinct) vectorised + clustered in {elapsed:.1f} s "
         f"({'within ' + cluster_by if cluster_by else 'no groups'}); {len(clusterer.centroids_)} pains; "
-        f"peak RSS {peak:.0f} MiB (process, classifier included)"
+        f"peak RSS {peak:.0f} MiB (whole process{', classifier included' if cluster_by else ''})"
     )
 
 
