@@ -19,6 +19,10 @@ from models.pain_cues import PainCues
 _PLACEHOLDER = re.compile(r"\[[A-ZА-ЯЁ_]+\]|X{2,}|Х{2,}")
 _BRACKETS = re.compile(r"\([^)]*\)")
 _TRAIL = re.compile(r"[\s.,;:!?\-–—…]+$")
+# «3 этаж, не работает освещение», «2 парадная: грязно»: where, not what — the label drops it.
+_LEAD_PLACE = re.compile(
+    r"^\d+\s*-?(й|я|ий|ая)?\s+(этаж|парадн|подъезд|корпус|секци)\w*\s*[,.:;\-–—]\s*(?=\w+\s+\w+)", re.I
+)
 _LEAD = re.compile(r"^[\s.,;:!?\-–—…•*\d)]+")
 _SPACES = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
@@ -51,6 +55,7 @@ def normalise_phrase(text: str, max_chars: int = 80) -> str:
     text = _PLACEHOLDER.sub(" ", text)
     text = _BRACKETS.sub(" ", text)
     text = _SPACES.sub(" ", text).strip()
+    text = _LEAD_PLACE.sub("", text)
     text = _LEAD.sub("", text)
     text = _LEAD_FRAME.sub("", text)
     shorter = _TAIL_REQUEST.sub("", text)

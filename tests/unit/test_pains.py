@@ -58,6 +58,9 @@ def test_label_is_a_phrase_not_lemmas():
     assert normalise_phrase("Единственное - долгое ожидание в очереди в МФЦ. Прошу исправить.") == (
         "Долгое ожидание в очереди в МФЦ"
     )
+    # A leading floor/entrance number says where, not what; a bare place stays (nothing else to say).
+    assert normalise_phrase("3 этаж, не работает освещение на этаже") == "Не работает освещение на этаже"
+    assert normalise_phrase("2 этаж") == "Этаж"
 
 
 def test_no_pain_answers_go_to_their_own_bucket(q1_report):
