@@ -134,6 +134,8 @@ def score(report: PainReport, items: pd.DataFrame, min_reason: int = 100) -> dic
         "nmi": nmi,
         "recovery": recovery,
         "n_pains": len(report.pains),
+        "pure_pains": int(pure.sum()),
+        "pure_items": float(table[pure].values.sum() / max(table.values.sum(), 1)),
         "noise": report.noise_share,
         "no_pain": len(report.no_pain_item_ids) / n,
     }
@@ -144,7 +146,9 @@ def headline(s: dict) -> str:
     return (
         f"NMI {s['nmi']:.3f}; recovered {int(rec.recovered.sum())} of {len(rec)}; "
         f"prevalence within ±2 pp for {int((rec.recovered & rec.prev_ok).sum())} of the recovered; "
-        f"pains {s['n_pains']}; noise {s['noise']:.1%}"
+        f"pains {s['n_pains']} ({s['pure_pains']} mostly one reason, "
+        f"holding {s['pure_items']:.0%} of pain items); "
+        f"noise {s['noise']:.1%}"
     )
 
 
