@@ -162,7 +162,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="строк для local (≤ 1 000 000)")
     parser.add_argument("--dask-rows", type=int, default=200_000, help="строк для сравнения Dask 1 и 2")
     parser.add_argument("--repeat", type=int, default=1, help="повторов каждой пары (чередуются)")
-    parser.add_argument("--chunksize", type=int, default=20_000)
+    parser.add_argument("--chunksize", type=int, default=5_000)
     parser.add_argument("--only", choices=["local", "dask"], help="только один движок")
     parser.add_argument("--local-workers", default="2", help="числа процессов local через запятую")
     parser.add_argument("--model-dir", type=Path, default=ROOT / "var" / "spb-full")

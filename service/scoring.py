@@ -185,7 +185,7 @@ def score_file(
     model: LoadedModel,
     *,
     text_col: str,
-    chunksize: int = 20_000,
+    chunksize: int = 5_000,
     engine: str = "local",
     workers: int = 1,
     scheduler: str | None = None,

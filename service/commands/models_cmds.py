@@ -165,7 +165,9 @@ def score(
     model_dir: Path = ModelDirOpt,
     out: Path = typer.Option(..., "--out", help="Результат: .csv, .xlsx, .parquet или .json."),
     model: str | None = typer.Option(None, "--model", help="Id модели (по умолчанию чемпион)."),
-    chunksize: int = typer.Option(20_000, "--chunksize", min=1, help="Строк в одной порции."),
+    chunksize: int = typer.Option(
+        5_000, "--chunksize", min=1, help="Строк в одной порции (больше — больше памяти на процесс)."
+    ),
     engine: str = typer.Option("local", "--engine", help="local или dask."),
     workers: int = typer.Option(
         2, "--workers", min=1, help="Число процессов: local — пул процессов этой машины, dask — воркеры."
