@@ -78,3 +78,21 @@ def test_killed_score_resumes_without_loss_or_duplicates(model_dir, big_input, t
     assert scored["id"].tolist() == source["id"].tolist()
     assert scored["topic"].notna().all()
     assert not partial.exists()
+
+
+def test_pool_and_gzip_parts_match_one_process(model_dir, big_input, tmp_path):
+    """Parts scored by 2 forked processes (completing out of order) assemble into the same rows, in input
+    order, as one process; .csv.gz parts are separate gzip members that read back as one file."""
+    common = ["--text-col", "text", "--model-dir", model_dir, "--chunksize", "500"]
+    one, pool = tmp_path / "one.csv", tmp_path / "pool.csv.gz"
+    for out, workers in ((one, "1"), (pool, "2")):
+        done = subprocess.run(
+            painmap("score", big_input, *common, "--out", out, "--workers", workers),
+            cwd=ROOT, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    expected, scored = pd.read_csv(one), pd.read_csv(pool)
+    assert scored["id"].tolist() == pd.read_csv(big_input)["id"].tolist()
+    pd.testing.assert_frame_equal(scored, expected)
+    assert one.read_bytes().startswith(b"\xef\xbb\xbf")  # one BOM, at the start only
+    assert one.read_bytes().count(b"\xef\xbb\xbf") == 1
