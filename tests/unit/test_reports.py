@@ -155,7 +155,7 @@ def test_internal_clients_are_reported_separately() -> None:
     named = {r["name"] for r in internal["objects"] if r["count"]}
     assert named == {"Автоматизация", "Материальное обеспечение"}
     listed = {r["name"] for r in internal["objects"]}
-    assert "Кадровые процессы" in listed and len(listed) == 12  # the 10 objects of seed 000 §11 are all listed
+    assert "Кадровые процессы" in listed and len(listed) == 12  # seed 000 §11 objects all listed
     assert (
         internal["grids"]["grid_software"]["count"] == 1 and internal["grids"]["grid_software"]["total"] == 2
     )
