@@ -154,6 +154,18 @@ async def load(
     return latencies, errors
 
 
+def server_time_shares(metrics: str) -> dict[str, float]:
+    """Share of /v1/classify requests the server itself finished within each histogram bound (warm-up
+    included): beside the client's latencies it tells server work from queueing on a busy machine."""
+    buckets = {}
+    for line in metrics.splitlines():
+        if line.startswith("painmap_http_request_seconds_bucket") and 'route="/v1/classify"' in line:
+            bound = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets[bound] = float(line.rsplit(" ", 1)[1])
+    total = buckets.get("+Inf", 0.0)
+    return {f"{float(b) * 1000:g}": round(n / total, 4) for b, n in buckets.items() if b != "+Inf" and total}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=200.0, help="запросов в секунду")
@@ -204,6 +216,7 @@ def main() -> None:
             asyncio.run(load(port, key, texts, rate=50, seconds=4))  # warm-up: caches, connections
             latencies, errors = asyncio.run(load(port, key, texts, args.rate, args.seconds))
             rss, peak = rss_mb(server.pid)
+            server_side = server_time_shares(httpx.get(f"{url}/metrics", timeout=10).text)
         finally:
             server.terminate()
             try:
@@ -226,6 +239,7 @@ def main() -> None:
         },
         "rss_mb": {"idle": round(idle_rss, 1), "after_load": round(rss, 1), "peak": round(peak, 1)},
         "cpus": os.cpu_count(),
+        "server_time_share_within_ms": server_side,
         "load_average_1m": round(os.getloadavg()[0], 2),  # other processes on the box skew the tail
     }
     BENCH.mkdir(exist_ok=True)
@@ -238,6 +252,9 @@ def main() -> None:
         f"(цель p99 ≤ {P99_TARGET_MS:.0f}: {'да' if p99 <= P99_TARGET_MS else 'нет'}, "
         f"отношение {p99 / P99_TARGET_MS:.2f})"
     )
+    shares = ", ".join(f"≤ {ms} мс: {share:.1%}" for ms, share in server_side.items() if float(ms) <= 50)
+    print(f"время внутри сервера (гистограмма /metrics): {shares}")
+    print(f"нагрузка машины (loadavg 1 мин): {figures['load_average_1m']}")
     print(
         f"RSS сервера, МБ: после старта {idle_rss:.0f}, после нагрузки {rss:.0f}, пик {peak:.0f} "
         f"(цель ≤ {RSS_TARGET_MB:.0f}: {'да' if peak <= RSS_TARGET_MB else 'нет'}, "
