@@ -128,7 +128,10 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "word_")
         analyzer = _word_bigrams if self.word_ngrams >= 2 else _tokens_as_given
         w_idx, w_val = _tfidf_row(analyzer(lemmas), self.word_)
-        c_idx, c_val = _tfidf_row(self.char_.build_analyzer()(normalized), self.char_)
+        # Char n-grams from the per-word cached columns, as in transform (no analyzer built per call).
+        cache = self.__dict__.setdefault("_char_cache", {})
+        words = [c if (c := cache.get(w)) is not None else self._word_columns(w) for w in normalized.split()]
+        c_idx, c_val = _idf_row(np.concatenate(words) if words else np.zeros(0, np.int32), self.char_.idf_)
         c_val *= np.float32(self.char_weight)
         return np.concatenate([w_idx, c_idx + len(self.word_.vocabulary_)]), np.concatenate([w_val, c_val])
 
@@ -211,6 +214,16 @@ def _char_counts(texts: list[str], cache: dict[str, np.ndarray], word_columns, n
                     np.concatenate(indptr).astype(index_dtype)), shape=(len(texts), n_features))
     X.has_sorted_indices = True
     return X
+
+
+def _idf_row(cols: np.ndarray, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sublinear tf × idf, L2-normalised, of one row given its term columns with repeats."""
+    if len(cols) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.float32)
+    idx, counts = np.unique(cols.astype(np.int64), return_counts=True)
+    val = (1.0 + np.log(counts)) * idf[idx]
+    val /= np.sqrt((val * val).sum())
+    return idx, val.astype(np.float32)
 
 
 def _tfidf_row(terms: list[str], vectorizer: TfidfVectorizer) -> tuple[np.ndarray, np.ndarray]:
