@@ -21,7 +21,15 @@ _BRACKETS = re.compile(r"\([^)]*\)")
 _TRAIL = re.compile(r"[\s.,;:!?\-–—…]+$")
 # «3 этаж, не работает освещение», «2 парадная: грязно»: where, not what — the label drops it.
 _LEAD_PLACE = re.compile(
-    r"^\d+\s*-?(й|я|ий|ая)?\s+(этаж|парадн|подъезд|корпус|секци)\w*\s*[,.:;\-–—]\s*(?=\w+\s+\w+)", re.I
+    r"^(\d+\s*-?(й|я|ий|ая)?\s+(этаж|парадн|подъезд|корпус|секци)\w*\s*[,.:;\-–—]?"
+    r"|(\d+\s*-?(й|я|ий|ая)?\s+)?(этаж|парадн|подъезд|корпус|секци)\w*\s*[,.:;\-–—])\s*(?=\w+\s+\w+)",
+    re.I,
+)
+# A clause cut mid-way: «Большая лужа о», «Ненадлежащее состояние парадной, а именно» — the dangling end goes.
+_DANGLING = re.compile(
+    r"[\s,;:\-–—]+(а именно|именно|а также|так как|потому что|в том числе|[а-яё]|во|на|об|со|ко|по|за|из|"
+    r"от|до|для|при|под|над|без|про|через|около|возле|но|или|что|как|где|когда|если|чтобы|который|которые|это)$",
+    re.I,
 )
 _LEAD = re.compile(r"^[\s.,;:!?\-–—…•*\d)]+")
 _SPACES = re.compile(r"\s+")
@@ -62,12 +70,66 @@ def normalise_phrase(text: str, max_chars: int = 80) -> str:
     if len(shorter.split()) >= 2:
         text = shorter
     text = _TRAIL.sub("", text)
+    for _ in range(3):
+        shorter = _TRAIL.sub("", _DANGLING.sub("", text))
+        if shorter == text or len(shorter.split()) < 2:
+            break
+        text = shorter
     if text.isupper():
         text = text.lower()
+    text = _lower_inner_capitals(text)
     if len(text) > max_chars:
         cut = text[:max_chars].rsplit(" ", 1)[0]
         text = _TRAIL.sub("", cut) + "…"
     return text[:1].upper() + text[1:]
+
+
+def _lower_inner_capitals(text: str) -> str:
+    """«Крупногабаритный Мусор» → «Крупногабаритный мусор»; names, places, abbreviations keep their case."""
+    words = text.split(" ")
+    for i, word in enumerate(words[1:], start=1):
+        after_street = _STREET.match(words[i - 1]) is not None
+        if word[:1].isupper() and word[1:].islower() and not after_street and not _maybe_proper(word):
+            words[i] = word.lower()
+    return " ".join(words)
+
+
+_STREET = re.compile(
+    r"^((ул|пр|пр-т|пл|пер|наб|б-р)\.?|(улиц|проспект|площад|переул|набережн|бульвар|метро|станци)\w*|шоссе)$",
+    re.I,
+)
+_PROPER_TAGS = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad", "Abbr")
+
+
+def _maybe_proper(word: str) -> bool:
+    """A name, a place (capitalised adjectives mid-phrase are mostly places: «на Невском»), an acronym."""
+    from nlp.lemmatize import morph_analyzer
+
+    letters = word.strip(".,;:!?()«»\"'")
+    if not letters.isalpha():
+        return True
+    parses = morph_analyzer().parse(letters)
+    if parses[0].tag.POS in ("ADJF", "ADJS"):
+        return True
+    return any(g in p.tag for p in parses for g in _PROPER_TAGS)
+
+
+def _misspelt(phrase: str, word_counts: dict[str, int]) -> bool:
+    """A word pymorphy does not know and only one fragment of the pain uses («Вечеые лужи»): a typo is a
+    poor label. Local words many people write («поребрик») are not typos."""
+    from nlp.lemmatize import morph_analyzer
+
+    morph = morph_analyzer()
+    return any(
+        len(w) > 3 and word_counts.get(w, 0) < 2 and not morph.word_is_known(w)
+        for w in re.findall(r"[а-яё]+", phrase.lower())
+    )
+
+
+def _only_names(phrase: str) -> bool:
+    """«Новый Петергоф»: every word after the first kept its capital — a place or a name, not a problem."""
+    words = phrase.split()
+    return len(words) >= 2 and all(w[:1].isupper() for w in words[1:])
 
 
 class CentralPhraseLabeller:
@@ -138,6 +200,10 @@ class CentralPhraseLabeller:
                 entry = pooled.setdefault(phrase.lower(), [0.0, 0.0, phrase])
                 entry[0] += float(count)
                 entry[1] = max(entry[1], float(sim))
+        word_counts: dict[str, int] = {}
+        for text in members.texts:
+            for word in set(re.findall(r"[а-яё]+", text.lower())):
+                word_counts[word] = word_counts.get(word, 0) + 1
         scored = []
         for count, sim, phrase in pooled.values():
             words = phrase.split()
@@ -148,6 +214,10 @@ class CentralPhraseLabeller:
                 # A bare noun («Парадная», «Я парадная») names a place, not what is wrong with it.
                 score -= 0.3
             if _DIGIT.search(phrase) or _PLACEHOLDER.search(phrase) or phrase.endswith("…"):
+                score -= 0.3
+            if _misspelt(phrase, word_counts):
+                score -= 0.2
+            if _only_names(phrase):
                 score -= 0.3
             if _THANKS.search(phrase):  # «Освещение есть, спасибо» is a reply, not the problem
                 score -= 0.3

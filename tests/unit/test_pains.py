@@ -10,7 +10,7 @@ import pytest
 
 from models.pain_clusters import NOISE, MergedKMeansClusterer
 from models.pain_cues import PainCues
-from models.pain_labels import normalise_phrase
+from models.pain_labels import CentralPhraseLabeller, PainMembers, normalise_phrase
 from models.pains import PainFinder, find_pains, wilson_interval
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,6 +61,39 @@ def test_label_is_a_phrase_not_lemmas():
     # A leading floor/entrance number says where, not what; a bare place stays (nothing else to say).
     assert normalise_phrase("3 этаж, не работает освещение на этаже") == "Не работает освещение на этаже"
     assert normalise_phrase("2 этаж") == "Этаж"
+    assert normalise_phrase("5 этаж подтеки на стенах") == "Подтеки на стенах"
+    assert normalise_phrase("Парадная, не работает освещение на этаже") == "Не работает освещение на этаже"
+    assert normalise_phrase("Парадная грязная") == "Парадная грязная"
+
+
+def test_label_loses_a_dangling_end_and_stray_capitals_but_keeps_names():
+    assert normalise_phrase("Большая лужа о") == "Большая лужа"
+    assert normalise_phrase("Ненадлежащее состояние парадной, а именно") == "Ненадлежащее состояние парадной"
+    assert normalise_phrase("Крупногабаритный Мусор на газоне") == "Крупногабаритный мусор на газоне"
+    assert normalise_phrase("Очередь в МФЦ на Невском проспекте") == "Очередь в МФЦ на Невском проспекте"
+    assert normalise_phrase("Яма на проспекте Мира") == "Яма на проспекте Мира"
+
+
+def test_a_misspelt_phrase_loses_to_a_correct_one():
+    members = PainMembers(
+        texts=["Вечеые лужи во дворе", "Вечные лужи во дворе"],
+        counts=np.array([3.0, 2.0]),
+        similarity=np.array([0.9, 0.9]),
+        vectors=np.eye(2),
+        item_texts=["Вечеые лужи во дворе", "Вечные лужи во дворе"],
+    )
+    assert CentralPhraseLabeller().label(members) == "Вечные лужи во дворе"
+
+
+def test_a_place_name_is_no_label():
+    members = PainMembers(
+        texts=["Новый Петергоф", "Неудобный переход через поребрик", "Высокий поребрик на переходе"],
+        counts=np.array([5.0, 2.0, 2.0]),
+        similarity=np.array([0.9, 0.85, 0.85]),
+        vectors=np.eye(3),
+        item_texts=["Новый Петергоф", "Неудобный переход через поребрик", "Высокий поребрик на переходе"],
+    )
+    assert CentralPhraseLabeller().label(members) != "Новый Петергоф"
 
 
 def test_no_pain_answers_go_to_their_own_bucket(q1_report):
