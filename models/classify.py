@@ -122,6 +122,9 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         else:  # nothing held out: no evidence for any threshold, so nothing is auto-accepted
             self.thresholds_ = {h: np.full(len(self.classes_[h]), np.inf) for h in self.heads_}
         self.n_holdout_ = n_hold
+        keep = getattr(self.preprocessor_, "keep_lemmas_when_pickled", None)
+        if keep is not None:  # a loaded model starts with its training vocabulary lemmatised
+            keep()
         return self
 
     def _fit_groups(self, X: sp.csr_matrix, leaf_labels: list[np.ndarray], idx: np.ndarray,

@@ -63,7 +63,31 @@ def pymorphy_lemma(word: str) -> str:
         }
         if len(forms) == 1:
             return forms.pop().replace("ё", "е")
+        if not forms:
+            guess = _unknown_word_lemma(morph, word)
+            if guess is not None:
+                return guess.replace("ё", "е")
     return morph.parse(word)[0].normal_form.replace("ё", "е")  # str.replace: far cheaper than translate
+
+
+def _unknown_word_lemma(morph: Any, word: str) -> str | None:
+    """``parse(word)[0].normal_form`` for a word the dictionary lacks, without building every guess.
+
+    ``parse`` concatenates the analyses of its units in order and re-ranks them only when P(tag|word) is
+    known for the word, which it never is for a word outside the corpus statistics (checked). So its first
+    analysis is the first one of the first unit that has any: the later, costlier guessers need not run.
+    None when pymorphy's internals differ from what this relies on (the caller then asks ``parse``).
+    """
+    units = getattr(morph, "_units", None)
+    estimator = morph.prob_estimator
+    if not units or (estimator is not None and estimator.p_t_given_w.has_keys_with_prefix(word + ":")):
+        return None
+    seen: set = set()
+    for unit in units:
+        found = unit[0].parse(word, word, seen)
+        if found:
+            return found[0][2]
+    return None
 
 
 @dataclass(frozen=True, slots=True)

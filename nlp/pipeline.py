@@ -76,6 +76,8 @@ class Preprocessor:
         self.lexicon_dir = lexicon_dir
         self.cache_size = cache_size
         self._lexicon: Lexicon | None = None
+        self._warm_limit = 0
+        self._warm: dict[str, str] = {}
         self._reset_runtime()
 
     def _reset_runtime(self) -> None:
@@ -84,9 +86,9 @@ class Preprocessor:
         self._negations: frozenset[str] = frozenset()
         self._name_tagger: Any = None
 
-    # -- pickling: settings + lexicon data; never pymorphy, caches or NER ------------------------------
+    # -- pickling: settings + lexicon data; never pymorphy or NER; cached lemmas only when asked ------
     def __getstate__(self) -> dict[str, Any]:
-        return {
+        state = {
             "ner": self.ner,
             "mask_pii": self.mask_pii,
             "stopwords": self.stopwords,
@@ -95,12 +97,33 @@ class Preprocessor:
             "cache_size": self.cache_size,
             "lexicon": self.lexicon,
         }
+        if self._warm_limit:
+            state["warm"] = (self._warm_limit, self.cached_lemmas(self._warm_limit))
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state = dict(state)
         lexicon = state.pop("lexicon", None)
+        warm = state.pop("warm", None)
         self.__init__(**state)
         self._lexicon = lexicon
+        if warm is not None:
+            self._warm_limit, self._warm = warm
+
+    def keep_lemmas_when_pickled(self, limit: int = 100_000) -> None:
+        """Pickle up to `limit` cached lemmas with the settings (0: none, the default).
+
+        A trained model asks for it: its training vocabulary is already lemmatised, so every process that
+        loads it (API workers, batch-scoring and Dask workers) starts warm instead of redoing that work.
+        """
+        self._warm_limit = limit
+
+    def cached_lemmas(self, limit: int | None = None) -> dict[str, str]:
+        """Word form → lemma pairs this preprocessor has computed or was loaded with (first `limit`)."""
+        cache = self._lemmatizer._cache if self._lemmatizer is not None else self._warm
+        if limit is None or len(cache) <= limit:
+            return dict(cache)
+        return dict(islice(cache.items(), limit))
 
     def __repr__(self) -> str:
         return (
@@ -123,6 +146,8 @@ class Preprocessor:
         if self._lemmatizer is None:
             lexicon = self.lexicon
             self._lemmatizer = Lemmatizer(lexicon, cache_size=self.cache_size)
+            self._lemmatizer._cache.update(self._warm)
+            self._warm = {}
             self._stop = _stop_lemmas(lexicon.stopwords, lexicon.digest) if self.stopwords else frozenset()
             self._negations = lexicon.negations if self.negation else frozenset()
         return self._lemmatizer

@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from nlp.lemmatize import LEXICON_DIR, MASKED, Lemmatizer, Lexicon, LexiconError, uses_dawg_extension
+from nlp.lemmatize import (
+    LEXICON_DIR,
+    MASKED,
+    Lemmatizer,
+    Lexicon,
+    LexiconError,
+    morph_analyzer,
+    pymorphy_lemma,
+    uses_dawg_extension,
+)
 
 # (word form as citizens write it, the lemma an analyst expects). Written by the team from appeal vocabulary;
 # about a third are forms plain pymorphy3 gets wrong in this domain (ямы → «ям», парадной → «парадный»).
@@ -160,3 +169,13 @@ def test_missing_lexicon_file_is_named(tmp_path: Path) -> None:
     (directory / "negation.txt").unlink()
     with pytest.raises(LexiconError, match="negation.txt"):
         Lexicon.load(directory)
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["вечеые", "управляйка", "пухто", "псевдоремонт", "сверхбыстро", "кое-как", "wi-fi", "iphone", "xiv",
+     "мусоропроводище", "недоасфальтировали", "раскопали", "ям", "ё-моё", "квт-ч", "123", "a1b2",
+     "дворник-таджик"],
+)
+def test_unknown_word_shortcut_gives_pymorphys_first_parse(word: str) -> None:
+    assert pymorphy_lemma(word) == morph_analyzer().parse(word)[0].normal_form.replace("ё", "е")

@@ -182,3 +182,16 @@ def test_masked_text_has_no_phone_or_email_left(p: Preprocessor) -> None:
 def test_letters_pymorphy_cannot_name_do_not_crash(p: Preprocessor) -> None:
     # hypothesis found this: pymorphy3's shape check raises on a Tangut letter unicodedata has no name for
     assert p.features("а𗀀 яма") == ["а𗀀", "яма"]
+
+
+def test_a_preprocessor_can_carry_its_cached_lemmas_when_asked(tmp_path: Path) -> None:
+    p = Preprocessor(ner=False)
+    p.features("ямы во дворах и сосульки")
+    assert pickle.loads(pickle.dumps(p)).cached_lemmas() == {}  # not by default: settings only
+    p.keep_lemmas_when_pickled(limit=2)
+    restored = pickle.loads(pickle.dumps(p))
+    assert len(restored.cached_lemmas()) == 2
+    assert list(restored.cached_lemmas().items()) == list(p.cached_lemmas(2).items())
+    assert restored.features("ямы во дворах и сосульки") == p.features("ямы во дворах и сосульки")
+    again = pickle.loads(pickle.dumps(restored))  # the request travels with it
+    assert len(again.cached_lemmas()) == 2
