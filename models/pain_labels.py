@@ -63,8 +63,11 @@ def normalise_phrase(text: str, max_chars: int = 80) -> str:
     text = _PLACEHOLDER.sub(" ", text)
     text = _BRACKETS.sub(" ", text)
     text = _SPACES.sub(" ", text).strip()
-    text = _LEAD_PLACE.sub("", text)
-    text = _LEAD.sub("", text)
+    for _ in range(3):  # «16 этаж 4 парадная, не работает освещение»: one place after another
+        shorter = _LEAD.sub("", _LEAD_PLACE.sub("", text))
+        if shorter == text:
+            break
+        text = shorter
     text = _LEAD_FRAME.sub("", text)
     shorter = _TAIL_REQUEST.sub("", text)
     if len(shorter.split()) >= 2:

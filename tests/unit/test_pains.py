@@ -64,6 +64,7 @@ def test_label_is_a_phrase_not_lemmas():
     assert normalise_phrase("5 этаж подтеки на стенах") == "Подтеки на стенах"
     assert normalise_phrase("Парадная, не работает освещение на этаже") == "Не работает освещение на этаже"
     assert normalise_phrase("Парадная грязная") == "Парадная грязная"
+    assert normalise_phrase("16 этаж 4 парадная, не работает освещение") == "Не работает освещение"
 
 
 def test_label_loses_a_dangling_end_and_stray_capitals_but_keeps_names():
