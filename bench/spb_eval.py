@@ -86,7 +86,8 @@ def main() -> None:
     t0 = time.perf_counter()
     pred = model.predict_table(texts(te))
     batch_s = time.perf_counter() - t0
-    report = evaluation_report(model, texts(te), te[heads], train_texts=tr.text.tolist(), table=pred)
+    report = evaluation_report(model, texts(te), te[heads], train_texts=tr.text.tolist(), table=pred,
+                               duplicate_texts=te.text.tolist())
     # Reason accuracy on the (category, reason) pair: a reason name is unique only within its category.
     seen = {duplicate_key(t) for t in tr.text}
     fresh = np.array([duplicate_key(t) not in seen for t in te.text])

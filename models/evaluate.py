@@ -67,17 +67,20 @@ def evaluate_head(y_true: Sequence[str], y_pred: Sequence[str], proba: Sequence[
 
 def evaluation_report(model, texts: Sequence[str], y: pd.DataFrame, train_texts: Sequence[str] | None = None,
                       target_precision: float | dict[str, float] | None = None,
-                      table: pd.DataFrame | None = None) -> dict:
+                      table: pd.DataFrame | None = None,
+                      duplicate_texts: Sequence[str] | None = None) -> dict:
     """Evaluate every head of ``model`` present in ``y``, on all items and without train duplicates.
 
-    ``table``: the model's ``predict_table(texts)`` when the caller already has it.
+    ``table``: the model's ``predict_table(texts)`` when the caller already has it. ``duplicate_texts``: what
+    is compared with ``train_texts`` when the model input is more than the text (metadata + text).
     """
     table = model.predict_table(list(texts)) if table is None else table.reset_index(drop=True)
     y = pd.DataFrame(y).reset_index(drop=True).astype(str)
     subsets = {"all": np.ones(len(y), dtype=bool)}
     if train_texts is not None:
         seen = {duplicate_key(t) for t in train_texts}
-        subsets["no_train_duplicates"] = np.array([duplicate_key(t) not in seen for t in texts], dtype=bool)
+        keys = texts if duplicate_texts is None else duplicate_texts
+        subsets["no_train_duplicates"] = np.array([duplicate_key(t) not in seen for t in keys], dtype=bool)
     report: dict = {"n": int(len(y)), "heads": {}}
     if train_texts is not None:
         report["n_train_duplicates"] = int((~subsets["no_train_duplicates"]).sum())

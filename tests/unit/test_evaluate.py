@@ -63,3 +63,25 @@ def test_report_splits_train_duplicates_and_writes_files(tmp_path):
     write_report(report, tmp_path / "r.json", tmp_path / "r.md")
     assert json.loads((tmp_path / "r.json").read_text("utf-8"))["n"] == 2
     assert "| kind | all |" in (tmp_path / "r.md").read_text("utf-8")
+
+
+def test_duplicates_can_be_judged_on_the_raw_text_when_the_input_carries_metadata():
+    import pandas as pd
+
+    from models.evaluate import evaluation_report
+
+    class Echo:  # predicts the label written after «|» in the input
+        heads_ = ["topic"]
+
+        def predict_table(self, texts):
+            labels = [t.split("|")[1] for t in texts]
+            return pd.DataFrame({"topic": labels, "topic_proba": 0.9, "topic_review": False})
+
+    texts = ["Двор|мусор", "Улица|яма"]
+    y = pd.DataFrame({"topic": ["мусор", "яма"]})
+    plain = evaluation_report(Echo(), texts, y, train_texts=["мусор во дворе"], target_precision=0.9)
+    raw = evaluation_report(Echo(), texts, y, train_texts=["мусор во дворе"], target_precision=0.9,
+                            duplicate_texts=["Мусор во  дворе", "яма"])
+    assert plain["n_train_duplicates"] == 0
+    assert raw["n_train_duplicates"] == 1
+    assert raw["heads"]["topic"]["no_train_duplicates"]["n"] == 1
