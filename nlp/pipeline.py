@@ -56,7 +56,8 @@ class _PrecomputedNames:
 
 
 class Preprocessor:
-    """Russian text → ``Doc``; picklable (dictionaries, caches and NER reload lazily; the lexicon travels)."""
+    """Russian text → ``Doc``; picklable (dictionaries and NER reload lazily; the lexicon travels, and the
+    cached lemmas too after ``keep_lemmas_when_pickled``)."""
 
     version = _Version()
 
