@@ -39,6 +39,13 @@ _FIRST_CLAUSE = re.compile(r"(?<=[^\s.]{3})[.!?]+\s+|\n+")
 # Survey and appeal framing that is not the problem itself: «Единственное — …», «…, прошу исправить».
 _LEAD_FRAME = re.compile(r"^(единственное|проблема|в целом нормально,? но|здравствуйте)\s*[:\-–—,]?\s*", re.I)
 _TAIL_REQUEST = re.compile(r"[\s,.!;:]+(прошу|просим|просьба|пожалуйста|необходимо|неудобно)\b.*$", re.I)
+# Words after which a capital stays: «проспект Мира», «метро Купчино».
+_STREET = re.compile(
+    r"^((ул|пр|пр-т|пл|пер|наб|б-р)\.?|(улиц|проспект|площад|переул|набережн|бульвар|метро|станци)\w*|шоссе)$",
+    re.I,
+)
+_PROPER_TAGS = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad", "Abbr")
+_WORD = re.compile(r"[а-яё]+")
 
 
 @lru_cache(maxsize=1)
@@ -97,13 +104,6 @@ def _lower_inner_capitals(text: str) -> str:
     return " ".join(words)
 
 
-_STREET = re.compile(
-    r"^((ул|пр|пр-т|пл|пер|наб|б-р)\.?|(улиц|проспект|площад|переул|набережн|бульвар|метро|станци)\w*|шоссе)$",
-    re.I,
-)
-_PROPER_TAGS = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad", "Abbr")
-
-
 def _maybe_proper(word: str) -> bool:
     """A name, a place (capitalised adjectives mid-phrase are mostly places: «на Невском»), an acronym."""
     from nlp.lemmatize import morph_analyzer
@@ -125,7 +125,7 @@ def _misspelt(phrase: str, word_counts: dict[str, int]) -> bool:
     morph = morph_analyzer()
     return any(
         len(w) > 3 and word_counts.get(w, 0) < 2 and not morph.word_is_known(w)
-        for w in re.findall(r"[а-яё]+", phrase.lower())
+        for w in _WORD.findall(phrase.lower())
     )
 
 
@@ -205,7 +205,7 @@ class CentralPhraseLabeller:
                 entry[1] = max(entry[1], float(sim))
         word_counts: dict[str, int] = {}
         for text in members.texts:
-            for word in set(re.findall(r"[а-яё]+", text.lower())):
+            for word in set(_WORD.findall(text.lower())):
                 word_counts[word] = word_counts.get(word, 0) + 1
         scored = []
         for count, sim, phrase in pooled.values():

@@ -54,45 +54,52 @@ def test_wilson_interval_contains_share_and_narrows_with_n():
     assert wilson_interval(0, 50)[0] == pytest.approx(0.0, abs=1e-12) and wilson_interval(0, 50)[1] > 0
 
 
-def test_label_is_a_phrase_not_lemmas():
-    assert normalise_phrase("Единственное - долгое ожидание в очереди в МФЦ. Прошу исправить.") == (
-        "Долгое ожидание в очереди в МФЦ"
+@pytest.mark.parametrize(
+    "fragment, label",
+    [
+        (
+            "Единственное - долгое ожидание в очереди в МФЦ. Прошу исправить.",
+            "Долгое ожидание в очереди в МФЦ",
+        ),
+        # A leading floor/entrance says where, not what; a bare place stays (nothing else to say).
+        ("3 этаж, не работает освещение на этаже", "Не работает освещение на этаже"),
+        ("2 этаж", "Этаж"),
+        ("5 этаж подтеки на стенах", "Подтеки на стенах"),
+        ("Парадная, не работает освещение на этаже", "Не работает освещение на этаже"),
+        ("Парадная грязная", "Парадная грязная"),
+        ("16 этаж 4 парадная, не работает освещение", "Не работает освещение"),
+        # A dangling end goes, stray capitals are lowered; names, places and acronyms keep theirs.
+        ("Большая лужа о", "Большая лужа"),
+        ("Ненадлежащее состояние парадной, а именно", "Ненадлежащее состояние парадной"),
+        ("Крупногабаритный Мусор на газоне", "Крупногабаритный мусор на газоне"),
+        ("Очередь в МФЦ на Невском проспекте", "Очередь в МФЦ на Невском проспекте"),
+        ("Яма на проспекте Мира", "Яма на проспекте Мира"),
+    ],
+)
+def test_label_is_a_tidy_phrase_not_lemmas(fragment: str, label: str):
+    assert normalise_phrase(fragment) == label
+
+
+def _members(texts: list[str], counts: list[float], similarity: list[float]) -> PainMembers:
+    return PainMembers(
+        texts=texts,
+        counts=np.array(counts),
+        similarity=np.array(similarity),
+        vectors=np.eye(len(texts)),
+        item_texts=list(texts),
     )
-    # A leading floor/entrance number says where, not what; a bare place stays (nothing else to say).
-    assert normalise_phrase("3 этаж, не работает освещение на этаже") == "Не работает освещение на этаже"
-    assert normalise_phrase("2 этаж") == "Этаж"
-    assert normalise_phrase("5 этаж подтеки на стенах") == "Подтеки на стенах"
-    assert normalise_phrase("Парадная, не работает освещение на этаже") == "Не работает освещение на этаже"
-    assert normalise_phrase("Парадная грязная") == "Парадная грязная"
-    assert normalise_phrase("16 этаж 4 парадная, не работает освещение") == "Не работает освещение"
-
-
-def test_label_loses_a_dangling_end_and_stray_capitals_but_keeps_names():
-    assert normalise_phrase("Большая лужа о") == "Большая лужа"
-    assert normalise_phrase("Ненадлежащее состояние парадной, а именно") == "Ненадлежащее состояние парадной"
-    assert normalise_phrase("Крупногабаритный Мусор на газоне") == "Крупногабаритный мусор на газоне"
-    assert normalise_phrase("Очередь в МФЦ на Невском проспекте") == "Очередь в МФЦ на Невском проспекте"
-    assert normalise_phrase("Яма на проспекте Мира") == "Яма на проспекте Мира"
 
 
 def test_a_misspelt_phrase_loses_to_a_correct_one():
-    members = PainMembers(
-        texts=["Вечеые лужи во дворе", "Вечные лужи во дворе"],
-        counts=np.array([3.0, 2.0]),
-        similarity=np.array([0.9, 0.9]),
-        vectors=np.eye(2),
-        item_texts=["Вечеые лужи во дворе", "Вечные лужи во дворе"],
-    )
+    members = _members(["Вечеые лужи во дворе", "Вечные лужи во дворе"], [3.0, 2.0], [0.9, 0.9])
     assert CentralPhraseLabeller().label(members) == "Вечные лужи во дворе"
 
 
 def test_a_place_name_is_no_label():
-    members = PainMembers(
-        texts=["Новый Петергоф", "Неудобный переход через поребрик", "Высокий поребрик на переходе"],
-        counts=np.array([5.0, 2.0, 2.0]),
-        similarity=np.array([0.9, 0.85, 0.85]),
-        vectors=np.eye(3),
-        item_texts=["Новый Петергоф", "Неудобный переход через поребрик", "Высокий поребрик на переходе"],
+    members = _members(
+        ["Новый Петергоф", "Неудобный переход через поребрик", "Высокий поребрик на переходе"],
+        [5.0, 2.0, 2.0],
+        [0.9, 0.85, 0.85],
     )
     assert CentralPhraseLabeller().label(members) != "Новый Петергоф"
 
