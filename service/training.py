@@ -19,6 +19,7 @@ from models.registry import LoadedModel, ModelRegistry, file_sha256
 
 TEXT = "__text__"
 TIME = "__time__"
+_HAS_TEXT = "__has_text__"  # the text column itself (not metadata) is non-empty: only while loading
 
 
 class TrainingDataError(ValueError):
@@ -36,6 +37,7 @@ class DataSpec:
     since: str | None = None
     until: str | None = None
     hierarchy: list[str] | None = None  # heads coarse → fine forming one label (e.g. category, reason)
+    meta_cols: list[str] | None = None  # metadata written before the text: "<meta1>. <meta2>. <text>"
 
 
 def parse_heads(values: list[str]) -> dict[str, str]:
@@ -62,14 +64,22 @@ def _parse_date(value: str, option: str) -> pd.Timestamp:
 
 
 def load(spec: DataSpec) -> pd.DataFrame:
-    """Rows after the split/date filters: `__text__`, one column per head, `__time__` if given."""
+    """Rows after the split/date filters: `__text__`, one column per head, `__time__` if given.
+
+    `__text__` is the model input (`models.model_input.compose_text`: metadata columns, then the text); a row
+    counts as labelled only if the text column itself is not empty.
+    """
+    from models.model_input import compose_text
     from service.io import read_table
 
-    required = [*spec.heads.values(), *(c for c in (spec.time_col, spec.split_col) if c)]
+    meta_cols = list(spec.meta_cols or [])
+    required = [*meta_cols, *spec.heads.values(), *(c for c in (spec.time_col, spec.split_col) if c)]
     frames = []
     for name in spec.files:
         raw = read_table(Path(name), text_col=spec.text_col, required=tuple(dict.fromkeys(required)))
-        frame = pd.DataFrame({TEXT: raw[spec.text_col].fillna("").astype(str)})
+        plain = raw[spec.text_col].fillna("").astype(str)
+        model_input = compose_text(plain, [raw[c] for c in meta_cols])
+        frame = pd.DataFrame({TEXT: model_input, _HAS_TEXT: plain.str.strip().ne("")})
         for head, column in spec.heads.items():
             frame[head] = raw[column]
         if spec.time_col:
@@ -84,8 +94,8 @@ def load(spec: DataSpec) -> pd.DataFrame:
         data = data[data[TIME] >= _parse_date(spec.since, "--since")]
     if spec.until:
         data = data[data[TIME] < _parse_date(spec.until, "--until")]
-    labelled = data[list(spec.heads)].notna().all(axis=1) & data[TEXT].str.strip().ne("")
-    data = data[labelled]
+    labelled = data[list(spec.heads)].notna().all(axis=1) & data[_HAS_TEXT]
+    data = data[labelled].drop(columns=_HAS_TEXT)
     if TIME in data:  # the classifier calibrates on the newest rows: they must come last
         data = data.sort_values(TIME, kind="stable")
     data = data.reset_index(drop=True)
@@ -132,12 +142,16 @@ def train_and_save(
 ) -> tuple[str, dict[str, Any], float]:
     """Fit a MultiHeadClassifier on `frame`, measure it on `evaluation` (if any), save; → (id, metrics, s)."""
     from models.classify import MultiHeadClassifier
+    from models.model_input import input_card
 
     specs = specs if isinstance(specs, list) else [specs]
     heads = list(specs[0].heads)
     if TIME in frame:
         frame = frame.sort_values(TIME, kind="stable").reset_index(drop=True)
     hierarchy = specs[0].hierarchy
+    meta_cols = specs[0].meta_cols or []
+    if any(len(s.meta_cols or []) != len(meta_cols) for s in specs):
+        raise TrainingDataError("у источников обучения разное число столбцов метаданных (--meta-col)")
     if unknown := [h for h in hierarchy or () if h not in heads]:
         raise TrainingDataError(f"--hierarchy: {', '.join(unknown)} нет среди голов ({', '.join(heads)})")
     started = time.perf_counter()
@@ -148,6 +162,7 @@ def train_and_save(
     metrics = head_metrics(model, evaluation, heads) if evaluation is not None and len(evaluation) else {}
     card: dict[str, Any] = {
         "training_data": _data_card(specs, frame),
+        "input": input_card(specs[0].text_col, meta_cols),
         "training_seconds": round(seconds, 2),
         "metrics": metrics,
         "parent": parent,
@@ -178,6 +193,7 @@ def specs_from_card(card: dict[str, Any], files: list[str] | None = None) -> lis
                 heads=first.heads,
                 time_col=first.time_col,
                 hierarchy=first.hierarchy,
+                meta_cols=first.meta_cols,
             )
         ]
     return specs
