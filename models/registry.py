@@ -46,14 +46,23 @@ class BundleError(RuntimeError):
 
 @dataclass
 class LoadedModel:
-    estimator: Any
+    """A verified bundle. A lazy one (`ModelRegistry.load(lazy=True)`) unpickles its estimator on first use,
+    verifying the bundle again then, so a command that only hands the bundle to other processes never pays."""
+
     card: dict[str, Any]
     path: Path
     warnings: list[str] = field(default_factory=list)
+    _estimator: Any = field(default=None, repr=False)
 
     @property
     def model_id(self) -> str:
         return str(self.card["id"])
+
+    @property
+    def estimator(self) -> Any:
+        if self._estimator is None:
+            self._estimator = ModelRegistry(self.path.parent).load(self.path.name)._estimator
+        return self._estimator
 
 
 def file_sha256(path: Path, block: int = 1 << 20) -> str:
@@ -301,8 +310,8 @@ class ModelRegistry:
             warnings.append(f"{where}: scikit-learn {saved} при обучении, сейчас {running}")
         return warnings
 
-    def load(self, model_id: str | None = None) -> LoadedModel:
-        """Verify and load a bundle (the champion when `model_id` is None)."""
+    def load(self, model_id: str | None = None, *, lazy: bool = False) -> LoadedModel:
+        """Verify and load a bundle (the champion when `model_id` is None); `lazy`: the estimator later."""
         import joblib
 
         if model_id is None:
@@ -312,8 +321,10 @@ class ModelRegistry:
         card = self.verify(model_id)
         warnings = self.check_compatible(card)
         path = self._bundle_dir(model_id)
+        if lazy:
+            return LoadedModel(card=card, path=path, warnings=warnings)
         try:
             estimator = joblib.load(path / ESTIMATOR_FILE)
         except Exception as exc:  # unpickling a verified file can still fail on renamed classes
             raise BundleError(f"{path / ESTIMATOR_FILE}: не удалось загрузить модель ({exc})") from exc
-        return LoadedModel(estimator=estimator, card=card, path=path, warnings=warnings)
+        return LoadedModel(card=card, path=path, warnings=warnings, _estimator=estimator)

@@ -132,6 +132,16 @@ def _chunks(source: _Source, chunksize: int | None, text_col: str | None, requir
     return _frames(source.name, rows, chunksize, wanted, max_cell_chars)
 
 
+def csv_dialect(path: Path) -> tuple[str, str, bool] | None:
+    """(encoding, delimiter, gzipped) of a CSV / CSV.GZ file as the reader sees it; None for other formats."""
+    source = _Source(str(path), lambda: path.open("rb"), path)
+    head = source.head(8)
+    if not head or head.startswith((b"PK\x03\x04", b"PAR1")):
+        return None
+    gzipped = head.startswith(b"\x1f\x8b")
+    return *_sniff(source, source.open_gzip if gzipped else source.open_bytes), gzipped
+
+
 def _detect_encoding(sample: bytes, name: str) -> str:
     """utf-8 (with or without BOM) first; otherwise the best Cyrillic single-byte guess."""
     if sample.startswith(b"\xef\xbb\xbf"):
@@ -158,7 +168,7 @@ def _detect_delimiter(text: str, truncated: bool) -> str:
     """The candidate whose header is widest and most rows agree with; csv.Sniffer breaks ties."""
     def consistency(delim: str) -> tuple[float, int]:
         try:
-            rows = [r for r in csv.reader(io.StringIO(text), delimiter=delim) if r]
+            rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim) if r]
         except csv.Error:
             return 0.0, 0
         if truncated and len(rows) > 1:
@@ -181,9 +191,8 @@ def _too_long(max_cell_chars: int) -> str:
     return f"ячейка длиннее {max_cell_chars:,} символов".replace(",", " ")
 
 
-def _csv_rows(source: _Source, open_bytes: Callable[[], IO[bytes]],
-              max_cell_chars: int) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cells) for every record; the first one is the header."""
+def _sniff(source: _Source, open_bytes: Callable[[], IO[bytes]]) -> tuple[str, str]:
+    """(encoding, delimiter) judged on the first 256 KiB."""
     try:
         with open_bytes() as fh:
             sample = fh.read(_SAMPLE_BYTES)
@@ -193,8 +202,13 @@ def _csv_rows(source: _Source, open_bytes: Callable[[], IO[bytes]],
     if not sample.strip():
         raise InputError("файл пустой", source.name)
     encoding = _detect_encoding(sample, source.name)
-    text_sample = sample.decode(encoding, errors="ignore")
-    delimiter = _detect_delimiter(text_sample, truncated)
+    return encoding, _detect_delimiter(sample.decode(encoding, errors="ignore"), truncated)
+
+
+def _csv_rows(source: _Source, open_bytes: Callable[[], IO[bytes]],
+              max_cell_chars: int) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells) for every record; the first one is the header."""
+    encoding, delimiter = _sniff(source, open_bytes)
     csv.field_size_limit(max(csv.field_size_limit(), min(max_cell_chars + 1, 2**31 - 1)))
     row = 0
     try:
@@ -311,7 +325,8 @@ def _header(name: str, cells: list[str]) -> tuple[list[str], set[str]]:
     return out, {c for c, n in seen.items() if n}
 
 
-def _key(name: str) -> str:
+def column_key(name: str) -> str:
+    """How column names are matched when the exact name is absent: ignoring case, ё/е and spaces."""
     return " ".join(name.casefold().replace("ё", "е").split())
 
 
@@ -323,7 +338,7 @@ def _resolve_columns(name: str, columns: list[str], wanted: Sequence[str],
         if want in columns:
             found = want
         else:
-            matches = [c for c in columns if _key(c) == _key(want)]
+            matches = [c for c in columns if column_key(c) == column_key(want)]
             if not matches:
                 raise InputError("нет такого столбца", name, column=want, columns=columns)
             if len(matches) > 1:
@@ -355,7 +370,13 @@ def _frames(name: str, rows: Iterator[tuple[int, list[str]]], chunksize: int | N
         raise InputError("в файле нет ни строки заголовка, ни данных", name)
     raw_columns, duplicated = _header(name, header_cells)
     rename = _resolve_columns(name, raw_columns, wanted, duplicated)
-    columns = [rename.get(c, c) for c in raw_columns]
+    yield from body_frames(name, rows, [rename.get(c, c) for c in raw_columns], chunksize, max_cell_chars)
+
+
+def body_frames(name: str, rows: Iterator[tuple[int, list[str]]], columns: list[str], chunksize: int | None,
+                max_cell_chars: int) -> Iterator[pd.DataFrame]:
+    """Frames of the data records after the header: short rows padded, empty ones skipped, too wide or too
+    long ones an InputError. Yields at least one frame."""
     width = len(columns)
     batch: list[list[str]] = []
     numbers: list[int] = []

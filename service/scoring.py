@@ -7,24 +7,32 @@ one with the header), so assembling OUT is a byte copy; other formats go through
 column, chunk size, part format); a rerun with the same key skips the chunks whose part exists, any other
 key starts afresh. When every chunk is done the parts are assembled into a temp file beside OUT and renamed
 onto it, so OUT never holds a partial result.
+
+With several workers (pool or Dask), a CSV input is cut into byte blocks of whole records that the workers
+parse themselves (service.csv_blocks), so this process only reads bytes and writes parts. A block that does
+not parse cleanly sends the whole run back to the row reader: it names the bad row, or, when the data is
+fine and only the cut was misled, scores the file row by row.
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from models.model_input import card_meta_cols, compose_text
 from models.registry import LoadedModel
+from service.csv_blocks import BlockError, CsvBlock
 from service.io import ROW_COLUMN, InputError
 
 STATE_VERSION = 2  # 2: CSV parts for CSV output
@@ -52,27 +60,43 @@ def output_columns_for(columns: list[str], heads: list[str]) -> dict[str, str]:
     return {c: f"{c}_input" for c in columns if c in produced}
 
 
-def score_frame(estimator: Any, df: pd.DataFrame, text_col: str) -> pd.DataFrame:
-    """Input columns plus `<head>`, `<head>_proba`, `<head>_review` per head, in input order."""
+def score_frame(
+    estimator: Any, df: pd.DataFrame, text_col: str, meta_cols: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Input columns plus `<head>`, `<head>_proba`, `<head>_review` per head, in input order.
+
+    The model reads `text_col`, preceded by `meta_cols` if the model was trained with metadata
+    (`models.model_input.compose_text`).
+    """
     heads = list(getattr(estimator, "heads_", []))
     df = df.drop(columns=[ROW_COLUMN], errors="ignore")
     if df.empty:  # a header-only file: keep its columns, add empty prediction columns
         table = pd.DataFrame({f"{h}{s}": [] for h in heads for s in ("", "_proba", "_review")})
     else:
-        table = estimator.predict_table(df[text_col].fillna("").astype(str).tolist())
+        texts = compose_text(df[text_col], [df[c] for c in meta_cols or ()])
+        table = estimator.predict_table(texts.tolist())
     table.index = df.index
     renamed = df.rename(columns=output_columns_for(list(df.columns), heads))
     return pd.concat([renamed, table], axis=1)
 
 
 def score_part(
-    estimator: Any, chunk: pd.DataFrame, text_col: str, index: int, kind: str
+    estimator: Any,
+    chunk: pd.DataFrame | CsvBlock,
+    text_col: str,
+    index: int,
+    kind: str,
+    meta_cols: tuple[str, ...] = (),
 ) -> tuple[int, bytes]:
     """One chunk scored and encoded as the part file `kind` (see `_part_kind`): (rows, bytes).
 
     Module level and free of closures: pool workers and Dask workers call it with their own copy of the model.
+    The runners call it positionally as (estimator, chunk, text_col, index, kind); `score_file` binds
+    `meta_cols` with functools.partial (a partial of a module-level function with a tuple pickles).
     """
-    frame = score_frame(estimator, chunk, text_col)
+    if isinstance(chunk, CsvBlock):  # raw records: parsed here, in the worker (service.csv_blocks)
+        chunk = chunk.frame()
+    frame = score_frame(estimator, chunk, text_col, meta_cols)
     if kind == ".parquet":
         buffer = io.BytesIO()
         frame.to_parquet(buffer, index=False)
@@ -91,27 +115,36 @@ def _part_kind(out_kind: str) -> str:
     return out_kind if out_kind in (".csv", ".csv.gz") else ".parquet"
 
 
-def _iter_chunks(path: Path, chunksize: int, text_col: str) -> Iterator[pd.DataFrame]:
-    from service.io import iter_table_chunks
-
-    # one chunk at a time: memory stays flat whatever the file size
-    yield from iter_table_chunks(path, chunksize=chunksize, text_col=text_col)
-
-
 def _part_path(partial: Path, index: int, kind: str) -> Path:
     return partial / f"part-{index:06d}{kind}"
 
 
-def _write_part(data: bytes, partial: Path, index: int, kind: str) -> None:
-    target = _part_path(partial, index, kind)
-    tmp = partial / f".{target.name}.tmp"
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
+def _write_part(data: bytes, rows: int, partial: Path, index: int, kind: str) -> None:
+    """The part and, first, its row count (so a resumed run counts a part it does not read)."""
+    for target, content in (
+        (_rows_path(partial, index), b"%d" % rows),
+        (_part_path(partial, index, kind), data),
+    ):
+        tmp = partial / f".{target.name}.tmp"
+        tmp.write_bytes(content)
+        os.replace(tmp, target)
 
 
-def _state_key(src: Path, model: LoadedModel, text_col: str, chunksize: int, kind: str) -> dict[str, Any]:
+def _rows_path(partial: Path, index: int) -> Path:
+    return partial / f"part-{index:06d}.rows"
+
+
+def _state_key(
+    src: Path,
+    model: LoadedModel,
+    text_col: str,
+    chunksize: int,
+    kind: str,
+    meta_cols: Sequence[str],
+    blocks: bool,
+) -> dict[str, Any]:
     stat = src.stat()
-    return {
+    key = {
         "version": STATE_VERSION,
         "input": str(src.resolve()),
         "size": stat.st_size,
@@ -121,6 +154,12 @@ def _state_key(src: Path, model: LoadedModel, text_col: str, chunksize: int, kin
         "chunksize": chunksize,
         "part_kind": kind,
     }
+    # only when set: a plain row-by-row run keeps the key (and the resumable parts) of earlier versions
+    if meta_cols:
+        key["meta_cols"] = list(meta_cols)
+    if blocks:
+        key["split"] = "bytes"
+    return key
 
 
 def _prepare_partial(partial: Path, key: dict[str, Any]) -> set[int]:
@@ -190,13 +229,17 @@ def score_file(
     workers: int = 1,
     scheduler: str | None = None,
     progress: ProgressFn | None = None,
+    meta_cols: Sequence[str] | None = None,
 ) -> ScoreResult:
     """Score SRC into OUT, resuming an interrupted run. Raises service.io.InputError on bad input.
+
+    ``meta_cols``: SRC's columns written before the text, as the model was trained (None: the model's own
+    names from its card, `models.model_input.card_meta_cols`; for a model without metadata, none).
 
     ``engine="local"`` scores in this process (``workers=1``) or in ``workers`` forked processes;
     ``engine="dask"`` on a dask.distributed cluster (LocalCluster of ``workers`` unless ``scheduler``).
     """
-    from service.scoring_workers import run_dask, run_inline, run_pool
+    from service.scoring_input import byte_blocks, check_columns, row_chunks
 
     src, out = Path(src), Path(out)
     out_kind = _output_kind(out)
@@ -207,34 +250,76 @@ def score_file(
     if not src.is_file():
         raise InputError("файл не найден", src)
     started = time.perf_counter()
+    meta = tuple(card_meta_cols(model.card) if meta_cols is None else meta_cols)
+    check_columns(src, text_col, meta)
     out.parent.mkdir(parents=True, exist_ok=True)
-    kind = _part_kind(out_kind)
+    job = _Job(src, out, model, text_col, chunksize, meta, engine, workers, scheduler, progress)
+    # several workers parse their own byte blocks; one process reads rows itself (nothing to offload)
+    blocks = byte_blocks(src, chunksize, text_col, meta) if engine == "dask" or workers > 1 else None
+    if blocks is not None:
+        try:
+            return _run(job, blocks, started)
+        except BlockError:
+            for _ in row_chunks(src, chunksize, text_col, meta):  # names the row when the data is at fault
+                pass
+            # the data is fine: a quote inside an unquoted field misled the byte cut; read row by row
+    return _run(job, None, started)
+
+
+@dataclass(frozen=True)
+class _Job:
+    src: Path
+    out: Path
+    model: LoadedModel
+    text_col: str
+    chunksize: int
+    meta: tuple[str, ...]
+    engine: str
+    workers: int
+    scheduler: str | None
+    progress: ProgressFn | None
+
+
+def _run(job: _Job, blocks: Iterator[CsvBlock] | None, started: float) -> ScoreResult:
+    """One attempt: from `blocks` (parsed by the workers) or, when None, from rows read here."""
+    from service.scoring_input import row_chunks
+    from service.scoring_workers import run_dask, run_inline, run_pool
+
+    src, out, model, text_col, progress = job.src, job.out, job.model, job.text_col, job.progress
+    kind = _part_kind(_output_kind(out) or ".csv")
     partial = out.with_name(out.name + ".partial")
-    done = _prepare_partial(partial, _state_key(src, model, text_col, chunksize, kind))
+    # the runners call score_part(estimator, chunk, text_col, index, kind): bind the metadata columns
+    part_fn = functools.partial(score_part, meta_cols=job.meta) if job.meta else score_part
+    key = _state_key(src, model, text_col, job.chunksize, kind, job.meta, blocks is not None)
+    done = _prepare_partial(partial, key)
     resumed = len(done)
     n_chunks = 0
     rows = 0
+    source: Iterator[Any] = (
+        blocks if blocks is not None else row_chunks(src, job.chunksize, text_col, job.meta)
+    )
 
-    def todo() -> Iterator[tuple[int, pd.DataFrame]]:
+    def todo() -> Iterator[tuple[int, Any]]:
         nonlocal n_chunks, rows
-        for index, chunk in enumerate(_iter_chunks(src, chunksize, text_col)):
+        for index, chunk in enumerate(source):
             n_chunks = index + 1
             if index in done:
-                rows += len(chunk)
+                n = len(chunk) if isinstance(chunk, pd.DataFrame) else _done_rows(partial, index)
+                rows += n
                 if progress:
-                    progress(len(chunk))
+                    progress(n)
                 continue
             yield index, chunk
 
-    if engine == "dask":
-        scored = run_dask(todo(), score_part, model.estimator, text_col, kind, workers, scheduler)
-    elif workers > 1:
-        scored = run_pool(todo(), score_part, model.estimator, text_col, kind, workers)
+    if job.engine == "dask":
+        scored = run_dask(todo(), part_fn, model, text_col, kind, job.workers, job.scheduler)
+    elif job.workers > 1:
+        scored = run_pool(todo(), part_fn, model.estimator, text_col, kind, job.workers)
     else:
-        scored = run_inline(todo(), score_part, model.estimator, text_col, kind)
+        scored = run_inline(todo(), part_fn, model.estimator, text_col, kind)
     try:
         for index, n, data in scored:
-            _write_part(data, partial, index, kind)
+            _write_part(data, n, partial, index, kind)
             rows += n
             if progress:
                 progress(n)
@@ -245,3 +330,10 @@ def score_file(
     _assemble(partial, n_chunks, out, kind)
     shutil.rmtree(partial, ignore_errors=True)
     return ScoreResult(out, rows, n_chunks, resumed, time.perf_counter() - started)
+
+
+def _done_rows(partial: Path, index: int) -> int:
+    try:
+        return int(_rows_path(partial, index).read_text())
+    except (OSError, ValueError):
+        return 0  # a part from before row counts were kept: only the progress figure misses it

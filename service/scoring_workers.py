@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from models.registry import LoadedModel
+
 Chunks = Iterator[tuple[int, pd.DataFrame]]
 Scored = Iterator[tuple[int, int, bytes]]
 ScorePart = Callable[[Any, pd.DataFrame, str, int, str], tuple[int, bytes]]
@@ -27,6 +29,8 @@ _PR_SET_PDEATHSIG = 1
 # The model of a pool worker process: set once by the pool initializer (inherited through fork, not
 # pickled), read by every task that process runs. Per process, never shared.
 _worker_model: Any = None
+# The bundle a LocalCluster Dask worker loaded, ((registry root, model id), estimator); per process too.
+_bundle_model: tuple[tuple[str, str], Any] | None = None
 
 
 def run_inline(chunks: Chunks, score_part: ScorePart, estimator: Any, text_col: str, kind: str) -> Scored:
@@ -84,7 +88,7 @@ def _one_blas_thread() -> None:
 def run_dask(
     chunks: Chunks,
     score_part: ScorePart,
-    estimator: Any,
+    model: LoadedModel,
     text_col: str,
     kind: str,
     workers: int,
@@ -92,8 +96,10 @@ def run_dask(
 ) -> Scored:
     """Chunks scored on a dask.distributed cluster (a LocalCluster of `workers` processes unless `scheduler`).
 
-    The model is scattered once to every worker; tasks return encoded parts (bytes), so the client writes
-    them and remote workers need no shared file system.
+    On a LocalCluster every worker loads (and verifies) the bundle from disk itself, all at once, while this
+    process only reads and cuts the input; a remote cluster gets the model scattered once to every worker,
+    as it may not see this disk. Tasks return encoded parts (bytes), so this process writes them and remote
+    workers need no shared file system.
     """
     import dask
     from distributed import Client, LocalCluster
@@ -111,17 +117,36 @@ def run_dask(
             )
     client = Client(scheduler or cluster)
     try:
-        model_ref = client.scatter(estimator, broadcast=True)
         n = max(1, len(client.scheduler_info().get("workers", {})) or workers)
+        if cluster is not None:
+            bundle = (str(model.path.parent), model.model_id)
 
-        def submit(index: int, chunk: pd.DataFrame) -> Any:
-            return client.submit(score_part, model_ref, chunk, text_col, index, kind, pure=False)
+            def submit(index: int, chunk: Any) -> Any:
+                args = (score_part, bundle, chunk, text_col, index, kind)
+                return client.submit(_bundle_task, *args, pure=False)
+        else:
+            model_ref = client.scatter(model.estimator, broadcast=True)
+
+            def submit(index: int, chunk: Any) -> Any:
+                return client.submit(score_part, model_ref, chunk, text_col, index, kind, pure=False)
 
         yield from _bounded(chunks, submit, 2 * n)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _bundle_task(
+    score_part: ScorePart, bundle: tuple[str, str], chunk: Any, text_col: str, index: int, kind: str
+) -> tuple[int, bytes]:
+    """A LocalCluster task: the worker's own copy of the bundle, loaded by its first task."""
+    global _bundle_model
+    if _bundle_model is None or _bundle_model[0] != bundle:
+        from models.registry import ModelRegistry
+
+        _bundle_model = (bundle, ModelRegistry(bundle[0]).load(bundle[1]).estimator)
+    return score_part(_bundle_model[1], chunk, text_col, index, kind)
 
 
 def _bounded(chunks: Chunks, submit: Callable[[int, pd.DataFrame], Any], limit: int) -> Scored:

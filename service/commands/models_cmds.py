@@ -38,6 +38,12 @@ HierarchyOpt = typer.Option(
     help="Головы от общей к частной через запятую (category,reason): согласованные ответы. "
     "Без опции вложенная пара голов находится по меткам сама.",
 )
+MetaColOpt = typer.Option(
+    None,
+    "--meta-col",
+    help="Столбец метаданных, который пишется перед текстом («<объект>. <район>. <текст>»); можно "
+    "несколько, порядок важен. Модель запоминает столбцы, score берёт их из файла.",
+)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -45,29 +51,29 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    """Imported only once an error is raised: a command must not pay for scikit-learn just to catch one."""
+    from models.classify import LabelError
+    from models.model_input import MetaColumnsError
+    from models.registry import BundleError
+    from models.taxonomy import TaxonomyError, UnknownLabelError
+    from service.io import InputError
+    from service.scoring import ScoringError
+
+    return (BundleError, InputError, ScoringError, td.TrainingDataError, LabelError, MetaColumnsError,
+            UnknownLabelError, TaxonomyError)
+
+
 def _clear_errors(func: F) -> F:
     """Turn the project's expected errors into a one-line Russian message and exit code 2 (no traceback)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from models.classify import LabelError
-        from models.registry import BundleError
-        from models.taxonomy import TaxonomyError, UnknownLabelError
-        from service.io import InputError
-        from service.scoring import ScoringError
-
-        expected: tuple[type[BaseException], ...] = (
-            BundleError,
-            InputError,
-            ScoringError,
-            td.TrainingDataError,
-            LabelError,
-            UnknownLabelError,
-            TaxonomyError,
-        )
         try:
             return func(*args, **kwargs)
-        except expected as exc:
+        except Exception as exc:
+            if not isinstance(exc, _expected_errors()):
+                raise
             raise _fail(str(exc)) from None
 
     return wrapper  # type: ignore[return-value]
@@ -85,6 +91,7 @@ def train(
     since: str | None = SinceOpt,
     until: str | None = UntilOpt,
     hierarchy: str | None = HierarchyOpt,
+    meta_col: list[str] | None = MetaColOpt,
     eval_values: str | None = typer.Option(
         None, "--eval-values", help="Значения --split-col для оценки (метрики попадут в карточку)."
     ),
@@ -103,6 +110,7 @@ def train(
         since=since,
         until=until,
         hierarchy=td.split_list(hierarchy),
+        meta_cols=list(meta_col) if meta_col else None,
     )
     frame = td.load(spec)
     evaluation = None
@@ -117,6 +125,7 @@ def train(
     typer.echo(
         f"Модель {model_id} обучена за {seconds:.1f} с на {len(frame)} строках; "
         f"головы: {', '.join(spec.heads)}; реестр: {model_dir}"
+        + (f"; метаданные перед текстом: {', '.join(spec.meta_cols)}" if spec.meta_cols else "")
         + ("; назначена чемпионом" if became_champion else "")
     )
     if metrics:
@@ -136,10 +145,18 @@ def evaluate(
     since: str | None = SinceOpt,
     until: str | None = UntilOpt,
     out: Path | None = typer.Option(None, "--out", help="Отчёт: report.md или report.json."),
+    meta_col: list[str] | None = typer.Option(
+        None,
+        "--meta-col",
+        help="Столбцы метаданных модели в этом файле, если названы иначе (по умолчанию — из карточки).",
+    ),
 ) -> None:
     """Оценивает модель на размеченных данных: macro-F1, accuracy, покрытие (не ушедшие на проверку)."""
+    from models.model_input import resolve_meta_cols
     from models.registry import ModelRegistry
 
+    loaded = ModelRegistry(model_dir).load(model)
+    meta_cols = resolve_meta_cols(loaded.card, meta_col)
     spec = td.DataSpec(
         files=[str(p) for p in data],
         text_col=text_col,
@@ -149,9 +166,9 @@ def evaluate(
         split_values=td.split_list(values),
         since=since,
         until=until,
+        meta_cols=meta_cols or None,
     )
     frame = td.load(spec)
-    loaded = ModelRegistry(model_dir).load(model)
     td.print_metrics({loaded.model_id: td.head_metrics(loaded.estimator, frame, list(spec.heads))})
     if out:
         written = td.write_evaluation(loaded.estimator, frame, list(spec.heads), out)
@@ -173,14 +190,24 @@ def score(
         2, "--workers", min=1, help="Число процессов: local — пул процессов этой машины, dask — воркеры."
     ),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Адрес планировщика Dask (tcp://…)."),
+    meta_col: list[str] | None = typer.Option(
+        None,
+        "--meta-col",
+        help="Столбцы файла для метаданных модели, если названы иначе, чем при обучении (в том же порядке; "
+        "по умолчанию — названия из карточки модели).",
+    ),
 ) -> None:
     """Размечает файл порциями; после прерывания повторный запуск продолжает с места остановки."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from models.model_input import resolve_meta_cols
     from models.registry import ModelRegistry
     from service.scoring import score_file
 
-    loaded = ModelRegistry(model_dir).load(model)
+    # lazy: Dask workers on this machine load the bundle themselves; the estimator is unpickled here only
+    # when this process scores (or forks the scoring processes)
+    loaded = ModelRegistry(model_dir).load(model, lazy=True)
+    meta_cols = resolve_meta_cols(loaded.card, meta_col)
     for warning in loaded.warnings:
         typer.secho(f"Предупреждение: {warning}", fg=typer.colors.YELLOW, err=True)
     columns = (
@@ -203,6 +230,7 @@ def score(
             workers=workers,
             scheduler=scheduler,
             progress=lambda n: progress.update(task, advance=n, refresh=True),
+            meta_cols=meta_cols,
         )
     rate = result.rows / result.seconds if result.seconds else 0.0
     resumed = f", продолжено с {result.resumed_chunks} готовых порций" if result.resumed_chunks else ""
@@ -246,6 +274,7 @@ def retrain(
         since=since,
         until=until,
         hierarchy=first.hierarchy,
+        meta_cols=first.meta_cols,
     )
     old = pd.concat([td.load(s) for s in old_specs], ignore_index=True)
     fresh_train, holdout = td.newest_slice(td.load(new_spec), eval_fraction)

@@ -58,14 +58,14 @@ def test_killed_score_resumes_without_loss_or_duplicates(model_dir, big_input, t
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
-        if len(list(partial.glob("part-*"))) >= 3:
+        if len(list(partial.glob("part-*.csv"))) >= 3:
             os.kill(process.pid, signal.SIGKILL)
             break
         time.sleep(0.01)
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL, "score finished before it could be killed"
     assert not out.exists(), "a killed run must not leave output at OUT"
-    done_before = len(list(partial.glob("part-*")))
+    done_before = len(list(partial.glob("part-*.csv")))
 
     rerun = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
@@ -96,3 +96,28 @@ def test_pool_and_gzip_parts_match_one_process(model_dir, big_input, tmp_path):
     pd.testing.assert_frame_equal(scored, expected)
     assert one.read_bytes().startswith(b"\xef\xbb\xbf")  # one BOM, at the start only
     assert one.read_bytes().count(b"\xef\xbb\xbf") == 1
+
+
+def test_pool_reads_tricky_csv_like_one_process(model_dir, tmp_path):
+    """Byte blocks parsed by the workers: multi-line quoted texts, a `;` file with CRLF, and a quote inside an
+    unquoted field (`ab"c`, which misleads the quote-parity cut) all give the rows one process reads."""
+    texts = [f'Жалоба {i}: "кавычки", запятые\nи перенос строки' for i in range(300)]
+    lines = ["id;text", '0;Подъезд "Ромашка" не убран'] + [f'{i};"{t.replace(chr(34), chr(34) * 2)}"'
+                                                           for i, t in enumerate(texts, start=1)]
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_bytes("\r\n".join(lines).encode("utf-8") + b"\r\n")
+    literal = tmp_path / "literal.csv"
+    literal.write_bytes("\r\n".join([lines[0], '0;ab"c', *lines[2:]]).encode("utf-8") + b"\r\n")
+    for source in (quoted, literal):
+        outs = []
+        for workers in ("1", "2"):
+            out = tmp_path / f"{source.stem}-{workers}.csv"
+            done = subprocess.run(
+                painmap("score", source, "--text-col", "text", "--model-dir", model_dir, "--out", out,
+                        "--workers", workers, "--chunksize", "20"),
+                cwd=ROOT, capture_output=True, text=True, timeout=300,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            outs.append(pd.read_csv(out, dtype=str))
+        assert len(outs[0]) == 301
+        pd.testing.assert_frame_equal(outs[1], outs[0])
