@@ -32,16 +32,25 @@ def fit_temperature(scores: np.ndarray, y_idx: np.ndarray) -> float:
     return float(np.exp(res.x))
 
 
-def precision_threshold(proba: np.ndarray, correct: np.ndarray, target: float) -> float:
+def precision_threshold(proba: np.ndarray, correct: np.ndarray, target: float, z: float = 0.0) -> float:
     """Lowest probability t such that the predictions with proba ≥ t reach ``target`` precision.
 
-    Returns +inf (always review) when even the most confident predictions miss the target.
+    With ``z`` > 0 the Wilson lower bound of that precision must reach the target, not the point estimate:
+    the lowest threshold whose holdout precision only just touches the target is the one most flattered by
+    chance (and a small class's holdout says little). Returns +inf (always review) when even the most
+    confident predictions miss the target.
     """
     if len(proba) == 0:
         return float("inf")
     order = np.argsort(-proba, kind="stable")
     hits = np.cumsum(correct[order])
-    precision = hits / np.arange(1, len(order) + 1)
+    n = np.arange(1, len(order) + 1)
+    precision = hits / n
+    if z > 0:
+        z2 = z * z
+        centre = precision + z2 / (2 * n)
+        spread = z * np.sqrt(precision * (1 - precision) / n + z2 / (4 * n * n))
+        precision = (centre - spread) / (1 + z2 / n)
     ok = np.flatnonzero(precision >= target)
     if len(ok) == 0:
         return float("inf")
@@ -49,16 +58,17 @@ def precision_threshold(proba: np.ndarray, correct: np.ndarray, target: float) -
 
 
 def class_thresholds(pred_idx: np.ndarray, proba: np.ndarray, y_idx: np.ndarray, n_classes: int,
-                     target: float, min_support: int = 20) -> np.ndarray:
-    """Per predicted class thresholds for ``target`` precision; classes predicted fewer than ``min_support``
-    times on the holdout share the head-wide threshold (a per-class one would be noise)."""
+                     target: float, min_support: int = 20, z: float = 0.0) -> np.ndarray:
+    """Per predicted class thresholds for ``target`` precision (``z``: see `precision_threshold`); classes
+    predicted fewer than ``min_support`` times on the holdout share the head-wide threshold (a per-class one
+    would be noise)."""
     correct = pred_idx == y_idx
-    pooled = precision_threshold(proba, correct, target)
+    pooled = precision_threshold(proba, correct, target, z)
     out = np.full(n_classes, pooled, dtype=np.float64)
     for c in range(n_classes):
         mask = pred_idx == c
         if mask.sum() >= min_support:
-            out[c] = precision_threshold(proba[mask], correct[mask], target)
+            out[c] = precision_threshold(proba[mask], correct[mask], target, z)
     return out
 
 

@@ -201,6 +201,30 @@ def test_precision_threshold_is_the_lowest_probability_that_keeps_the_target():
     assert precision_threshold(proba, ~correct, 0.99) == np.inf
 
 
+def test_wilson_bound_asks_for_more_evidence():
+    # 40 correct then one wrong in every 20: the point estimate reaches 0.95 far down the ranking, its lower
+    # bound only where many correct answers back it
+    proba = np.linspace(1.0, 0.01, 100)
+    correct = np.array([i < 40 or i % 20 != 0 for i in range(100)])
+    point, bound = precision_threshold(proba, correct, 0.95), precision_threshold(proba, correct, 0.95, z=1.0)
+    assert point == proba[-1] and bound > point
+    assert precision_threshold(proba[:5], correct[:5], 0.95, z=2.0) == np.inf  # 5 hits cannot prove 0.95
+
+
+def test_holdout_error_factor_seeks_a_stricter_precision(data):
+    texts, y = data
+    kwargs = {"hierarchy": ("category", "reason"), "validate_taxonomy": False, "min_class_support": 5,
+              "target_precision": 0.8}
+    plain = MultiHeadClassifier(holdout_error_factor=1.0, **kwargs).fit(texts, y[["category", "reason"]])
+    strict = MultiHeadClassifier(holdout_error_factor=0.25, **kwargs).fit(texts, y[["category", "reason"]])
+    sought = MultiHeadClassifier(target_precision=0.95, holdout_error_factor=1.0,
+                                 **{k: v for k, v in kwargs.items() if k != "target_precision"})
+    sought.fit(texts, y[["category", "reason"]])
+    for head in ("category", "reason"):  # 0.8 with a quarter of the errors is 0.95
+        np.testing.assert_array_equal(strict.thresholds_[head], sought.thresholds_[head])
+        assert (strict.thresholds_[head] >= plain.thresholds_[head]).all()
+
+
 def test_rare_classes_share_the_pooled_threshold():
     pred = np.array([0] * 30 + [1] * 2)
     proba = np.linspace(1.0, 0.5, 32)
