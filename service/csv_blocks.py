@@ -39,43 +39,44 @@ class BlockError(ValueError):
 
 
 @dataclass(frozen=True)
+class CsvLayout:
+    """What the row reader found in the file: how to decode and split it, and its (resolved) column names."""
+
+    encoding: str
+    delimiter: str
+    gzipped: bool
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class CsvBlock:
     """Raw bytes of whole records and what is needed to parse them the way `service.io` would."""
 
     data: bytes
-    encoding: str
-    delimiter: str
-    columns: tuple[str, ...]
+    layout: CsvLayout
     first: bool  # the file's first block: it holds the header (and any empty lines before it)
     max_cell_chars: int = MAX_CELL_CHARS
 
     def frame(self) -> pd.DataFrame:
         """The block's records as str columns (without the row-number column). Raises BlockError."""
-        encoding = self.encoding if self.first else self.encoding.removesuffix("-sig")
+        layout = self.layout
+        encoding = layout.encoding if self.first else layout.encoding.removesuffix("-sig")
         try:
             text = self.data.decode(encoding)
         except UnicodeDecodeError as exc:
             raise BlockError(f"байты не в кодировке {encoding}") from exc
         csv.field_size_limit(max(csv.field_size_limit(), min(self.max_cell_chars + 1, 2**31 - 1)))
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter, strict=True)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter, strict=True)
         rows = enumerate(reader, start=1)
         if self.first:  # skip the header as service.io does: the first record with a non-blank cell
             for _, cells in rows:
                 if any(c.strip() for c in cells):
                     break
         try:
-            frame = next(body_frames("block", rows, list(self.columns), None, self.max_cell_chars))
+            frame = next(body_frames("block", rows, list(layout.columns), None, self.max_cell_chars))
         except (csv.Error, InputError) as exc:
             raise BlockError(str(exc)) from exc
         return frame.drop(columns=ROW_COLUMN)
-
-
-@dataclass(frozen=True)
-class CsvLayout:
-    encoding: str
-    delimiter: str
-    gzipped: bool
-    columns: tuple[str, ...]
 
 
 def csv_layout(path: Path, text_col: str, required: Sequence[str] = ()) -> CsvLayout | None:
@@ -115,7 +116,7 @@ def iter_blocks(path: Path, layout: CsvLayout, target: int,
     first = True
     with _open(path, layout.gzipped) as fh:
         for data in _cut(fh, target):
-            yield CsvBlock(data, layout.encoding, layout.delimiter, layout.columns, first, max_cell_chars)
+            yield CsvBlock(data, layout, first, max_cell_chars)
             first = False
 
 
