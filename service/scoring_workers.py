@@ -17,13 +17,11 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
-import pandas as pd
-
 from models.registry import LoadedModel
 
-Chunks = Iterator[tuple[int, pd.DataFrame]]
+Chunks = Iterator[tuple[int, Any]]  # (index, a DataFrame or a service.csv_blocks.CsvBlock)
 Scored = Iterator[tuple[int, int, bytes]]
-ScorePart = Callable[[Any, pd.DataFrame, str, int, str], tuple[int, bytes]]
+ScorePart = Callable[[Any, Any, str, int, str], tuple[int, bytes]]
 _PR_SET_PDEATHSIG = 1
 
 # The model of a pool worker process: set once by the pool initializer (inherited through fork, not
@@ -73,7 +71,7 @@ def _init_worker(estimator: Any, score_part: ScorePart, parent: int) -> None:
     _one_blas_thread()
 
 
-def _pool_task(chunk: pd.DataFrame, text_col: str, index: int, kind: str) -> tuple[int, bytes]:
+def _pool_task(chunk: Any, text_col: str, index: int, kind: str) -> tuple[int, bytes]:
     estimator, score_part = _worker_model
     return score_part(estimator, chunk, text_col, index, kind)
 
@@ -149,7 +147,7 @@ def _bundle_task(
     return score_part(_bundle_model[1], chunk, text_col, index, kind)
 
 
-def _bounded(chunks: Chunks, submit: Callable[[int, pd.DataFrame], Any], limit: int) -> Scored:
+def _bounded(chunks: Chunks, submit: Callable[[int, Any], Any], limit: int) -> Scored:
     """Submit chunks keeping at most `limit` in flight; yield (index, rows, bytes) as they complete."""
     pending: dict[Any, int] = {}
 
