@@ -46,6 +46,12 @@ class CsvLayout:
     delimiter: str
     gzipped: bool
     columns: tuple[str, ...]
+    sample_bytes: int  # the first 256 KiB (or the whole file) ...
+    sample_records: int  # ... and the records that end in it
+
+    def block_bytes(self, rows: int) -> int:
+        """Bytes that hold about `rows` records, judged on the sample (deterministic for a file)."""
+        return max(1 << 12, self.sample_bytes * rows // max(self.sample_records, 1))
 
 
 @dataclass(frozen=True)
@@ -91,23 +97,16 @@ def csv_layout(path: Path, text_col: str, required: Sequence[str] = ()) -> CsvLa
         return None
     encoding, delimiter, gzipped = dialect
     with _open(path, gzipped) as fh:
-        sample = fh.read(1 << 16)
-        whole = not fh.read(1)
-    if b"\n" not in sample and not whole:
-        return None
-    columns = tuple(c for c in first.columns if c != ROW_COLUMN)
-    return CsvLayout(encoding, delimiter, gzipped, columns)
-
-
-def block_bytes(path: Path, layout: CsvLayout, rows: int) -> int:
-    """Bytes that hold about `rows` records, judged on the first 256 KiB (deterministic for a file)."""
-    with _open(path, layout.gzipped) as fh:
         sample = fh.read(1 << 18)
+        whole = not fh.read(1)
+    if b"\n" not in sample[: 1 << 16] and not (whole and len(sample) <= 1 << 16):
+        return None
     records, odd = 0, 0
     for line in sample.split(b"\n")[:-1]:  # lines that end outside quotes end a record
         odd ^= line.count(b'"') & 1
         records += not odd
-    return max(1 << 12, len(sample) * rows // max(records, 1))
+    columns = tuple(c for c in first.columns if c != ROW_COLUMN)
+    return CsvLayout(encoding, delimiter, gzipped, columns, len(sample), records)
 
 
 def iter_blocks(path: Path, layout: CsvLayout, target: int,

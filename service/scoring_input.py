@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from service.csv_blocks import CsvBlock, block_bytes, csv_layout, iter_blocks
+from service.csv_blocks import CsvBlock, csv_layout, iter_blocks
 from service.io import ROW_COLUMN, InputError, column_key, iter_table_chunks
 
 
@@ -38,4 +38,4 @@ def byte_blocks(path: Path, chunksize: int, text_col: str,
     layout = csv_layout(path, text_col, required=meta_cols)
     if layout is None:
         return None
-    return iter_blocks(path, layout, block_bytes(path, layout, chunksize))
+    return iter_blocks(path, layout, layout.block_bytes(chunksize))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from service.csv_blocks import BlockError, block_bytes, csv_layout, iter_blocks
+from service.csv_blocks import BlockError, csv_layout, iter_blocks
 from service.io import ROW_COLUMN, InputError, read_table
 
 TRICKY = [
@@ -59,7 +59,7 @@ def test_block_size_follows_the_rows_asked_for(tmp_path):
     path = _write(tmp_path, _table(2000))
     layout = csv_layout(path, "text")
     assert layout is not None
-    sizes = [len(b.frame()) for b in iter_blocks(path, layout, block_bytes(path, layout, 100))]
+    sizes = [len(b.frame()) for b in iter_blocks(path, layout, layout.block_bytes(100))]
     assert sum(sizes) == 2000
     assert 80 <= sorted(sizes)[len(sizes) // 2] <= 125
 
