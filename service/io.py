@@ -1,5 +1,6 @@
 """Reading and writing the tables analysts bring: CSV (utf-8 / BOM / cp1251; `,` `;` tab), CSV.GZ, XLSX,
-Parquet; formula-safe, atomic export (`write_table`, `formula_safe`: in service.io_write, re-exported).
+Parquet (XLSX and Parquet readers in service.io_formats); formula-safe, atomic export (`write_table`,
+`formula_safe`: in service.io_write, re-exported).
 
 The format is recognised by content, not by extension (a workbook renamed .csv is still read as a workbook).
 Every problem raises `InputError` naming the file, row and column, never a bare parser traceback.
@@ -19,13 +20,10 @@ import codecs
 import csv
 import gzip
 import io
-import math
 import os
-import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date, datetime, time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import pandas as pd
 
@@ -120,9 +118,13 @@ def _chunks(source: _Source, chunksize: int | None, text_col: str | None, requir
     if not head:
         raise InputError("файл пустой", source.name)
     if head.startswith(b"PK\x03\x04"):
-        rows = _xlsx_rows(source, sheet)
+        from service.io_formats import xlsx_rows
+
+        rows = xlsx_rows(source, sheet)
     elif head.startswith(b"PAR1"):
-        return _parquet_chunks(source, chunksize, wanted)
+        from service.io_formats import parquet_chunks
+
+        return parquet_chunks(source, chunksize, wanted)
     elif head.startswith(b"\x1f\x8b"):
         rows = _csv_rows(source, source.open_gzip, max_cell_chars)
     elif kind := next((k for magic, k in _MAGIC.items() if head.startswith(magic)), None):
@@ -238,73 +240,6 @@ def _locate_undecodable(open_bytes: Callable[[], IO[bytes]], encoding: str,
     return None, None
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "да" if value else "нет"
-    if isinstance(value, float):
-        if math.isfinite(value) and value.is_integer():
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d" if value.time() == time(0) else "%Y-%m-%d %H:%M:%S")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    return str(value)
-
-
-def _xlsx_rows(source: _Source, sheet: str | int | None) -> Iterator[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
-    fh = source.open_bytes()
-    try:
-        wb = load_workbook(fh, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        fh.close()
-        raise InputError(f"ZIP-архив, но не книга Excel .xlsx ({exc}); сохраните как .xlsx или .csv",
-                         source.name) from exc
-    try:
-        names = wb.sheetnames
-        if sheet is None:
-            ws = wb.worksheets[0]
-        elif isinstance(sheet, int) and 0 <= sheet < len(names):
-            ws = wb.worksheets[sheet]
-        elif isinstance(sheet, str) and sheet in names:
-            ws = wb[sheet]
-        else:
-            raise InputError(f"нет листа {sheet!r}; листы: {', '.join(names)}", source.name)
-        ws.reset_dimensions()  # some writers store a wrong used range (e.g. A1:A1); read what is there
-        for row, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield row, [_cell_text(v) for v in values]
-    finally:
-        wb.close()
-        fh.close()
-
-
-def _parquet_chunks(source: _Source, chunksize: int | None, wanted: Sequence[str]) -> Iterator[pd.DataFrame]:
-    import pyarrow.parquet as pq
-
-    try:
-        pf = pq.ParquetFile(source.open_bytes())
-    except Exception as exc:  # pyarrow raises several unrelated types for a damaged file
-        raise InputError(f"повреждённый файл Parquet ({exc})", source.name) from exc
-    names = [str(c) for c in pf.schema_arrow.names]
-    rename = _resolve_columns(source.name, names, wanted)
-    start = 2
-    batches: Iterable[Any] = pf.iter_batches(batch_size=chunksize or max(pf.metadata.num_rows, 1))
-    empty = True
-    for batch in batches:
-        frame = batch.to_pandas().astype(object)
-        frame = frame.where(frame.notna(), "").map(_cell_text).rename(columns=rename)
-        frame.insert(len(frame.columns), ROW_COLUMN, range(start, start + len(frame)))
-        start += len(frame)
-        empty = False
-        yield frame
-    if empty:
-        yield _frame([r for r in (rename.get(n, n) for n in names)], [], [])
-
-
 # ---------------------------------------------------------------- rows → frames
 
 def _header(name: str, cells: list[str]) -> tuple[list[str], set[str]]:
@@ -330,7 +265,7 @@ def column_key(name: str) -> str:
     return " ".join(name.casefold().replace("ё", "е").split())
 
 
-def _resolve_columns(name: str, columns: list[str], wanted: Sequence[str],
+def resolve_columns(name: str, columns: list[str], wanted: Sequence[str],
                      duplicated: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
     """Map existing column → the name asked for; exact match first, then ignoring case and spaces."""
     rename: dict[str, str] = {}
@@ -353,7 +288,7 @@ def _resolve_columns(name: str, columns: list[str], wanted: Sequence[str],
     return rename
 
 
-def _frame(columns: list[str], rows: list[list[str]], numbers: list[int]) -> pd.DataFrame:
+def rows_frame(columns: list[str], rows: list[list[str]], numbers: list[int]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=columns, dtype=object)
     frame[ROW_COLUMN] = pd.Series(numbers, dtype="int64")
     return frame
@@ -369,7 +304,7 @@ def _frames(name: str, rows: Iterator[tuple[int, list[str]]], chunksize: int | N
     if header_cells is None:
         raise InputError("в файле нет ни строки заголовка, ни данных", name)
     raw_columns, duplicated = _header(name, header_cells)
-    rename = _resolve_columns(name, raw_columns, wanted, duplicated)
+    rename = resolve_columns(name, raw_columns, wanted, duplicated)
     yield from body_frames(name, rows, [rename.get(c, c) for c in raw_columns], chunksize, max_cell_chars)
 
 
@@ -400,8 +335,8 @@ def body_frames(name: str, rows: Iterator[tuple[int, list[str]]], columns: list[
         batch.append(cells)
         numbers.append(row)
         if chunksize is not None and len(batch) >= chunksize:
-            yield _frame(columns, batch, numbers)
+            yield rows_frame(columns, batch, numbers)
             yielded, batch, numbers = True, [], []
     if batch or not yielded:
-        yield _frame(columns, batch, numbers)
+        yield rows_frame(columns, batch, numbers)
 
