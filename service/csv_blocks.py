@@ -20,7 +20,7 @@ import csv
 import gzip
 import io
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
@@ -56,19 +56,40 @@ class CsvLayout:
 
 @dataclass(frozen=True)
 class CsvBlock:
-    """Raw bytes of whole records and what is needed to parse them the way `service.io` would."""
+    """Raw bytes of whole records and what is needed to parse them the way `service.io` would.
 
-    data: bytes
+    A block of a plain (not gzipped) file also knows where its bytes lie (`span`: path, offset, length), so
+    a worker that sees the same disk can be sent the block without its bytes (`located`) and read them."""
+
+    data: bytes | None  # None: read `span` when parsed
     layout: CsvLayout
     first: bool  # the file's first block: it holds the header (and any empty lines before it)
     max_cell_chars: int = MAX_CELL_CHARS
+    span: tuple[str, int, int] | None = None
+
+    def located(self) -> CsvBlock:
+        """The same block without its bytes when they can be read back from the file (else itself)."""
+        return replace(self, data=None) if self.span is not None else self
+
+    def raw(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        if self.span is None:
+            raise BlockError("у блока нет ни байтов, ни места в файле")
+        path, offset, length = self.span
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            data = fh.read(length)
+        if len(data) != length:
+            raise BlockError(f"{path}: файл стал короче во время оценки")
+        return data
 
     def frame(self) -> pd.DataFrame:
         """The block's records as str columns (without the row-number column). Raises BlockError."""
         layout = self.layout
         encoding = layout.encoding if self.first else layout.encoding.removesuffix("-sig")
         try:
-            text = self.data.decode(encoding)
+            text = self.raw().decode(encoding)
         except UnicodeDecodeError as exc:
             raise BlockError(f"байты не в кодировке {encoding}") from exc
         csv.field_size_limit(max(csv.field_size_limit(), min(self.max_cell_chars + 1, 2**31 - 1)))
@@ -112,11 +133,13 @@ def csv_layout(path: Path, text_col: str, required: Sequence[str] = ()) -> CsvLa
 def iter_blocks(path: Path, layout: CsvLayout, target: int,
                 max_cell_chars: int = MAX_CELL_CHARS) -> Iterator[CsvBlock]:
     """Blocks of about `target` bytes, each ending after a newline outside quotes (the last: end of file)."""
-    first = True
+    first, offset = True, 0
+    where = None if layout.gzipped else str(Path(path).resolve())
     with _open(path, layout.gzipped) as fh:
         for data in _cut(fh, target):
-            yield CsvBlock(data, layout, first, max_cell_chars)
-            first = False
+            span = (where, offset, len(data)) if where is not None else None
+            yield CsvBlock(data, layout, first, max_cell_chars, span)
+            first, offset = False, offset + len(data)
 
 
 def _open(path: Path, gzipped: bool) -> IO[bytes]:

@@ -119,13 +119,16 @@ def _part_path(partial: Path, index: int, kind: str) -> Path:
     return partial / f"part-{index:06d}{kind}"
 
 
-def _write_part(data: bytes, rows: int, partial: Path, index: int, kind: str) -> None:
-    """The part and, first, its row count (so a resumed run counts a part it does not read)."""
+def write_part(data: bytes, rows: int, partial: Path, index: int, kind: str) -> None:
+    """The part and, first, its row count (so a resumed run counts a part it does not read).
+
+    Each file goes to a temp name of this process and is renamed into place, so a part is whole or absent
+    even when the parent and a LocalCluster worker (which writes its own parts) race on it."""
     for target, content in (
         (_rows_path(partial, index), b"%d" % rows),
         (_part_path(partial, index, kind), data),
     ):
-        tmp = partial / f".{target.name}.tmp"
+        tmp = partial / f".{target.name}.{os.getpid()}.tmp"
         tmp.write_bytes(content)
         os.replace(tmp, target)
 
@@ -312,14 +315,15 @@ def _run(job: _Job, blocks: Iterator[CsvBlock] | None, started: float) -> ScoreR
             yield index, chunk
 
     if job.engine == "dask":
-        scored = run_dask(todo(), part_fn, model, text_col, kind, job.workers, job.scheduler)
+        scored = run_dask(todo(), part_fn, model, text_col, kind, job.workers, job.scheduler, partial)
     elif job.workers > 1:
         scored = run_pool(todo(), part_fn, model.estimator, text_col, kind, job.workers)
     else:
         scored = run_inline(todo(), part_fn, model.estimator, text_col, kind)
     try:
         for index, n, data in scored:
-            _write_part(data, n, partial, index, kind)
+            if data is not None:  # None: a LocalCluster worker wrote the part itself
+                write_part(data, n, partial, index, kind)
             rows += n
             if progress:
                 progress(n)

@@ -2,7 +2,10 @@
 
 Every runner maps ``(index, chunk)`` to ``(index, rows, part bytes)`` with ``service.scoring.score_part`` and
 keeps a bounded number of chunks in flight, so memory stays flat whatever the file size. The parent writes
-the parts: when it is killed, no worker can add a part behind its back, and a rerun sees a consistent set.
+the parts, except on a LocalCluster: there each worker reads its block from the file and writes its part
+itself (``None`` comes back instead of the bytes), so this process, on the same cores, neither ships the
+input nor receives the output. Every worker dies with the parent (PR_SET_PDEATHSIG), and parts are
+renamed into place whole, so after a kill a rerun sees a consistent set.
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ import os
 import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
 from typing import Any
 
 from models.registry import LoadedModel
 
 Chunks = Iterator[tuple[int, Any]]  # (index, a DataFrame or a service.csv_blocks.CsvBlock)
-Scored = Iterator[tuple[int, int, bytes]]
+Scored = Iterator[tuple[int, int, bytes | None]]
 ScorePart = Callable[[Any, Any, str, int, str], tuple[int, bytes]]
 _PR_SET_PDEATHSIG = 1
 
@@ -64,11 +68,16 @@ def run_pool(
 def _init_worker(estimator: Any, score_part: ScorePart, parent: int) -> None:
     global _worker_model
     _worker_model = (estimator, score_part)
+    _die_with(parent)
+    _one_blas_thread()
+
+
+def _die_with(parent: int) -> None:
+    """This process gets SIGKILL when `parent` (its parent process) dies; exits now if it already has."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
-    _one_blas_thread()
 
 
 def _pool_task(chunk: Any, text_col: str, index: int, kind: str) -> tuple[int, bytes]:
@@ -91,13 +100,15 @@ def run_dask(
     kind: str,
     workers: int,
     scheduler: str | None,
+    partial: Path | None = None,
 ) -> Scored:
     """Chunks scored on a dask.distributed cluster (a LocalCluster of `workers` processes unless `scheduler`).
 
-    On a LocalCluster every worker loads (and verifies) the bundle from disk itself, all at once, while this
-    process only reads and cuts the input; a remote cluster gets the model scattered once to every worker,
-    as it may not see this disk. Tasks return encoded parts (bytes), so this process writes them and remote
-    workers need no shared file system.
+    On a LocalCluster (it shares this disk) every worker loads (and verifies) the bundle itself, reads a
+    block of a plain CSV from the file by its offset and, given `partial`, writes the part there; this
+    process only finds the record boundaries. A remote cluster may not see this disk: it gets the model
+    scattered once to every worker and the blocks' bytes, and returns the parts' bytes for this process to
+    write.
     """
     import dask
     from distributed import Client, LocalCluster
@@ -118,9 +129,11 @@ def run_dask(
         n = max(1, len(client.scheduler_info().get("workers", {})) or workers)
         if cluster is not None:
             bundle = (str(model.path.parent), model.model_id)
+            target = (str(partial), os.getpid()) if partial is not None else (None, os.getpid())
 
             def submit(index: int, chunk: Any) -> Any:
-                args = (score_part, bundle, chunk, text_col, index, kind)
+                located = getattr(chunk, "located", None)  # a CsvBlock of a plain file: its offset will do
+                args = (score_part, bundle, located() if located else chunk, text_col, index, kind, target)
                 return client.submit(_bundle_task, *args, pure=False)
         else:
             model_ref = client.scatter(model.estimator, broadcast=True)
@@ -136,15 +149,30 @@ def run_dask(
 
 
 def _bundle_task(
-    score_part: ScorePart, bundle: tuple[str, str], chunk: Any, text_col: str, index: int, kind: str
-) -> tuple[int, bytes]:
-    """A LocalCluster task: the worker's own copy of the bundle, loaded by its first task."""
+    score_part: ScorePart,
+    bundle: tuple[str, str],
+    chunk: Any,
+    text_col: str,
+    index: int,
+    kind: str,
+    target: tuple[str | None, int],
+) -> tuple[int, bytes | None]:
+    """A LocalCluster task: the worker's own copy of the bundle, loaded by its first task; with a
+    `target` directory the part is written there and None returned in place of its bytes."""
     global _bundle_model
+    partial, parent = target
     if _bundle_model is None or _bundle_model[0] != bundle:
         from models.registry import ModelRegistry
 
+        _die_with(parent)  # the nanny spawned this process from `painmap score` itself
         _bundle_model = (bundle, ModelRegistry(bundle[0]).load(bundle[1]).estimator)
-    return score_part(_bundle_model[1], chunk, text_col, index, kind)
+    rows, data = score_part(_bundle_model[1], chunk, text_col, index, kind)
+    if partial is None:
+        return rows, data
+    from service.scoring import write_part
+
+    write_part(data, rows, Path(partial), index, kind)
+    return rows, None
 
 
 def _bounded(chunks: Chunks, submit: Callable[[int, Any], Any], limit: int) -> Scored:

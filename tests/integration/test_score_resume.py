@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import pytest
 
 pytest.importorskip("models.classify", reason="models.classify (CLASSIFY) is not there yet")
@@ -49,21 +50,29 @@ def big_input(tmp_path) -> Path:
     return path
 
 
-def test_killed_score_resumes_without_loss_or_duplicates(model_dir, big_input, tmp_path):
+@pytest.mark.parametrize("engine", [[], ["--engine", "dask", "--workers", "2"]], ids=["local", "dask"])
+def test_killed_score_resumes_without_loss_or_duplicates(model_dir, big_input, tmp_path, engine):
+    """Killed after a few parts and rerun: every row once. On a LocalCluster the workers write their own
+    parts; they must die with `painmap score` (no orphan adds a part behind the rerun's back)."""
     out = tmp_path / "scored.csv"
     partial = out.with_name(out.name + ".partial")
     command = painmap(
-        "score", big_input, "--text-col", "text", "--model-dir", model_dir, "--out", out, "--chunksize", "100"
-    )
+        "score", big_input, "--text-col", "text", "--model-dir", model_dir, "--out", out,
+        "--chunksize", "100", *engine,
+    )  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
+    children: list[psutil.Process] = []
     while time.monotonic() < deadline and process.poll() is None:
         if len(list(partial.glob("part-*.csv"))) >= 3:
+            children = psutil.Process(process.pid).children(recursive=True)
             os.kill(process.pid, signal.SIGKILL)
             break
         time.sleep(0.01)
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL, "score finished before it could be killed"
+    _, alive = psutil.wait_procs(children, timeout=5)
+    assert not alive, f"workers outlived the killed parent: {[p.pid for p in alive]}"
     assert not out.exists(), "a killed run must not leave output at OUT"
     done_before = len(list(partial.glob("part-*.csv")))
 

@@ -55,6 +55,29 @@ def test_blocks_read_what_the_row_reader_reads(tmp_path, name, sep, encoding):
     pd.testing.assert_frame_equal(frame, read_table(path, text_col="text"))
 
 
+def test_located_blocks_read_their_bytes_back_from_the_file(tmp_path):
+    """A block sent without its bytes (to a worker on the same disk) parses to the same rows; a gzipped
+    file's blocks cannot be located and keep their bytes; a file cut short under the worker is an error."""
+    path = _write(tmp_path, _table(500), sep=";", encoding="utf-8-sig")
+    layout = csv_layout(path, "text")
+    assert layout is not None
+    blocks = list(iter_blocks(path, layout, 1000))
+    located = [b.located() for b in blocks]
+    assert all(b.data is None for b in located)
+    assert b"".join(b.raw() for b in located) == path.read_bytes()
+    frame = pd.concat([b.frame() for b in located], ignore_index=True)
+    pd.testing.assert_frame_equal(frame, read_table(path, text_col="text"))
+
+    packed = _write(tmp_path, _table(50), "in.csv.gz")
+    packed_layout = csv_layout(packed, "text")
+    assert packed_layout is not None
+    assert all(b.located().data == b.data for b in iter_blocks(packed, packed_layout, 500))
+
+    path.write_bytes(path.read_bytes()[: located[-1].span[1]])
+    with pytest.raises(BlockError, match="короче"):
+        located[-1].frame()
+
+
 def test_block_size_follows_the_rows_asked_for(tmp_path):
     path = _write(tmp_path, _table(2000))
     layout = csv_layout(path, "text")
