@@ -164,7 +164,8 @@ def _bundle_task(
     if _bundle_model is None or _bundle_model[0] != bundle:
         from models.registry import ModelRegistry
 
-        _die_with(parent)  # the nanny spawned this process from `painmap score` itself
+        if os.getppid() == parent:  # the nanny spawned it from `painmap score` (not from a forkserver)
+            _die_with(parent)
         _bundle_model = (bundle, ModelRegistry(bundle[0]).load(bundle[1]).estimator)
     rows, data = score_part(_bundle_model[1], chunk, text_col, index, kind)
     if partial is None:
