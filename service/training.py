@@ -18,6 +18,7 @@ import pandas as pd
 from models.registry import LoadedModel, ModelRegistry, file_sha256
 
 TEXT = "__text__"
+PLAIN = "__plain_text__"  # the text column alone, kept when metadata precedes it in TEXT
 TIME = "__time__"
 _HAS_TEXT = "__has_text__"  # the text column itself (not metadata) is non-empty: only while loading
 
@@ -67,7 +68,8 @@ def load(spec: DataSpec) -> pd.DataFrame:
     """Rows after the split/date filters: `__text__`, one column per head, `__time__` if given.
 
     `__text__` is the model input (`models.model_input.compose_text`: metadata columns, then the text); a row
-    counts as labelled only if the text column itself is not empty.
+    counts as labelled only if the text column itself is not empty. With metadata, `__plain_text__` keeps
+    the text alone (what is compared with the training texts for duplicates).
     """
     from models.model_input import compose_text
     from service.io import read_table
@@ -80,6 +82,8 @@ def load(spec: DataSpec) -> pd.DataFrame:
         plain = raw[spec.text_col].fillna("").astype(str)
         model_input = compose_text(plain, [raw[c] for c in meta_cols])
         frame = pd.DataFrame({TEXT: model_input, _HAS_TEXT: plain.str.strip().ne("")})
+        if meta_cols:
+            frame[PLAIN] = plain
         for head, column in spec.heads.items():
             frame[head] = raw[column]
         if spec.time_col:
@@ -104,6 +108,13 @@ def load(spec: DataSpec) -> pd.DataFrame:
     if data.empty:
         raise TrainingDataError(f"{', '.join(spec.files)}: после фильтров не осталось размеченных строк")
     return data
+
+
+def read_texts(files: list[Path], text_col: str) -> list[str]:
+    """The text column of each file (what the evaluation compares with for train duplicates)."""
+    from service.io import read_table
+
+    return [t for f in files for t in read_table(Path(f), text_col=text_col)[text_col].fillna("").astype(str)]
 
 
 def _data_card(specs: list[DataSpec], frame: pd.DataFrame) -> dict[str, Any]:
@@ -210,7 +221,7 @@ def newest_slice(frame: pd.DataFrame, fraction: float) -> tuple[pd.DataFrame, pd
 
 def compare(champion: LoadedModel, challenger: LoadedModel, holdout: pd.DataFrame) -> list[dict[str, Any]]:
     """Per head: both models' macro-F1/accuracy/coverage on the holdout and the macro-F1 change in pp."""
-    heads = list(challenger.card.get("heads") or [c for c in holdout.columns if c not in (TEXT, TIME)])
+    heads = list(challenger.card.get("heads") or [c for c in holdout.columns if c not in (TEXT, TIME, PLAIN)])
     old = head_metrics(champion.estimator, holdout, heads)
     new = head_metrics(challenger.estimator, holdout, heads)
     return [
@@ -266,11 +277,18 @@ def print_comparison(rows: list[dict[str, Any]], champion_id: str, challenger_id
     Console().print(table)
 
 
-def write_evaluation(estimator: Any, frame: pd.DataFrame, heads: list[str], out: Path) -> list[Path]:
-    """The full evaluation report (models.evaluate) as JSON and Markdown side by side; → paths."""
+def write_evaluation(
+    estimator: Any, frame: pd.DataFrame, heads: list[str], out: Path, train_texts: list[str] | None = None
+) -> list[Path]:
+    """The full evaluation report (models.evaluate) as JSON and Markdown side by side; → paths.
+
+    With `train_texts` the report also gives every figure without the rows whose text occurs in them."""
     from models.evaluate import evaluation_report, write_report
 
-    report = evaluation_report(estimator, frame[TEXT].tolist(), frame[heads])
+    plain = frame[PLAIN].tolist() if PLAIN in frame else None
+    report = evaluation_report(
+        estimator, frame[TEXT].tolist(), frame[heads], train_texts=train_texts, duplicate_texts=plain
+    )
     json_path, md_path = out.with_suffix(".json"), out.with_suffix(".md")
     out.parent.mkdir(parents=True, exist_ok=True)
     write_report(report, json_path, md_path)

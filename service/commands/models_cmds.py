@@ -150,6 +150,12 @@ def evaluate(
         "--meta-col",
         help="Столбцы метаданных модели в этом файле, если названы иначе (по умолчанию — из карточки).",
     ),
+    train_data: list[Path] | None = typer.Option(
+        None,
+        "--train-data",
+        help="Обучающие файлы (столбец --text-col): отчёт --out покажет оценку и без текстов, "
+        "дословно встречающихся в обучении.",
+    ),
 ) -> None:
     """Оценивает модель на размеченных данных: macro-F1, accuracy, покрытие (не ушедшие на проверку)."""
     from models.model_input import resolve_meta_cols
@@ -170,8 +176,11 @@ def evaluate(
     )
     frame = td.load(spec)
     td.print_metrics({loaded.model_id: td.head_metrics(loaded.estimator, frame, list(spec.heads))})
+    if train_data and not out:
+        raise typer.BadParameter("--train-data нужен только вместе с --out (разбивка пишется в отчёт)")
     if out:
-        written = td.write_evaluation(loaded.estimator, frame, list(spec.heads), out)
+        train_texts = td.read_texts(train_data, text_col) if train_data else None
+        written = td.write_evaluation(loaded.estimator, frame, list(spec.heads), out, train_texts)
         typer.echo(f"Отчёт записан: {', '.join(map(str, written))}")
 
 

@@ -129,6 +129,26 @@ def test_evaluate_uses_the_models_meta_columns(trained, tmp_path):
     assert json.loads(report.read_text(encoding="utf-8"))["heads"]["area"]["all"]["accuracy"] == 1.0
 
 
+def test_evaluate_splits_off_train_duplicates_by_the_text_alone(trained, tmp_path):
+    """All evaluation texts but one occur in the training file. The district is changed everywhere, so the
+    model input (district + text) matches for a third of the rows only: duplicates are judged on the text."""
+    registry, data = trained
+    fresh = pd.read_csv(data)
+    fresh["district"] = "Московский район"
+    fresh.loc[0, "text"] = "Совсем новый текст, которого не было в обучении."
+    fresh_path = tmp_path / "fresh.csv"
+    fresh.to_csv(fresh_path, index=False)
+    report = tmp_path / "report.json"
+    invoke("evaluate", "--data", fresh_path, "--text-col", "text", "--head", "area", "--model-dir", registry,
+           "--out", report, "--train-data", data)  # fmt: skip
+    result = json.loads(report.read_text(encoding="utf-8"))
+    assert result["n_train_duplicates"] == result["n"] - 1
+    assert result["heads"]["area"]["no_train_duplicates"]["n"] == 1
+    refused = fail("evaluate", "--data", data, "--text-col", "text", "--head", "area",
+                   "--model-dir", registry, "--train-data", data)  # fmt: skip
+    assert "--out" in refused
+
+
 def test_api_model_with_meta_columns_takes_plain_texts(trained):
     from service.api.serving import ServedModel
 
