@@ -158,6 +158,8 @@ def evaluate(
     ),
 ) -> None:
     """Оценивает модель на размеченных данных: macro-F1, accuracy, покрытие (не ушедшие на проверку)."""
+    if train_data and not out:
+        raise typer.BadParameter("--train-data нужен только вместе с --out (разбивка пишется в отчёт)")
     from models.model_input import resolve_meta_cols
     from models.registry import ModelRegistry
 
@@ -176,8 +178,6 @@ def evaluate(
     )
     frame = td.load(spec)
     td.print_metrics({loaded.model_id: td.head_metrics(loaded.estimator, frame, list(spec.heads))})
-    if train_data and not out:
-        raise typer.BadParameter("--train-data нужен только вместе с --out (разбивка пишется в отчёт)")
     if out:
         train_texts = td.read_texts(train_data, text_col) if train_data else None
         written = td.write_evaluation(loaded.estimator, frame, list(spec.heads), out, train_texts)
