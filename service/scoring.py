@@ -38,7 +38,7 @@ from service.io import ROW_COLUMN, InputError
 STATE_VERSION = 2  # 2: CSV parts for CSV output
 OUTPUT_FORMATS = (".csv", ".csv.gz", ".xlsx", ".parquet", ".json")
 XLSX_MAX_ROWS = 1_048_575
-ProgressFn = Callable[[int], None]
+ProgressFn = Callable[[int], None]  # rows done since the last call (negative: a restart takes them back)
 
 
 class ScoringError(RuntimeError):
@@ -256,7 +256,15 @@ def score_file(
     meta = tuple(card_meta_cols(model.card) if meta_cols is None else meta_cols)
     check_columns(src, text_col, meta)
     out.parent.mkdir(parents=True, exist_ok=True)
-    job = _Job(src, out, model, text_col, chunksize, meta, engine, workers, scheduler, progress)
+    counted = 0
+
+    def counting(n: int) -> None:
+        nonlocal counted
+        counted += n
+        if progress:
+            progress(n)
+
+    job = _Job(src, out, model, text_col, chunksize, meta, engine, workers, scheduler, counting)
     # several workers parse their own byte blocks; one process reads rows itself (nothing to offload)
     blocks = byte_blocks(src, chunksize, text_col, meta) if engine == "dask" or workers > 1 else None
     if blocks is not None:
@@ -265,7 +273,10 @@ def score_file(
         except BlockError:
             for _ in row_chunks(src, chunksize, text_col, meta):  # names the row when the data is at fault
                 pass
-            # the data is fine: a quote inside an unquoted field misled the byte cut; read row by row
+            # the data is fine: a quote inside an unquoted field misled the byte cut; read row by row,
+            # counting the progress again from zero
+            if counted:
+                counting(-counted)
     return _run(job, None, started)
 
 

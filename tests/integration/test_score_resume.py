@@ -130,3 +130,23 @@ def test_pool_reads_tricky_csv_like_one_process(model_dir, tmp_path):
             outs.append(pd.read_csv(out, dtype=str))
         assert len(outs[0]) == 301
         pd.testing.assert_frame_equal(outs[1], outs[0])
+
+
+def test_progress_counts_every_row_once_after_a_fallback_to_rows(model_dir, tmp_path):
+    """A quote inside an unquoted field sends the pool run back to the row reader; the progress it had
+    reported is taken back, so the bar ends at the number of rows, not above it."""
+    from models.registry import ModelRegistry
+    from service.scoring import score_file
+
+    # late in the file, so earlier blocks are scored (and counted) before a cut lands inside a quoted field
+    rows = ["id,text"] + [f"{i},Жалоба номер {i} на уборку двора" for i in range(300)] + ['300,ab"c']
+    rows += [f'{i},"Жалоба номер {i},\nвторая строка"' for i in range(301, 400)]
+    source = tmp_path / "literal.csv"
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    steps: list[int] = []
+    model = ModelRegistry(model_dir).load(lazy=True)
+    result = score_file(source, tmp_path / "out.csv", model, text_col="text", chunksize=20, workers=2,
+                        progress=steps.append)  # fmt: skip
+    assert result.rows == 400
+    assert sum(steps) == 400
+    assert any(s < 0 for s in steps), "the byte-block attempt should have failed and been taken back"
