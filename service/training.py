@@ -123,11 +123,16 @@ def _data_card(specs: list[DataSpec], frame: pd.DataFrame) -> dict[str, Any]:
     return {"sources": [asdict(s) for s in specs], "files": files, "sha256": digest, "rows": len(frame)}
 
 
-def head_metrics(estimator: Any, frame: pd.DataFrame, heads: list[str]) -> dict[str, dict[str, float]]:
-    """Macro-F1, accuracy and coverage (share not sent to review) per head on labelled rows."""
+def head_metrics(
+    estimator: Any, frame: pd.DataFrame, heads: list[str], table: pd.DataFrame | None = None
+) -> dict[str, dict[str, float]]:
+    """Macro-F1, accuracy and coverage (share not sent to review) per head on labelled rows.
+
+    `table`: the estimator's `predict_table` of `frame` when the caller already has it."""
     from sklearn.metrics import accuracy_score, f1_score
 
-    table = estimator.predict_table(frame[TEXT].tolist())
+    if table is None:
+        table = estimator.predict_table(frame[TEXT].tolist())
     metrics = {}
     for head in heads:
         truth, predicted = frame[head].to_numpy(), table[head].astype(str).to_numpy()
@@ -278,17 +283,24 @@ def print_comparison(rows: list[dict[str, Any]], champion_id: str, challenger_id
 
 
 def write_evaluation(
-    estimator: Any, frame: pd.DataFrame, heads: list[str], out: Path, train_texts: list[str] | None = None
+    estimator: Any,
+    frame: pd.DataFrame,
+    heads: list[str],
+    out: Path,
+    train_texts: list[str] | None = None,
+    table: pd.DataFrame | None = None,
 ) -> list[Path]:
     """The full evaluation report (models.evaluate) as JSON and Markdown side by side; → paths.
 
-    With `train_texts` the report also gives every figure without the rows whose text occurs in them."""
+    With `train_texts` the report also gives every figure without the rows whose text occurs in them;
+    `table`: the estimator's `predict_table` of `frame` when the caller already has it."""
     from models.evaluate import evaluation_report, write_report
 
     plain = frame[PLAIN].tolist() if PLAIN in frame else None
     report = evaluation_report(
-        estimator, frame[TEXT].tolist(), frame[heads], train_texts=train_texts, duplicate_texts=plain
-    )
+        estimator, frame[TEXT].tolist(), frame[heads], train_texts=train_texts, table=table,
+        duplicate_texts=plain,
+    )  # fmt: skip
     json_path, md_path = out.with_suffix(".json"), out.with_suffix(".md")
     out.parent.mkdir(parents=True, exist_ok=True)
     write_report(report, json_path, md_path)

@@ -177,10 +177,12 @@ def evaluate(
         meta_cols=meta_cols or None,
     )
     frame = td.load(spec)
-    td.print_metrics({loaded.model_id: td.head_metrics(loaded.estimator, frame, list(spec.heads))})
+    heads = list(spec.heads)
+    table = loaded.estimator.predict_table(frame[td.TEXT].tolist())  # once, for the console and the report
+    td.print_metrics({loaded.model_id: td.head_metrics(loaded.estimator, frame, heads, table)})
     if out:
         train_texts = td.read_texts(train_data, text_col) if train_data else None
-        written = td.write_evaluation(loaded.estimator, frame, list(spec.heads), out, train_texts)
+        written = td.write_evaluation(loaded.estimator, frame, heads, out, train_texts, table)
         typer.echo(f"Отчёт записан: {', '.join(map(str, written))}")
 
 
