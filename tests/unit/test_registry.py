@@ -15,6 +15,8 @@ from sklearn.pipeline import make_pipeline
 from models.registry import (
     CARD_FILE,
     ESTIMATOR_FILE,
+    ESTIMATOR_FILES,
+    INDEX_FILE,
     MANIFEST_FILE,
     BundleError,
     ModelRegistry,
@@ -95,12 +97,45 @@ def test_foreign_bundle_and_extra_files_are_refused(registry, plain_model, tmp_p
         registry.load(model_id)
 
 
+def _rewrite_as_format(registry: ModelRegistry, model_id: str, bundle_format: int, estimator) -> None:
+    """Turn a saved bundle into one of another bundle format, re-signed as the registry itself would."""
+    import joblib
+
+    bundle = registry.root / model_id
+    (bundle / ESTIMATOR_FILE).unlink()
+    name = ESTIMATOR_FILES.get(bundle_format, "estimator.bin")
+    joblib.dump(estimator, bundle / name, compress=3)
+    card = json.loads((bundle / CARD_FILE).read_text())
+    (bundle / CARD_FILE).write_text(json.dumps({**card, "bundle_format": bundle_format}))
+    manifest = {"id": model_id, "files": {n: file_sha256(bundle / n) for n in (name, CARD_FILE)}}
+    (bundle / MANIFEST_FILE).write_text(json.dumps(manifest))
+    index = json.loads((registry.root / INDEX_FILE).read_text())
+    index["bundles"][model_id] = file_sha256(bundle / MANIFEST_FILE)
+    (registry.root / INDEX_FILE).write_text(json.dumps(index))
+
+
+def test_format_1_joblib_bundle_still_loads(registry, plain_model):
+    """Bundles written before format 2 (estimator.joblib) keep working after an upgrade."""
+    model_id = registry.save(plain_model)
+    _rewrite_as_format(registry, model_id, 1, plain_model)
+    loaded = registry.load(model_id)
+    assert (loaded.path / ESTIMATOR_FILES[1]).is_file() and not (loaded.path / ESTIMATOR_FILE).exists()
+    assert list(loaded.estimator.predict(TEXTS)) == list(plain_model.predict(TEXTS))
+
+
+def test_unknown_bundle_format_is_refused_before_unpickling(registry, plain_model):
+    model_id = registry.save(plain_model)
+    _rewrite_as_format(registry, model_id, 99, plain_model)
+    with pytest.raises(BundleError, match="формат бандла 99"):
+        registry.load(model_id)
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [("scikit-learn", "0.24.2", "мажорная"), ("preprocessor_protocol", "999", "протокол препроцессора")],
 )
 def test_incompatible_card_is_refused(registry, field, value, message):
-    card = {"id": "x", "bundle_format": 1, "libraries": library_versions(), **describe_estimator(object())}
+    card = {"id": "x", "bundle_format": 2, "libraries": library_versions(), **describe_estimator(object())}
     if field == "scikit-learn":
         card["libraries"]["scikit-learn"] = value
     else:
