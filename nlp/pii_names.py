@@ -203,11 +203,11 @@ def _named_after_person(before: str) -> bool:
     )
 
 
-@lru_cache(maxsize=1)
 def _morph() -> Any:
-    import pymorphy3
+    """The lemmatiser's analyser: a second MorphAnalyzer would hold another 18 MB of dictionaries."""
+    from nlp.lemmatize import morph_analyzer
 
-    return pymorphy3.MorphAnalyzer()
+    return morph_analyzer()
 
 
 def _word_list(path: Path) -> frozenset[str]:
