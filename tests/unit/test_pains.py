@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.pain_clusters import NOISE, MergedKMeansClusterer
 from models.pain_cues import PainCues
 from models.pain_labels import CentralPhraseLabeller, PainMembers, normalise_phrase
 from models.pains import PainFinder, find_pains, wilson_interval
@@ -171,19 +170,6 @@ def test_missing_text_column_is_named():
         find_pains(pd.DataFrame({"text": ["a"]}), text_col="answer")
 
 
-def test_clusterer_sends_outliers_to_noise():
-    rng = np.random.default_rng(0)
-    centres = np.eye(8)[:2]
-    blobs = np.vstack([c + 0.05 * rng.standard_normal((40, 8)) for c in centres])
-    outliers = np.eye(8)[5:8]
-    X = np.vstack([blobs, outliers])
-    X /= np.linalg.norm(X, axis=1, keepdims=True)
-    model = MergedKMeansClusterer(n_over=10, min_similarity=0.5, min_size=5).fit(X)
-    assert len(set(model.labels_[:80]) - {NOISE}) == 2
-    assert (model.labels_[80:] == NOISE).all()
-    assert len(set(model.labels_[:40])) == 1 and len(set(model.labels_[40:80])) == 1
-
-
 @pytest.mark.parametrize(
     "texts",
     [[], ["всё хорошо", "-"], ["очередь долгая"], ["очередь долгая", "сайт не работает", "грубый сотрудник"]],
@@ -194,32 +180,6 @@ def test_tiny_periods_give_no_pain_smaller_than_min_size(texts):
     report = PainFinder(preprocessor=Preprocessor(ner=False)).find(pd.DataFrame({"text": texts}))
     assert report.pains == []
     assert len(report.noise_item_ids) + len(report.no_pain_item_ids) == len(texts)
-
-
-def test_zero_and_cancelling_rows_go_to_noise_instead_of_a_cosine_error():
-    # Regression: rows of no direction (zero, or SVD round-off that cancels inside one k-means group) made a
-    # zero centroid and AgglomerativeClustering raised «Cosine affinity cannot be used when X contains zero
-    # vectors» (seen on the sample quarters 2025Q1 and 2025Q3 in the service).
-    rng = np.random.default_rng(0)
-    blobs = np.vstack([c + 0.05 * rng.standard_normal((10, 8)) for c in np.eye(8)[:2]])
-    blobs /= np.linalg.norm(blobs, axis=1, keepdims=True)
-    residue = np.zeros((2, 8))
-    residue[0, 3], residue[1, 3] = 1e-20, -1e-20
-    X = np.vstack([blobs, residue, np.zeros((1, 8))]).astype(np.float32)
-    model = MergedKMeansClusterer(min_size=3).fit(X)
-    assert (model.labels_[20:] == NOISE).all()
-    assert len(set(model.labels_[:10])) == 1 and len(set(model.labels_[10:20])) == 1
-    assert model.labels_[0] != model.labels_[10] != NOISE
-    assert (model.weight_ > 0).all() and len(model.weight_) == len(model.centroids_)
-
-
-def test_vectorizer_gives_unit_or_exactly_zero_rows():
-    from models.pain_vectors import LemmaSvdVectorizer
-
-    rows = [["очередь", "долгий"]] * 3 + [["сайт", "не_работать"]] * 3 + [["абырвалг"], ["очередь", "сайт"]]
-    X = LemmaSvdVectorizer(n_components=1, navec_weight=0.0).fit(rows).transform(rows)
-    norms = np.linalg.norm(X, axis=1)
-    assert np.all((np.abs(norms - 1) < 1e-5) | (norms == 0))
 
 
 _HASH_RUN = """
@@ -282,40 +242,6 @@ def test_item_order_does_not_change_the_pains(q1_report):
     assert sorted(again.noise_item_ids) == sorted(report.noise_item_ids)
 
 
-def test_grouped_clusterer_never_mixes_groups_and_keeps_the_budget():
-    from models.pain_clusters import GroupedClusterer
-
-    # Two groups share the same two directions: without groups they would form two mixed pains.
-    rng = np.random.default_rng(0)
-    blobs = np.vstack([c + 0.05 * rng.standard_normal((30, 8)) for c in np.eye(8)[:2]] * 2)
-    X = (blobs / np.linalg.norm(blobs, axis=1, keepdims=True)).astype(np.float32)
-    groups = np.array(["A"] * 60 + ["B"] * 60, dtype=object)
-    model = GroupedClusterer(MergedKMeansClusterer(min_size=5), max_clusters=10).fit(X, groups=groups)
-    labels = model.labels_
-    assert (labels != NOISE).all()
-    for pain in set(labels):
-        assert len(set(groups[labels == pain])) == 1
-        assert model.group_of_[pain] == groups[labels == pain][0]
-    assert len(set(labels)) == 4 == len(model.centroids_) <= 10
-    assert len(model.weight_) == len(model.centroids_) and (model.weight_ > 0).all()
-
-
-def test_grouped_clusterer_pools_light_groups_with_a_stricter_threshold():
-    from models.pain_clusters import GroupedClusterer
-
-    rng = np.random.default_rng(1)
-    heavy = np.eye(8)[0] + 0.05 * rng.standard_normal((100, 8))
-    light = np.vstack([np.eye(8)[k] + 0.05 * rng.standard_normal((6, 8)) for k in (3, 4, 5)])
-    X = np.vstack([heavy, light])
-    X = (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32)
-    groups = np.array(["big"] * 100 + ["x"] * 6 + ["y"] * 6 + ["z"] * 6, dtype=object)
-    model = GroupedClusterer(MergedKMeansClusterer(min_size=5), min_group_share=0.1).fit(X, groups=groups)
-    assert None in model.group_of_  # the three light groups were clustered together as the rest
-    rest_labels = set(model.labels_[100:]) - {NOISE}
-    assert all(model.group_of_[p] is None for p in rest_labels)
-    assert len(rest_labels) == 3  # distinct directions stay apart even inside the pooled rest
-
-
 def test_cluster_by_column_keeps_pains_inside_one_value(planted):
     from nlp import Preprocessor
 
@@ -349,23 +275,6 @@ def test_cli_cluster_by_keeps_pains_inside_one_process(planted, tmp_path):
     assert pains and all(process.loc[p["item_ids"]].nunique() == 1 for p in pains)
     result = CliRunner().invoke(app, [*args, "--cluster-by", "тема"])
     assert result.exit_code != 0 and "тема" in result.output
-
-
-def test_loose_pain_goes_to_noise_instead_of_mixing_problems():
-    # Six unrelated directions sharing a weak common part: forced into one pain (max_clusters=3), its
-    # members sit at cosine ~0.49 to the centroid, a mixed pain that must not reach the analyst.
-    rng = np.random.default_rng(2)
-    eye = np.eye(12)
-    tight = np.vstack([c + 0.03 * rng.standard_normal((40, 12)) for c in eye[:2]])
-    noise = 0.02 * rng.standard_normal((6, 7, 12))
-    loose = np.vstack([0.3 * eye[2] + 0.954 * eye[k] + noise[k - 3] for k in range(3, 9)])
-    X = np.vstack([tight, loose])
-    X = (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32)
-    mixed = MergedKMeansClusterer(max_clusters=3, min_cohesion=0.0, min_size=5).fit(X)
-    assert len(set(mixed.labels_[80:])) == 1 and mixed.labels_[80] != NOISE  # the mixed pain exists
-    model = MergedKMeansClusterer(max_clusters=3, min_size=5).fit(X)
-    assert (model.labels_[80:] == NOISE).all()
-    assert len(set(model.labels_[:80]) - {NOISE}) == 2 and len(model.centroids_) == 2
 
 
 @pytest.mark.parametrize(
