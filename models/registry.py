@@ -74,8 +74,8 @@ class LoadedModel:
 
 
 def _dump_estimator(estimator: Any, path: Path) -> None:
-    """Format 2: pickle protocol 5 (numpy arrays as raw buffers) through gzip; mtime 0, so the same estimator
-    gives the same bytes."""
+    """Format 2: pickle protocol 5 (numpy arrays as raw buffers) through gzip, with no timestamp in the gzip
+    header."""
     with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=3, mtime=0) as fh:
         pickle.dump(estimator, fh, protocol=5)
 

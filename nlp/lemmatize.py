@@ -100,7 +100,7 @@ def _unknown_word_lemma(morph: Any, word: str) -> str | None:
     estimator = morph.prob_estimator
     if not units or (estimator is not None and estimator.p_t_given_w.has_keys_with_prefix(word + ":")):
         return None
-    if _CYRILLIC_WORD.fullmatch(word):  # the shape units cannot answer: start at the guessers (-17 µs of 60)
+    if _CYRILLIC_WORD.fullmatch(word):  # the shape units cannot answer: start at the guessers (30 → 22.5 µs)
         units = _word_units(morph)
     seen: set = set()
     for unit in units:
