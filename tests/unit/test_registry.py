@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -95,6 +96,16 @@ def test_foreign_bundle_and_extra_files_are_refused(registry, plain_model, tmp_p
     (registry.root / model_id / "extra.pkl").write_bytes(b"x")
     with pytest.raises(BundleError, match="посторонние"):
         registry.load(model_id)
+
+
+def test_large_arrays_round_trip_through_the_piecewise_reader(registry):
+    """Arrays of several MiB are read into their buffers in 1 MiB pieces (format 2): every byte arrives."""
+    rng = np.random.default_rng(0)
+    arrays = {"coef": rng.standard_normal((700, 1000)).astype(np.float32), "tail": np.arange(1_048_577)}
+    loaded = registry.load(registry.save(arrays)).estimator
+    assert set(loaded) == set(arrays)
+    for name, array in arrays.items():
+        assert loaded[name].dtype == array.dtype and np.array_equal(loaded[name], array), name
 
 
 def _rewrite_as_format(registry: ModelRegistry, model_id: str, bundle_format: int, estimator) -> None:
