@@ -14,6 +14,7 @@ Two paths over the same normalisation:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from itertools import islice
@@ -37,6 +38,9 @@ class _Version:
 
     def __get__(self, obj: Preprocessor | None, objtype: type | None = None) -> str:
         return CODE_VERSION if obj is None else obj.full_version()
+
+
+_READY_LOCK = threading.Lock()  # first use of any Preprocessor's lemmatiser (rare: once per process)
 
 
 @lru_cache(maxsize=8)
@@ -144,14 +148,22 @@ class Preprocessor:
         return f"{CODE_VERSION}+lex.{self.lexicon.digest}.{flags or '-'}"
 
     def _ready(self) -> Lemmatizer:
-        if self._lemmatizer is None:
-            lexicon = self.lexicon
-            self._lemmatizer = Lemmatizer(lexicon, cache_size=self.cache_size)
-            self._lemmatizer._cache.update(self._warm)
-            self._warm = {}
-            self._stop = _stop_lemmas(lexicon.stopwords, lexicon.digest) if self.stopwords else frozenset()
-            self._negations = lexicon.negations if self.negation else frozenset()
-        return self._lemmatizer
+        lemmatizer = self._lemmatizer
+        if lemmatizer is not None:
+            return lemmatizer
+        # The service's threads (and a Dask worker's) share one model: a thread must never see the lemmatiser
+        # before the stop words and negations, or it reads its first texts without them.
+        with _READY_LOCK:
+            if self._lemmatizer is None:
+                lexicon = self.lexicon
+                lemmatizer = Lemmatizer(lexicon, cache_size=self.cache_size)
+                lemmatizer._cache.update(self._warm)
+                stop = _stop_lemmas(lexicon.stopwords, lexicon.digest) if self.stopwords else frozenset()
+                self._stop = stop
+                self._negations = lexicon.negations if self.negation else frozenset()
+                self._warm = {}
+                self._lemmatizer = lemmatizer  # published last
+            return self._lemmatizer
 
     # -- the fast modelling path ---------------------------------------------------------------------
     def normalize(self, text: str) -> str:

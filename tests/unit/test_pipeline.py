@@ -195,3 +195,39 @@ def test_a_preprocessor_can_carry_its_cached_lemmas_when_asked(tmp_path: Path) -
     assert restored.features("ямы во дворах и сосульки") == p.features("ямы во дворах и сосульки")
     again = pickle.loads(pickle.dumps(restored))  # the request travels with it
     assert len(again.cached_lemmas()) == 2
+
+
+def test_threads_sharing_a_fresh_preprocessor_all_read_with_stop_words(monkeypatch):
+    """The service's threads share one model. Regression: while one thread was still building the stop words,
+    the others already got the lemmatiser and read their first texts without stop words or negations."""
+    import threading
+    import time
+
+    import nlp.pipeline as pipeline
+
+    text = "Прошу принять меры: не работает лифт в подъезде"
+    expected = Preprocessor(ner=False).features(text)
+    build = pipeline._stop_lemmas
+    building = threading.Event()
+
+    def slow_build(*args):
+        building.set()  # the other threads start now, while the first one is half-way through
+        time.sleep(0.2)
+        return build(*args)
+
+    monkeypatch.setattr(pipeline, "_stop_lemmas", slow_build)
+    shared = Preprocessor(ner=False)
+    results: list[list[str]] = []
+
+    def read(wait: bool) -> None:
+        if wait:
+            building.wait(timeout=10)
+        results.append(shared.features(text))
+
+    threads = [threading.Thread(target=read, args=(i > 0,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert "не_работать" in expected and "просить" not in expected
+    assert results == [expected] * 4
