@@ -86,6 +86,22 @@ def test_score_with_dask_matches_local(model_dir, tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(local), pd.read_csv(dask))
 
 
+def test_score_on_a_running_cluster_matches_local(model_dir, tmp_path):
+    """`--scheduler ADDR`: a cluster this command did not start (it may not share the disk) gets the model
+    scattered and the blocks' bytes, and sends the parts back; the output is the local engine's."""
+    from distributed import LocalCluster
+
+    local, remote = tmp_path / "local.csv", tmp_path / "remote.csv"
+    common = ["--text-col", "text", "--model-dir", model_dir, "--chunksize", "50"]
+    invoke("score", SAMPLES, *common, "--out", local)
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None,
+                      silence_logs=40) as cluster:
+        invoke("score", SAMPLES, *common, "--out", remote, "--engine", "dask",
+               "--scheduler", cluster.scheduler_address)  # fmt: skip
+    pd.testing.assert_frame_equal(pd.read_csv(local), pd.read_csv(remote))
+    assert not remote.with_name(remote.name + ".partial").exists()
+
+
 def test_evaluate_writes_report(model_dir, tmp_path):
     out = tmp_path / "report.json"
     output = invoke(
