@@ -152,9 +152,14 @@ class PainFinder:
                 if content and cues.carries_problem(fragment, lemmas):
                     kept += 1
                     yield index, fragment, content, doc.masked_text
-            # Splitting can leave nothing while the whole text still names a problem: keep it whole then.
-            content = cues.cluster_lemmas(doc.lemmas)
-            if not kept and content and cues.carries_problem(doc.masked_text, doc.lemmas):
+            # Splitting can leave nothing while the whole text still names a problem: keep it whole then. Its
+            # lemmas come from the masked text, as the fragments' do (doc.lemmas would carry names into the
+            # keywords analysts read).
+            if kept:
+                continue
+            lemmas = preprocessor.features(doc.masked_text)
+            content = cues.cluster_lemmas(lemmas)
+            if content and cues.carries_problem(doc.masked_text, lemmas):
                 yield index, doc.masked_text, content, doc.masked_text
 
     def find(

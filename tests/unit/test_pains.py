@@ -310,3 +310,27 @@ def test_labels_are_distinct_and_not_bare_nouns(q1_report):
     )
     ranked = CentralPhraseLabeller().candidates(members)
     assert ranked[0] == "Грязно в парадной" and "Парадная" in ranked
+
+
+def test_whole_text_fallback_reads_the_masked_text():
+    """When no fragment carries the problem but the whole text does, the text is kept whole; its cluster
+    lemmas (the source of the keywords analysts read) come from the masked text, without the person's name."""
+    from nlp import Preprocessor
+
+    text = "Мастер Петров Иван Сергеевич так и не пришёл. Лифт в подъезде стоит вторую неделю."
+    preprocessor = Preprocessor(ner=False)
+    whole = preprocessor(text).masked_text
+    assert "Петров" not in whole
+
+    class WholeTextOnly:  # a problem is seen in the whole text only, so the fallback is what yields
+        def cluster_lemmas(self, lemmas):
+            return list(lemmas)
+
+        def carries_problem(self, fragment, lemmas):
+            return fragment == whole
+
+    found = list(PainFinder()._problem_fragments([text], preprocessor, WholeTextOnly()))
+    assert [(index, fragment) for index, fragment, _, _ in found] == [(0, whole)]
+    content = found[0][2]
+    assert "лифт" in content
+    assert not {"петров", "иван", "сергеевич"} & set(content)
