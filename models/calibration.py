@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from models.intervals import wilson_interval
+
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
     z = scores / temperature
@@ -45,12 +47,7 @@ def precision_threshold(proba: np.ndarray, correct: np.ndarray, target: float, z
     order = np.argsort(-proba, kind="stable")
     hits = np.cumsum(correct[order])
     n = np.arange(1, len(order) + 1)
-    precision = hits / n
-    if z > 0:
-        z2 = z * z
-        centre = precision + z2 / (2 * n)
-        spread = z * np.sqrt(precision * (1 - precision) / n + z2 / (4 * n * n))
-        precision = (centre - spread) / (1 + z2 / n)
+    precision = wilson_interval(hits, n, z)[0] if z > 0 else hits / n
     ok = np.flatnonzero(precision >= target)
     if len(ok) == 0:
         return float("inf")

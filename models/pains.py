@@ -18,23 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from models.intervals import wilson_bounds as wilson_interval
 from models.pain_clusters import NOISE, GroupedClusterer, MergedKMeansClusterer
 from models.pain_cues import PainCues
 from models.pain_labels import CentralPhraseLabeller, PainMembers
 from models.pain_vectors import LemmaSvdVectorizer
-
-Z95 = 1.959963984540054
-
-
-def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """95 % Wilson score interval of a share k/n (sound for small n and shares near 0 or 1)."""
-    if n <= 0:
-        return 0.0, 1.0
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def _plain(value: Any) -> Any:

@@ -24,20 +24,10 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import nnls
 
+from models.intervals import wilson_interval
+
 METHODS = ("cc", "pcc", "acc", "pacc", "sacc", "em")
 SHRINK = 0.85  # sacc: weight of the identity in the error-rate matrix (0: plain ACC, 1: CC)
-
-
-def wilson_interval(k: np.ndarray, n: int, z: float = 1.96) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for k successes of n (vectorised)."""
-    k = np.asarray(k, dtype=np.float64)
-    if n == 0:
-        return np.zeros_like(k), np.ones_like(k)
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
 def _adjust(observed: np.ndarray, rates: np.ndarray) -> np.ndarray:
@@ -109,7 +99,7 @@ def estimate_shares(proba: np.ndarray, classes: Sequence[str], stats: dict | Non
     for method in methods:
         est = shares(method, proba, stats, shrink)
         if method == "cc":
-            low, high = wilson_interval(est * n, n)
+            low, high = wilson_interval(est * n, n, z=1.96)
         else:
             samples = (
                 np.array([shares(method, proba[b], stats, shrink) for b in boots]) if boots else est[None, :]

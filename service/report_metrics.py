@@ -8,27 +8,14 @@ import math
 import numpy as np
 import pandas as pd
 
-Z95 = 1.959963984540054
+from models.intervals import Z95
+from models.intervals import wilson_bounds as wilson_interval
 
 
 def _round(x: float | None, digits: int = 4) -> float | None:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return None
     return round(float(x), digits)
-
-
-def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval of a share k/n; (0, 1) when n == 0.
-
-    It stays inside [0, 1] and behaves at k = 0 or k = n, where the normal approximation collapses.
-    """
-    if n <= 0:
-        return 0.0, 1.0
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def share(k: int, n: int) -> dict:
