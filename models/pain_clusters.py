@@ -31,12 +31,14 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
     def __init__(
         self,
         n_over: int = 200,
-        merge_similarity: float = 0.35,
+        merge_similarity: float = 0.3,
         max_clusters: int = 60,
         min_similarity: float = 0.30,
         min_cohesion: float = 0.5,
         min_share: float = 0.002,
         min_size: int = 3,
+        absorb_share: float = 0.02,
+        absorb_similarity: float = 0.2,
         minibatch_above: int = 50_000,
         random_state: int = 0,
     ) -> None:
@@ -47,6 +49,8 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
         self.min_cohesion = min_cohesion
         self.min_share = min_share
         self.min_size = min_size
+        self.absorb_share = absorb_share
+        self.absorb_similarity = absorb_similarity
         self.minibatch_above = minibatch_above
         self.random_state = random_state
 
@@ -124,6 +128,7 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
             self.centroids_ = np.where(alive[:, None], refined, self.centroids_)
             self.labels_, self.similarity_ = self._assign(X)
         self._drop_loose(weight)
+        self._absorb_small(X, weight)
         # A pain that lost every fragment to another one is dropped, so pain ids stay 0..n-1 with members.
         mask = self.labels_ != NOISE
         weight_of = np.bincount(self.labels_[mask], weights=weight[mask], minlength=len(self.centroids_))
@@ -134,6 +139,45 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
             weight_of = np.bincount(self.labels_[mask], weights=weight[mask], minlength=len(self.centroids_))
         self.weight_ = weight_of
         return self
+
+    def _absorb_small(self, X: np.ndarray, weight: np.ndarray) -> None:
+        """A small pain close to a bigger one is a wording of it («окон мало» next to «очередь»): it joins
+        the most similar bigger pain, smallest first, so one problem is counted once."""
+        if self.absorb_share <= 0 or len(self.centroids_) < 2:
+            return
+        labels, centroids = self.labels_.copy(), self.centroids_.copy()
+        n = len(centroids)
+        mask = labels != NOISE
+        size = np.bincount(labels[mask], weights=weight[mask], minlength=n)
+        limit = self.absorb_share * weight.sum()
+        alive = np.ones(n, dtype=bool)
+        for p in np.argsort(size, kind="stable"):
+            if size[p] >= limit:
+                break
+            sims = centroids @ centroids[p]
+            bigger = alive & (size > size[p]) | alive & (size == size[p]) & (np.arange(n) < p)
+            bigger[p] = False
+            if not bigger.any():
+                continue
+            target = int(np.argmax(np.where(bigger, sims, -np.inf)))
+            if sims[target] < self.absorb_similarity:
+                continue
+            labels[labels == p] = target
+            size[target] += size[p]
+            size[p], alive[p] = 0, False
+            members = labels == target
+            centroids[target] = self._centroids(
+                X[members], weight[members], np.zeros(int(members.sum()), dtype=int), 1
+            )[0]
+        if alive.all():
+            return
+        new_index = np.where(alive, np.cumsum(alive) - 1, NOISE)
+        self.centroids_ = centroids[alive]
+        self.labels_ = np.where(labels != NOISE, new_index[np.maximum(labels, 0)], NOISE)
+        sims = X @ self.centroids_.T
+        self.similarity_ = np.where(
+            self.labels_ != NOISE, sims[np.arange(len(X)), np.maximum(self.labels_, 0)], self.similarity_
+        ).astype(np.float32)
 
     def _drop_loose(self, weight: np.ndarray) -> None:
         """Drop pains whose members lie loosely around the centroid (see module docstring), then reassign.

@@ -33,6 +33,7 @@ class PainCues:
     filler_lemmas: frozenset[str] = frozenset()
     problem_cues: frozenset[str] = frozenset()
     cluster_stop_lemmas: frozenset[str] = frozenset()
+    formula_phrases: tuple[str, ...] = ()
     version: str = "empty"
     _answers_canonical: frozenset[str] = field(default=frozenset(), repr=False)
 
@@ -58,13 +59,28 @@ class PainCues:
             filler_lemmas=frozenset(str(w) for w in data.get("filler_lemmas", [])),
             problem_cues=frozenset(str(w) for w in data.get("problem_cues", [])),
             cluster_stop_lemmas=frozenset(str(w) for w in data.get("cluster_stop_lemmas", [])),
+            formula_phrases=tuple(str(f) for f in data.get("formulas", [])),
             version=str(data.get("version", "unknown")),
             _answers_canonical=frozenset(_canonical(a) for a in answers) | {"", "-"},
         )
 
+    @property
+    def formulas(self) -> tuple[tuple[str, ...], ...]:
+        """The formulas as lemma sequences (function words dropped), longest first; computed once."""
+        cached = self.__dict__.get("_formulas")
+        if cached is None:
+            from models.pain_phrases import lemma_key
+
+            keys = {lemma_key(f) for f in self.formula_phrases}
+            cached = tuple(sorted((k for k in keys if k), key=lambda k: (-len(k), k)))
+            object.__setattr__(self, "_formulas", cached)
+        return cached
+
     def cluster_lemmas(self, lemmas: list[str]) -> list[str]:
-        """Lemmas that say which problem it is: no function words, request modality or bare numbers."""
-        return [w for w in lemmas if w not in self.cluster_stop_lemmas and not w.isdigit() and len(w) > 1]
+        """Lemmas that say which problem it is: no function words, request modality, bare numbers or
+        formulas («прошу принять меры по уборке мусора» → уборка, мусор)."""
+        kept = [w for w in lemmas if w not in self.cluster_stop_lemmas and not w.isdigit() and len(w) > 1]
+        return strip_formulas(kept, self.formulas)
 
     def carries_problem(self, fragment: str, lemmas: list[str]) -> bool:
         """True when the fragment may describe a problem (unknown text counts as a problem)."""
@@ -77,3 +93,27 @@ class PainCues:
             return False
         content = [lemma for lemma in lemmas if lemma.isalpha() or "_" in lemma]
         return any(lemma not in self.filler_lemmas for lemma in content)
+
+
+def strip_formulas(lemmas: list[str], formulas: tuple[tuple[str, ...], ...], gap: int = 1) -> list[str]:
+    """`lemmas` without the spans that spell a formula in order (up to `gap` other lemmas between two of
+    its lemmas). One-lemma formulas are not removed: a single word is never boilerplate on its own."""
+    drop: set[int] = set()
+    for formula in formulas:
+        if len(formula) < 2:
+            continue
+        for start, lemma in enumerate(lemmas):
+            if lemma != formula[0] or start in drop:
+                continue
+            at, picked = start, [start]
+            for want in formula[1:]:
+                nxt = next(
+                    (j for j in range(at + 1, min(len(lemmas), at + 2 + gap)) if lemmas[j] == want), None
+                )
+                if nxt is None:
+                    break
+                picked.append(nxt)
+                at = nxt
+            else:
+                drop.update(picked)
+    return [w for i, w in enumerate(lemmas) if i not in drop] if drop else lemmas

@@ -149,12 +149,14 @@ class CentralPhraseLabeller:
         max_words: int = 7,
         quote_chars: int = 300,
         cues: PainCues | None = None,
+        min_coverage: float = 0.12,
     ) -> None:
         self.n_keywords = n_keywords
         self.n_quotes = n_quotes
         self.max_words = max_words
         self.quote_chars = quote_chars
         self.cues = cues
+        self.min_coverage = min_coverage
 
     def keywords(
         self, tfidf: sparse.csr_matrix, weights: np.ndarray, labels: np.ndarray, n_pains: int, names
@@ -227,14 +229,15 @@ class CentralPhraseLabeller:
             scored.append((-score, phrase))
         return [phrase for _, phrase in sorted(scored)[:n]]
 
-    def quotes(self, members: PainMembers) -> list[str]:
+    def quotes(self, members: PainMembers, n: int | None = None) -> list[str]:
+        n = self.n_quotes if n is None else n
         if not members.texts:
             return []
         candidates = np.argsort(-members.similarity)[:200]
         vectors = members.vectors[candidates]
         relevance = members.similarity[candidates]
         chosen: list[int] = []
-        while len(chosen) < min(self.n_quotes, len(candidates)):
+        while len(chosen) < min(n, len(candidates)):
             if chosen:
                 redundancy = (vectors @ vectors[chosen].T).max(axis=1)
                 score = 0.5 * relevance - 0.5 * redundancy
@@ -253,3 +256,57 @@ class CentralPhraseLabeller:
             if quote not in ordered:
                 ordered.append(quote)
         return ordered
+
+
+def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]], cues: PainCues) -> list[str]:
+    """Labels of pains given in size order (see models.pain_phrases): the widest shared phrase that is no
+    formula, no boilerplate spread over many pains and not taken by a bigger pain; else the labeller's
+    central phrase. Labellers without `candidates` keep their own `label`."""
+    from models.pain_phrases import BoilerplateFilter, candidates, lemma_key
+
+    if not hasattr(labeller, "candidates"):
+        return [labeller.label(m) for m in members]
+    stop = cues.cluster_stop_lemmas | cues.filler_lemmas
+    problems = frozenset(w.split("_")[-1] for w in cues.problem_cues)
+    shared = [candidates(m.texts, m.counts, m.similarity, stop, cues.formulas, problems) for m in members]
+    boiler = BoilerplateFilter().fit(shared)
+
+    def usable(phrase: str, key: tuple[str, ...]) -> bool:
+        return not boiler.is_boilerplate(key) and not any(
+            len(f) >= 2 and set(f) <= set(key) for f in cues.formulas
+        )
+
+    taken: set[str] = set()
+    labels = []
+    for found, member, words in zip(shared, members, keywords, strict=True):
+        label = next(
+            (
+                normalise_phrase(c.surface)
+                for c in found
+                if c.coverage >= labeller.min_coverage and usable(c.surface, c.key)
+                and normalise_phrase(c.surface).lower() not in taken
+            ),
+            None,
+        )
+        if label is None:
+            ranked = [p for p in labeller.candidates(member) if usable(p, lemma_key(p))]
+            label = next((p for p in ranked if p.lower() not in taken), None)
+            if label is None:
+                best = ranked[0] if ranked else (words[0].capitalize() if words else "Без названия")
+                extra = next((k for k in words if k.lower() not in best.lower()), None)
+                label = f"{best}: {extra}" if extra else best
+        taken.add(label.lower())
+        labels.append(label)
+    return labels
+
+
+def distinct_quotes(labeller, members: list[PainMembers]) -> list[list[str]]:
+    """Each pain's quotes (size order), none repeating a quote of a bigger pain."""
+    used: set[str] = set()
+    out = []
+    for member in members:
+        quotes = [q for q in labeller.quotes(member, n=labeller.n_quotes + 5) if q not in used]
+        quotes = quotes[: labeller.n_quotes]
+        used.update(quotes)
+        out.append(quotes)
+    return out

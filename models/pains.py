@@ -10,6 +10,7 @@ cue lexicon) are injected, so each can be swapped (e.g. another clusterer with t
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -21,8 +22,11 @@ import pandas as pd
 from models.intervals import wilson_bounds as wilson_interval
 from models.pain_clusters import NOISE, GroupedClusterer, MergedKMeansClusterer
 from models.pain_cues import PainCues
-from models.pain_labels import CentralPhraseLabeller, PainMembers
-from models.pain_vectors import LemmaSvdVectorizer
+from models.pain_labels import CentralPhraseLabeller, PainMembers, distinct_quotes, label_pains
+from models.pain_semantic import SemanticVectorizer
+
+# Mask placeholders («[ФИО]», «[ТЕЛЕФОН]») say a name was there, not what is wrong: never a lemma of a pain.
+_PLACEHOLDER = re.compile(r"\[[A-ZА-ЯЁ_]+\]")
 
 
 def _plain(value: Any) -> Any:
@@ -67,21 +71,24 @@ class PainReport:
     no_pain_item_ids: list[Hashable]
     item_pain: dict[Hashable, str | None]
     gone: list[str] = field(default_factory=list)
+    # Every item of the period (input order) → its pains, primary first; [] for noise and no-pain items.
+    item_pains: dict[Hashable, list[str]] = field(default_factory=dict)
 
     @property
     def noise_share(self) -> float:
         return len(self.noise_item_ids) / self.n_items if self.n_items else 0.0
 
-    def to_dict(self, suggestions: bool = True) -> dict[str, Any]:
-        from models.painmap import suggest_entries  # painmap builds on this module
-
+    def to_dict(self) -> dict[str, Any]:
+        """Pains, items and counts; pain-map suggestions are `models.painmap.suggest_entries(report)`."""
         return {
             "pains": [p.to_dict() for p in self.pains],
             "noise_item_ids": [_plain(i) for i in self.noise_item_ids],
             "no_pain_item_ids": [_plain(i) for i in self.no_pain_item_ids],
             "n_items": self.n_items,
             "gone": list(self.gone),
-            "suggestions": suggest_entries(self) if suggestions else [],
+            "items": [
+                {"id": _plain(i), "pains": list(pains)} for i, pains in self.item_pains.items()
+            ],
         }
 
 
@@ -105,29 +112,43 @@ class PainFinder:
         clusterer=None,
         labeller=None,
         cues=None,
+        embedder=None,
         random_state: int = 0,
         signature_size: int = 60,
         unit: str = "fragment",
+        max_pains_per_item: int = 3,
     ) -> None:
         self.preprocessor = preprocessor
         self.vectorizer = vectorizer
         self.clusterer = clusterer
         self.labeller = labeller
         self.cues = cues
+        self.embedder = embedder
         self.random_state = random_state
         self.signature_size = signature_size
         self.unit = unit
+        self.max_pains_per_item = max_pains_per_item
 
     def _parts(self):
         from nlp import Preprocessor
 
         return (
             self.preprocessor or Preprocessor(),
-            self.vectorizer or LemmaSvdVectorizer(random_state=self.random_state),
+            self.vectorizer
+            or SemanticVectorizer(embedder=self._embedder(), random_state=self.random_state),
             self.clusterer or MergedKMeansClusterer(random_state=self.random_state),
             self.labeller or CentralPhraseLabeller(),
             self.cues or PainCues.load(),
         )
+
+    def _embedder(self):
+        if self.embedder is False:  # lexical vectors only
+            return None
+        if self.embedder is not None:
+            return self.embedder
+        from models.embeddings import E5Embedder
+
+        return E5Embedder()
 
     def _problem_fragments(self, texts: Sequence[str], preprocessor, cues):
         """Yield (item index, fragment text, lemmas, masked item text) for fragments that carry a problem."""
@@ -135,7 +156,7 @@ class PainFinder:
             kept = 0
             units = doc.fragments if self.unit == "fragment" else [doc.masked_text]
             for fragment in units or [doc.masked_text]:
-                lemmas = preprocessor.features(fragment)
+                lemmas = preprocessor.features(_PLACEHOLDER.sub(" ", fragment))
                 content = cues.cluster_lemmas(lemmas)
                 if content and cues.carries_problem(fragment, lemmas):
                     kept += 1
@@ -145,7 +166,7 @@ class PainFinder:
             # keywords analysts read).
             if kept:
                 continue
-            lemmas = preprocessor.features(doc.masked_text)
+            lemmas = preprocessor.features(_PLACEHOLDER.sub(" ", doc.masked_text))
             content = cues.cluster_lemmas(lemmas)
             if content and cues.carries_problem(doc.masked_text, lemmas):
                 yield index, doc.masked_text, content, doc.masked_text
@@ -209,7 +230,10 @@ class PainFinder:
         with_problem = sorted({i for i, _ in occurrences})
         if rows:
             vectorizer.fit(rows, sample_weight=counts)
-            X = vectorizer.transform(rows)
+            if getattr(vectorizer, "needs_texts", False):
+                X = vectorizer.transform(rows, texts=shown, sample_weight=counts)
+            else:
+                X = vectorizer.transform(rows)
             if isinstance(clusterer, GroupedClusterer):
                 clusterer.fit(X, sample_weight=counts, groups=row_group)
             else:
@@ -221,11 +245,20 @@ class PainFinder:
         n_pains = int(labels.max()) + 1 if len(labels) else 0
 
         item_votes: dict[int, Counter] = defaultdict(Counter)
-        pain_items: list[set[int]] = [set() for _ in range(n_pains)]
         for index, row in occurrences:
             if labels[row] != NOISE:
                 item_votes[index][int(labels[row])] += 1
-                pain_items[labels[row]].add(index)
+        # An item's pains: the one most of its fragments belong to first (ties: the earliest fragment, as
+        # Counter keeps insertion order), then the others, at most `max_pains_per_item`: a long appeal
+        # whose every clause joined some pain read as 2–24 problems at once.
+        item_list: dict[int, list[int]] = {
+            index: [p for p, _ in sorted(votes.items(), key=lambda pv: -pv[1])][: self.max_pains_per_item]
+            for index, votes in item_votes.items()
+        }
+        pain_items: list[set[int]] = [set() for _ in range(n_pains)]
+        for index, chosen in item_list.items():
+            for p in chosen:
+                pain_items[p].add(index)
 
         keywords = (
             labeller.keywords(vectorizer.tfidf(rows), counts, labels, n_pains, vectorizer.feature_names())
@@ -259,7 +292,7 @@ class PainFinder:
                     id=f"P{p + 1:03d}",
                     label="",
                     keywords=keywords[p],
-                    quotes=labeller.quotes(members),
+                    quotes=[],
                     size=len(item_idx),
                     n_fragments=int(members.counts.sum()),
                     prevalence=len(item_idx) / n_items if n_items else 0.0,
@@ -275,19 +308,21 @@ class PainFinder:
         order = sorted(range(n_pains), key=lambda p: (-pains[p].size, p))
         renamed = {p: f"P{rank + 1:03d}" for rank, p in enumerate(order)}
         pains = [pains[p] for p in order]
-        taken: set[str] = set()
-        for pain, p in zip(pains, order, strict=True):
-            pain.id = renamed[p]
-            # Labelled in size order, each with a phrase no bigger pain took: two pains named alike
-            # («Парадная», «Парадная») read as one problem counted twice.
-            pain.label = _distinct_label(labeller, all_members[p], pain.keywords, taken)
-            taken.add(pain.label.lower())
+        ordered = [all_members[p] for p in order]
+        # Labelled in size order, each with a phrase no bigger pain took, and quoted with items no bigger
+        # pain quotes: two pains named or quoted alike read as one problem counted twice.
+        for pain, p, label, quotes in zip(
+            pains, order, label_pains(labeller, ordered, [x.keywords for x in pains], cues),
+            distinct_quotes(labeller, ordered), strict=True,
+        ):
+            pain.id, pain.label, pain.quotes = renamed[p], label, quotes
         item_pain: dict[Hashable, str | None] = {ids[i]: None for i in with_problem}
-        for index, votes in item_votes.items():
-            top = max(votes.values())
-            # Ties go to the pain of the earliest fragment: Counter keeps insertion order.
-            item_pain[ids[index]] = renamed[next(p for p, v in votes.items() if v == top)]
+        item_pains: dict[Hashable, list[str]] = {ids[i]: [] for i in range(n_items)}
+        for index, chosen in item_list.items():
+            item_pain[ids[index]] = renamed[chosen[0]]
+            item_pains[ids[index]] = [renamed[p] for p in chosen]
         return PainReport(
+            item_pains=item_pains,
             pains=pains,
             n_items=n_items,
             noise_item_ids=[ids[i] for i in with_problem if i not in item_votes],
@@ -306,19 +341,6 @@ class PainFinder:
         return {k: round(v / norm, 6) for k, v in top}
 
 
-def _distinct_label(labeller, members: PainMembers, keywords: list[str], taken: set[str]) -> str:
-    """The labeller's best phrase not used yet; labellers without `candidates` keep their one label."""
-    if not hasattr(labeller, "candidates"):
-        return labeller.label(members)
-    ranked = labeller.candidates(members)
-    for phrase in ranked:
-        if phrase.lower() not in taken:
-            return phrase
-    best = ranked[0] if ranked else "Без названия"
-    extra = next((k for k in keywords if k.lower() not in best.lower()), None)
-    return f"{best}: {extra}" if extra else best
-
-
 def _value_counts(values: pd.Series) -> dict[str, int]:
     counts = values.dropna().astype(str).value_counts()
     return {str(k): int(v) for k, v in counts.items()}
@@ -333,9 +355,10 @@ def find_pains(
     channel_col: str | None = "channel",
     cluster_by: str | None = None,
     finder: PainFinder | None = None,
+    embedder=None,
 ) -> PainReport:
     """Pains of one period's items (see module docstring); `finder` carries non-default parts."""
-    return (finder or PainFinder()).find(
+    return (finder or PainFinder(embedder=embedder)).find(
         items,
         text_col=text_col,
         id_col=id_col,

@@ -102,4 +102,5 @@ class PainTracker:
             pain.id = new_ids[pain.id]
         gone = [old[i].id for i in range(len(old)) if i not in matched_old and i not in absorbed]
         item_pain = {k: (new_ids[v] if v is not None else None) for k, v in current.item_pain.items()}
-        return replace(current, pains=pains, item_pain=item_pain, gone=gone)
+        item_pains = {k: [new_ids[v] for v in vs] for k, vs in current.item_pains.items()}
+        return replace(current, pains=pains, item_pain=item_pain, item_pains=item_pains, gone=gone)

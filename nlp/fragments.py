@@ -36,6 +36,7 @@ class FragmentRules:
 
     split_re: re.Pattern[str]
     leading_re: re.Pattern[str]
+    trailing_re: re.Pattern[str]
     boilerplate_re: re.Pattern[str]
     header_re: re.Pattern[str]
 
@@ -46,6 +47,7 @@ class FragmentRules:
             after_comma, anywhere = data["split_after_comma"], data["split_anywhere"]
             not_after_a, boilerplate = data["no_split_after_a"], data["boilerplate"]
             leading, headers = data["leading"], data["header_lines"]
+            trailing = data.get("trailing", [])
         except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}: cannot read fragment rules ({exc!r})") from exc
 
@@ -60,11 +62,15 @@ class FragmentRules:
         a_bare = rf"а\b(?!\s+(?:{alt(not_after_a)})\b)"
         conj_comma = rf"[,;—–]\s*(?:(?:{alt([w for w in after_comma if w != 'а'])})\b|{a_bare})"
         conj_free = rf"(?<=\s)(?:{alt(anywhere)})\b"
-        split_re = re.compile(rf"\s*(?:{conj_comma}|{conj_free}|;)\s*", re.IGNORECASE)
+        split_re = re.compile(rf"\s*(?:{conj_comma}|{conj_free}|;|(?<=\s)\+(?=\s))\s*", re.IGNORECASE)
         boilerplate_re = re.compile(rf"(?<!\w)(?:{alt(boilerplate)})(?!\w)", re.IGNORECASE)
         leading_re = re.compile(rf"^(?:(?:{alt(leading)})(?!\w)[\s,!.:—–-]*)+", re.IGNORECASE)
         header_re = re.compile(rf"^(?:{alt(headers)})\s*:", re.IGNORECASE)
-        return cls(split_re, leading_re, boilerplate_re, header_re)
+        never = r"(?!x)x"  # a lexicon without trailing phrases strips nothing
+        trailing_re = re.compile(
+            rf"(?<=\w)(?:[\s,!.:;—–-]+(?:{alt(trailing) if trailing else never}))+[\s!.…)]*$", re.IGNORECASE
+        )
+        return cls(split_re, leading_re, trailing_re, boilerplate_re, header_re)
 
 
 @lru_cache(maxsize=4)
@@ -116,6 +122,7 @@ def split_fragments(sentences: list[str], rules: FragmentRules | None = None) ->
             for item in _split_lists(_LEADING_MARK.sub("", line)):
                 for clause in rules.split_re.split(item):
                     clause = _EDGE.sub("", rules.leading_re.sub("", _EDGE.sub("", clause)))
+                    clause = _EDGE.sub("", rules.trailing_re.sub("", clause))
                     if clause and _carries_content(clause, rules):
                         fragments.append(clause)
     return fragments

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     )
     model_dir: Path = PROJECT_ROOT / "var" / "models"
     data_dir: Path = PROJECT_ROOT / "data"
+    # Sentence vectors of pains, by text hash (models.embeddings): a refresh or a re-run embeds nothing twice.
+    cache_dir: Path = PROJECT_ROOT / "var" / "cache"
     store_raw: bool = False
     host: str = "127.0.0.1"
     port: int = 8000

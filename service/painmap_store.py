@@ -41,7 +41,10 @@ _SUGGESTION_KEYS: dict[str, tuple[str, ...]] = {
 
 
 def items_frame(session: Session, period: str) -> pd.DataFrame:
-    """Stored items of one period as the frame models.pains expects (masked text, process, topic, channel)."""
+    """Stored items of one period as the frame models.pains expects (masked text, process, topic, channel).
+
+    `topic_source` says where each topic came from: `label` (training import or an analyst), `prediction`
+    (the model), or None."""
     rows = session.execute(
         select(Item.id, Item.text_masked, Item.channel, Item.process, Item.kind)
         .where(Item.period == period)
@@ -50,19 +53,24 @@ def items_frame(session: Session, period: str) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["id", "text", "channel", "process", "kind"])
     if frame.empty:
         return frame
-    # Unknown process: the analyst's label, else the latest prediction.
+    ids = frame["id"].tolist()
     for head in ("process", "topic"):
-        known = _known_labels(session, frame["id"].tolist(), head)
+        predicted, labelled = _known_labels(session, ids, head)
         current = frame[head].tolist() if head in frame else [None] * len(frame)
-        ids = frame["id"].tolist()
-        frame[head] = [
-            c if isinstance(c, str) and c else known.get(i) for i, c in zip(ids, current, strict=True)
-        ]
+        known = [c if isinstance(c, str) and c else labelled.get(i, predicted.get(i)) for i, c in
+                 zip(ids, current, strict=True)]
+        frame[head] = known
+        if head == "topic":
+            frame["topic_source"] = [
+                "label" if i in labelled else "prediction" if i in predicted else None for i in ids
+            ]
     return frame
 
 
-def _known_labels(session: Session, ids: list[int], head: str) -> dict[int, str]:
-    known: dict[int, str] = {}
+def _known_labels(session: Session, ids: list[int], head: str) -> tuple[dict[int, str], dict[int, str]]:
+    """(latest prediction, latest label) of each item for one head."""
+    predicted: dict[int, str] = {}
+    labelled: dict[int, str] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for item_id, label in session.execute(
@@ -70,53 +78,59 @@ def _known_labels(session: Session, ids: list[int], head: str) -> dict[int, str]
             .where(Prediction.item_id.in_(chunk), Prediction.head == head, Prediction.label.is_not(None))
             .order_by(Prediction.id)
         ):
-            known[item_id] = label
+            predicted[item_id] = label
         for item_id, value in session.execute(
             select(Label.item_id, Label.value)
             .where(Label.item_id.in_(chunk), Label.head == head)
             .order_by(Label.id)
         ):
-            known[item_id] = value  # labels win over predictions; later labels over earlier ones
-    return known
+            labelled[item_id] = value  # later labels win over earlier ones
+    return predicted, labelled
 
 
 def periods(session: Session) -> list[str]:
     return [p for (p,) in session.execute(select(Item.period).distinct().order_by(Item.period))]
 
 
-def refresh_pains(session: Session, period: str | None = None) -> dict[str, Any]:
-    """Recompute pains for every period up to `period` (default: the latest) and store snapshots and
-    pain-map suggestions of `period`. Returns a summary for the job result."""
-    from models.pains import find_pains
-    from models.tracking import PainTracker
+def refresh_pains(session: Session, period: str | None = None, embedder=None) -> dict[str, Any]:
+    """Recompute pains for every period up to `period` (default: the latest) with the one pains workflow
+    (`models.pain_periods`), then store every period's snapshots and the pain-map suggestions of `period`.
+
+    All periods are computed before anything is written, so the write transaction is short. Pains are
+    grouped by topic only when most items' topics come from labels: the model's own predictions would
+    make the pains repeat the classifier (and the CLI does not group unless asked)."""
+    from models.pain_periods import find_period_pains
+    from models.painmap import suggest_entries
+    from service.embedding_cache import default_embedder
 
     known = periods(session)
     if not known:
         return {"period": period, "pains": 0, "suggestions": 0, "message": "нет записей для анализа"}
     period = period or known[-1]
-    tracker = PainTracker()
-    previous = None
-    summary: dict[str, Any] = {"period": period, "periods": []}
-    for current_period in [p for p in known if p <= period]:
-        frame = items_frame(session, current_period)
-        try:
-            # Pains are found within each item's topic (analyst label, else the model's prediction) when
-            # most items have one: SPb April, NMI 0.65 and 16/19 reasons vs 0.47 and 5/19 in one pool.
-            by_topic = "topic" if "topic" in frame and frame["topic"].notna().mean() >= 0.5 else None
-            found = find_pains(frame, text_col="text", id_col="id", cluster_by=by_topic)
-        except Exception as exc:  # an earlier period that fails only breaks the lineage, not the refresh
-            if current_period == period:
-                raise
-            summary.setdefault("errors", []).append(f"{current_period}: {type(exc).__name__}: {exc}")
-            previous = None
-            continue
-        report = tracker.match(previous, found)
-        _store_snapshots(session, current_period, report.to_dict(suggestions=False)["pains"])
-        summary["periods"].append({"period": current_period, "items": len(frame), "pains": len(report.pains)})
-        previous = report
-    suggestions = previous.to_dict()["suggestions"] if previous is not None else []
-    summary["pains"] = len(previous.pains) if previous is not None else 0
-    summary["suggestions"] = _store_suggestions(session, period, suggestions)
+    wanted = [p for p in known if p <= period]
+    if not wanted:
+        return {"period": period, "pains": 0, "suggestions": 0, "message": "нет записей за этот период"}
+    frame = pd.concat([items_frame(session, p).assign(period=p) for p in wanted], ignore_index=True)
+    by_topic = "topic" if (frame["topic_source"] == "label").mean() >= 0.5 else None
+    run = find_period_pains(
+        frame,
+        text_col="text",
+        id_col="id",
+        period_col="period",
+        cluster_by=by_topic,
+        embedder=embedder or default_embedder(),
+    )
+    summary: dict[str, Any] = {"period": period, "periods": [], "cluster_by": by_topic}
+    if run.errors:
+        summary["errors"] = run.errors
+    for part in run.periods:
+        _store_snapshots(session, str(part.period), part.report.to_dict()["pains"])
+        summary["periods"].append(
+            {"period": part.period, "items": part.report.n_items, "pains": len(part.report.pains)}
+        )
+    latest = run.latest
+    summary["pains"] = len(latest.pains)
+    summary["suggestions"] = _store_suggestions(session, period, suggest_entries(latest))
     session.commit()
     return summary
 

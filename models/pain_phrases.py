@@ -1,0 +1,186 @@
+"""Pain labels as short problem statements that many members share, not one author's clause.
+
+Candidates are word spans (2–6 words) of the pain's central fragments that neither start nor end with a
+function word and hold no digit, placeholder or proper name. A candidate's key is the sequence of its content
+lemmas («ожидание в очереди» and «ожидания в очередях» are one key); its coverage is the weight of the
+members whose lemmas contain every lemma of the key. The label is the surface form most members wrote of
+the best key: wide coverage first, then specificity (more content words), then closeness to the centre.
+
+Boilerplate is excluded twice: by the formula lexicon (data/lexicon/pain_cues.yaml `formulas`, e.g.
+«прошу принять меры», «на основании изложенного») and by spread — a key that covers members of many pains
+evenly («просьба принять», «обратная связь») says how people write, not what is wrong
+(`BoilerplateFilter`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+_WORD = re.compile(r"[A-Za-zА-Яа-яЁё]+(?:-[A-Za-zА-Яа-яЁё]+)*|\d+|\[[^\]]*\]|\S")
+_LETTERS = re.compile(r"^[A-Za-zА-Яа-яЁё-]+$")
+# A licence plate («А123ВС», «о 777 оо»), a date, a house number: never part of a label.
+_PLATE = re.compile(r"\b[АВЕКМНОРСТУХ]\s?\d{3}\s?[АВЕКМНОРСТУХ]{2}\b", re.I)
+_EDGE_POS = {"PREP", "CONJ", "PRCL", "INTJ", "NPRO", "PRED_edge"}
+_PROPER = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad")
+# A span with one of these says what happens (or does not), so it states a problem by itself.
+_PREDICATE = {"VERB", "INFN", "PRTS", "ADJS", "PRED", "PRTF", "GRND"}
+_NO_END = {"ADJF", "PRTF", "NUMR", "ADJS_dangling"}  # «Ждала два», «Нет горячей»: cut mid-phrase
+_KEEP_EDGE = {"не", "нет"}  # «Не работает лифт», «Нет горячей воды» start with a particle
+
+
+@lru_cache(maxsize=200_000)
+def _can_start(word: str) -> bool:
+    """A label may start with this word: a noun or adjective only in the nominative («Горячей воды» and
+    «Управляющую компанию» are cut out of a clause; «Нет горячей воды», «Лифт не работает» are not)."""
+    from nlp.lemmatize import morph_analyzer
+
+    parses = morph_analyzer().parse(word)[:2]
+    if parses[0].tag.POS not in ("NOUN", "ADJF", "PRTF", "NUMR", "NPRO"):
+        return parses[0].tag.POS not in ("PREP", "CONJ")
+    return any("nomn" in p.tag for p in parses) and parses[0].tag.POS != "NUMR"
+
+
+@lru_cache(maxsize=200_000)
+def _word_info(word: str) -> tuple[str, str, bool]:
+    """(lemma, part of speech, may be a proper name) of one word, cached."""
+    from nlp.lemmatize import morph_analyzer
+
+    parses = morph_analyzer().parse(word)
+    best = parses[0]
+    # A capitalised word with a name or place reading, or any word whose best reading is a person's name
+    # («сергеева» written in lower case).
+    proper = any(g in best.tag for g in ("Name", "Surn", "Patr")) or (
+        word[:1].isupper() and not word.isupper() and any(g in p.tag for p in parses[:2] for g in _PROPER)
+    )
+    return best.normal_form.replace("ё", "е"), str(best.tag.POS or ""), proper
+
+
+def lemma_key(phrase: str) -> tuple[str, ...]:
+    """Content lemmas of a phrase in order (prepositions, conjunctions, particles dropped)."""
+    out = []
+    for word in _WORD.findall(phrase):
+        if _LETTERS.match(word):
+            lemma, pos, _ = _word_info(word)
+            if pos not in _EDGE_POS:
+                out.append(lemma)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    key: tuple[str, ...]
+    surface: str
+    coverage: float
+    closeness: float
+
+
+def _spans(text: str, stop: frozenset[str], max_words: int = 6):
+    """(key, surface) of every admissible span of one fragment."""
+    tokens = _WORD.findall(text)
+    words: list[tuple[str, str, str, bool]] = []  # surface, lemma, POS, ok
+    for tok in tokens:
+        if not _LETTERS.match(tok):
+            words.append((tok, "", "", False))  # a digit, placeholder or mark breaks a span
+            continue
+        lemma, pos, proper = _word_info(tok)
+        words.append((tok, lemma, pos, not proper))
+    for i in range(len(words)):
+        first = words[i][0].lower()
+        if not words[i][3] or (words[i][2] in _EDGE_POS and first not in _KEEP_EDGE):
+            continue
+        if first not in _KEEP_EDGE and not _can_start(words[i][0]):
+            continue
+        for j in range(i + 1, min(len(words), i + max_words)):
+            if not words[j][3]:
+                break
+            if words[j][2] in _EDGE_POS or words[j][2] in _NO_END or words[j][0].lower() in _KEEP_EDGE:
+                continue
+            span = words[i : j + 1]
+            key = tuple(w[1] for w in span if w[1] not in stop and w[2] not in _EDGE_POS)
+            if len(key) >= 2 and len(set(key)) == len(key):  # «очередь очередь» repeats, not states
+                states = first in _KEEP_EDGE or any(w[2] in _PREDICATE for w in span)
+                key = ("не",) + key if first in _KEEP_EDGE else key
+                yield key, " ".join(w[0] for w in span), states
+
+
+def candidates(
+    texts: Sequence[str],
+    counts: np.ndarray,
+    similarity: np.ndarray,
+    stop: frozenset[str],
+    formulas: Sequence[tuple[str, ...]] = (),
+    problem_lemmas: frozenset[str] = frozenset(),
+    n_central: int = 40,
+    n_members: int = 300,
+) -> list[Candidate]:
+    """Label candidates of one pain, best first (see the module docstring)."""
+    if not len(texts):
+        return []
+    order = np.argsort(-(similarity + 0.02 * np.log1p(counts)), kind="stable")
+    members = order[:n_members]
+    bags = []
+    for i in members:
+        lemmas = {_word_info(w)[0] for w in _WORD.findall(texts[i]) if _LETTERS.match(w)}
+        if re.search(r"(?i)\bне\b|\bнет\b", texts[i]):
+            lemmas.add("не")
+        bags.append(lemmas)
+    weights = counts[members].astype(float)
+    total = float(weights.sum()) or 1.0
+    surfaces: dict[tuple[str, ...], Counter] = defaultdict(Counter)
+    closeness: dict[tuple[str, ...], float] = {}
+    for i in order[:n_central]:
+        for key, surface, states in _spans(texts[i], stop):
+            # «Лестничные площадки», «Управляющая компания» name a place or a party, not what is wrong.
+            if not (states or problem_lemmas.intersection(key)) or any(_contains(key, f) for f in formulas):
+                continue
+            surfaces[key][surface] += float(counts[i])
+            closeness[key] = max(closeness.get(key, -1.0), float(similarity[i]))
+    out = []
+    for key, forms in surfaces.items():
+        need = set(key)
+        covered = sum(w for bag, w in zip(bags, weights, strict=True) if need <= bag)
+        surface = max(forms.items(), key=lambda kv: (kv[1], -len(kv[0]), kv[0]))[0]
+        if _PLATE.search(surface):
+            continue
+        out.append(Candidate(key, surface, covered / total, closeness[key]))
+    out.sort(key=lambda c: (-score(c), c.surface))
+    return out
+
+
+def score(c: Candidate) -> float:
+    """Coverage first; a second and third content word add a little (specific beats generic)."""
+    specific = min(len(c.key), 4) - 1
+    return c.coverage + 0.04 * specific + 0.05 * c.closeness
+
+
+def _contains(key: tuple[str, ...], formula: tuple[str, ...]) -> bool:
+    """True when the formula's lemmas all occur in the key (in any order)."""
+    return bool(formula) and set(formula) <= set(key)
+
+
+class BoilerplateFilter:
+    """Keys that cover members of many pains evenly are boilerplate. `fit(per_pain_candidates)`, then
+    `is_boilerplate(key)`. A key counts in a pain when it covers ≥ `min_coverage` of its members; it is
+    boilerplate when it counts in ≥ `min_pains` pains and ≥ `min_share` of them."""
+
+    def __init__(self, min_coverage: float = 0.05, min_pains: int = 4, min_share: float = 0.2) -> None:
+        self.min_coverage = min_coverage
+        self.min_pains = min_pains
+        self.min_share = min_share
+
+    def fit(self, per_pain: Sequence[Sequence[Candidate]]) -> BoilerplateFilter:
+        seen: Counter = Counter()
+        for found in per_pain:
+            seen.update({c.key for c in found if c.coverage >= self.min_coverage})
+        limit = max(self.min_pains, self.min_share * len(per_pain))
+        self.keys_ = {key for key, n in seen.items() if n >= limit}
+        return self
+
+    def is_boilerplate(self, key: tuple[str, ...]) -> bool:
+        return key in self.keys_ or any(set(k) <= set(key) and len(k) >= 2 for k in self.keys_)

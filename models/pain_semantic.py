@@ -1,0 +1,106 @@
+"""Fragment vectors that see meaning: lemma TF-IDF (+ navec) joined with multilingual-e5-small vectors.
+
+Lexical vectors split one problem by its wording («очередь» / «ждала два часа» / «окон мало» share no lemma);
+e5 puts paraphrases together but blurs close problems of one domain. The hybrid keeps both: each row is
+`[√a · lexical, √(1−a) · e5]`, unit length, so a cosine is `a · lexical cosine + (1−a) · e5 cosine`.
+The e5 part is centred on the period's mean (raw e5 cosines of any two Russian texts sit at 0.8–0.9) and
+re-normalised.
+
+e5 costs ~7–30 ms a text on 2 cores, so a period with more distinct fragments than `embed_all_below` is
+first over-clustered on the lexical vectors (`n_fine` groups) and only the `per_group` most central
+fragments of each group are embedded; every fragment of the group borrows their mean. Either way vectors
+come through the embedder's cache (by text hash), so a refresh or a re-run embeds nothing new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.cluster import MiniBatchKMeans
+from sklearn.preprocessing import normalize
+
+from models.pain_vectors import LemmaSvdVectorizer
+
+
+class SemanticVectorizer(TransformerMixin, BaseEstimator):
+    """`fit(rows, sample_weight=)`, `transform(rows, texts=, sample_weight=)` → hybrid unit vectors;
+    `tfidf(rows)` and `feature_names()` as `LemmaSvdVectorizer` (keywords stay lexical).
+
+    `embedder`: anything with `embed(texts) -> (n, d)`; None means lexical vectors only."""
+
+    needs_texts = True
+
+    def __init__(
+        self,
+        embedder=None,
+        lexical: LemmaSvdVectorizer | None = None,
+        lexical_weight: float = 0.4,
+        embed_all_below: int = 3000,
+        n_fine: int = 300,
+        per_group: int = 3,
+        random_state: int = 0,
+    ) -> None:
+        self.embedder = embedder
+        self.lexical = lexical
+        self.lexical_weight = lexical_weight
+        self.embed_all_below = embed_all_below
+        self.n_fine = n_fine
+        self.per_group = per_group
+        self.random_state = random_state
+
+    def fit(self, rows: Sequence[list[str]], y=None, sample_weight=None) -> SemanticVectorizer:
+        self.lexical_ = self.lexical or LemmaSvdVectorizer(random_state=self.random_state)
+        self.lexical_.fit(rows, sample_weight=sample_weight)
+        self.embedded_ = 0
+        return self
+
+    def tfidf(self, rows):
+        return self.lexical_.tfidf(rows)
+
+    def feature_names(self):
+        return self.lexical_.feature_names()
+
+    def transform(self, rows: Sequence[list[str]], texts: Sequence[str] | None = None, sample_weight=None):
+        lexical = self.lexical_.transform(rows)
+        if self.embedder is None or texts is None or len(rows) == 0:
+            return lexical
+        weight = np.ones(len(rows)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        semantic = self._semantic(lexical, list(texts), weight)
+        centre = np.average(semantic, axis=0, weights=weight)
+        semantic = normalize(semantic - centre)
+        a = self.lexical_weight
+        hybrid = np.hstack([lexical * np.sqrt(a), semantic * np.sqrt(1 - a)])
+        # A row with no known lemma has no lexical direction; its e5 part alone still places it.
+        return normalize(hybrid).astype(np.float32)
+
+    def _semantic(self, lexical: np.ndarray, texts: list[str], weight: np.ndarray) -> np.ndarray:
+        if len(texts) <= self.embed_all_below:
+            self.embedded_ = len(texts)
+            return np.asarray(self.embedder.embed(texts), dtype=np.float32)
+        fine = self._fine_groups(lexical, weight)
+        picks: list[int] = []
+        for group in range(int(fine.max()) + 1):
+            members = np.flatnonzero(fine == group)
+            if not len(members):
+                continue
+            centre = normalize(np.average(lexical[members], axis=0, weights=weight[members])[None])[0]
+            closeness = lexical[members] @ centre + 1e-3 * np.log1p(weight[members])
+            picks.extend(members[np.argsort(-closeness, kind="stable")[: self.per_group]].tolist())
+        vectors = np.asarray(self.embedder.embed([texts[i] for i in picks]), dtype=np.float32)
+        self.embedded_ = len(picks)
+        sums = np.zeros((int(fine.max()) + 1, vectors.shape[1]))
+        np.add.at(sums, fine[picks], vectors)
+        out = normalize(sums)[fine].astype(np.float32)
+        out[picks] = vectors  # an embedded fragment keeps its own vector
+        return out
+
+    def _fine_groups(self, lexical: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """Deterministic lexical over-clusters: seeds are the most frequent distinct fragments."""
+        k = min(self.n_fine, len(lexical))
+        init = lexical[np.argsort(-weight, kind="stable")[:k]]
+        model = MiniBatchKMeans(
+            n_clusters=k, init=init, n_init=1, batch_size=4096, max_iter=30, random_state=self.random_state
+        )
+        return model.fit_predict(lexical, sample_weight=weight)
