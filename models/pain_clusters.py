@@ -37,7 +37,7 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
         min_cohesion: float = 0.5,
         min_share: float = 0.002,
         min_size: int = 3,
-        absorb_share: float = 0.02,
+        absorb_share: float = 0.01,
         absorb_similarity: float = 0.2,
         minibatch_above: int = 50_000,
         random_state: int = 0,

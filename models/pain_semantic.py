@@ -40,6 +40,7 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
         embed_all_below: int = 3000,
         n_fine: int = 300,
         per_group: int = 3,
+        embed_lemmas: bool = False,
         random_state: int = 0,
     ) -> None:
         self.embedder = embedder
@@ -48,6 +49,7 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
         self.embed_all_below = embed_all_below
         self.n_fine = n_fine
         self.per_group = per_group
+        self.embed_lemmas = embed_lemmas
         self.random_state = random_state
 
     def fit(self, rows: Sequence[list[str]], y=None, sample_weight=None) -> SemanticVectorizer:
@@ -67,6 +69,8 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
         if self.embedder is None or texts is None or len(rows) == 0:
             return lexical
         weight = np.ones(len(rows)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        if self.embed_lemmas:
+            texts = [" ".join(w.replace("_", " ") for w in r) or t for r, t in zip(rows, texts, strict=True)]
         semantic = self._semantic(lexical, list(texts), weight)
         centre = np.average(semantic, axis=0, weights=weight)
         semantic = normalize(semantic - centre)

@@ -15,7 +15,16 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.db.models import Item, Label, Pain, PainMapChange, PainMapEntry, PainSnapshot, Prediction
+from service.db.models import (
+    Item,
+    ItemPains,
+    Label,
+    Pain,
+    PainMapChange,
+    PainMapEntry,
+    PainSnapshot,
+    Prediction,
+)
 
 # The seeds' pain-map form (seed 000, Appendix 3): column titles in order, and our field for each.
 SEED_COLUMNS: dict[str, str] = {
@@ -125,6 +134,7 @@ def refresh_pains(session: Session, period: str | None = None, embedder=None) ->
         summary["errors"] = run.errors
     for part in run.periods:
         _store_snapshots(session, str(part.period), part.report.to_dict()["pains"])
+        _store_item_pains(session, str(part.period), part.report.item_pains)
         summary["periods"].append(
             {"period": part.period, "items": part.report.n_items, "pains": len(part.report.pains)}
         )
@@ -133,6 +143,26 @@ def refresh_pains(session: Session, period: str | None = None, embedder=None) ->
     summary["suggestions"] = _store_suggestions(session, period, suggest_entries(latest))
     session.commit()
     return summary
+
+
+def _store_item_pains(session: Session, period: str, item_pains: dict[Any, list[str]]) -> None:
+    session.query(ItemPains).filter(ItemPains.period == period).delete()
+    session.bulk_insert_mappings(
+        ItemPains, [{"period": period, "item_id": int(i), "pains": list(p)} for i, p in item_pains.items()]
+    )
+    session.flush()
+
+
+def item_pains(session: Session, period: str, limit: int, offset: int) -> list[dict[str, Any]]:
+    """Items of a period with their pains (primary first), in item order."""
+    rows = session.execute(
+        select(ItemPains.item_id, ItemPains.pains)
+        .where(ItemPains.period == period)
+        .order_by(ItemPains.item_id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [{"id": item_id, "pains": list(pains or [])} for item_id, pains in rows]
 
 
 def _store_snapshots(session: Session, period: str, pains: list[dict[str, Any]]) -> None:

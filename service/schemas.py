@@ -205,6 +205,11 @@ class PainOut(BaseModel):
     quotes: list[Any] | None
 
 
+class ItemPainsOut(BaseModel):
+    id: int
+    pains: list[str]
+
+
 class PainRefreshIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     period: str | None = Field(

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from service.api.deps import analyst, get_db, reader
 from service.auth import Principal
 from service.db.models import Item, Job, Pain, PainSnapshot
-from service.schemas import JobOut, PainOut, PainRefreshIn
+from service.schemas import ItemPainsOut, JobOut, PainOut, PainRefreshIn
 
 router = APIRouter(tags=["pains"])
 
@@ -57,6 +57,29 @@ def list_pains(
             )
         )
     return out
+
+
+@router.get(
+    "/pains/items",
+    response_model=list[ItemPainsOut],
+    summary="Боли каждой записи за период",
+    description="Для каждой записи периода — её боли, первой основная (пустой список: шум или нет проблемы). "
+    "Заполняется расчётом болей (POST /v1/pains/refresh).",
+    dependencies=[Depends(reader)],
+)
+def list_item_pains(
+    db: Session = Depends(get_db),
+    period: str | None = Query(default=None, pattern=r"^\d{4}Q[1-4]$", examples=["2025Q4"]),
+    limit: int = Query(default=1000, ge=1, le=10_000),
+    offset: int = Query(default=0, ge=0, le=10_000_000),
+) -> list[ItemPainsOut]:
+    from service.painmap_store import item_pains
+
+    if period is None:
+        period = db.scalar(select(func.max(Item.period)))
+        if period is None:
+            return []
+    return [ItemPainsOut(**row) for row in item_pains(db, period, limit, offset)]
 
 
 @router.post(

@@ -145,6 +145,16 @@ class PainSnapshot(Base):
     pain: Mapped[Pain] = relationship(back_populates="snapshots")
 
 
+class ItemPains(Base):
+    """An item's pains in one period, its primary pain first (empty: noise or no problem)."""
+
+    __tablename__ = "item_pains"
+
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    pains: Mapped[list[str]] = mapped_column(JSON)
+
+
 class PainMapEntry(Base):
     """A row of «Карта болей»: the seeds' 8 columns plus workflow status and the pain it came from."""
 
