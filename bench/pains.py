@@ -230,43 +230,60 @@ def tracking(args) -> None:
 
 
 def scale(args) -> None:
+    """100,000 fragments vectorised (lexical + e5, SemanticVectorizer) and clustered: cold (an empty vector
+    cache) and cached (the same cache again), peak RSS and the cache file's size."""
+    import tempfile
+
+    from models.embeddings import E5Embedder, EmbeddingCache
     from models.pain_clusters import GroupedClusterer
-    from models.pain_vectors import LemmaSvdVectorizer
+    from models.pain_semantic import SemanticVectorizer
     from nlp import Preprocessor
 
     df, cluster_by = with_groups(load_spb(), args)
     groups = df[cluster_by].astype(str).tolist() if cluster_by else [""] * len(df)
     p = Preprocessor(ner=False)
     started = time.perf_counter()
-    rows = [(g, p.features(f)) for t, g in zip(df.text.tolist(), groups, strict=True) for f in p(t).fragments]
+    rows = [
+        (g, p.features(f), f)
+        for t, g in zip(df.text.tolist(), groups, strict=True)
+        for f in p(t).fragments
+    ]
     prep = time.perf_counter() - started
+    print(f"preprocessing {len(df)} texts: {prep:.1f} s (not counted below)")
     rng = np.random.default_rng(0)
     rows = [rows[i] for i in rng.integers(0, len(rows), 100_000)]
-    started = time.perf_counter()
-    keys: dict[tuple[str, str], int] = {}
-    unique, unique_groups, counts = [], [], []
-    for g, r in rows:
-        k = keys.setdefault((g, " ".join(r)), len(unique))
-        if k == len(unique):
-            unique.append(r)
-            unique_groups.append(g)
-            counts.append(0)
-        counts[k] += 1
-    w = np.asarray(counts, dtype=float)
-    vec = LemmaSvdVectorizer().fit(unique, sample_weight=w)
-    X = vec.transform(unique)
-    if cluster_by:
-        clusterer = GroupedClusterer(MergedKMeansClusterer()).fit(X, sample_weight=w, groups=unique_groups)
-    else:
-        clusterer = MergedKMeansClusterer().fit(X, sample_weight=w)
-    elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"preprocessing {len(df)} texts: {prep:.1f} s (not counted below)")
-    print(
-        f"100,000 fragments ({len(unique)} distinct) vectorised + clustered in {elapsed:.1f} s "
-        f"({'within ' + cluster_by if cluster_by else 'no groups'}); {len(clusterer.centroids_)} pains; "
-        f"peak RSS {peak:.0f} MiB (whole process{', classifier included' if cluster_by else ''})"
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = EmbeddingCache(Path(tmp) / "embeddings.sqlite")
+        for run in ("cold", "cached"):
+            started = time.perf_counter()
+            keys: dict[tuple[str, str], int] = {}
+            unique, texts, unique_groups, counts = [], [], [], []
+            for g, r, f in rows:
+                k = keys.setdefault((g, " ".join(r)), len(unique))
+                if k == len(unique):
+                    unique.append(r)
+                    texts.append(f)
+                    unique_groups.append(g)
+                    counts.append(0)
+                counts[k] += 1
+            w = np.asarray(counts, dtype=float)
+            embedder = E5Embedder(cache=cache)
+            vec = SemanticVectorizer(embedder=embedder).fit(unique, sample_weight=w)
+            X = vec.transform(unique, texts=texts, sample_weight=w)
+            if cluster_by:
+                clusterer = GroupedClusterer(MergedKMeansClusterer())
+                clusterer.fit(X, sample_weight=w, groups=unique_groups)
+            else:
+                clusterer = MergedKMeansClusterer().fit(X, sample_weight=w)
+            elapsed = time.perf_counter() - started
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            size = (Path(tmp) / "embeddings.sqlite").stat().st_size / 2**20
+            where = f"within {cluster_by}" if cluster_by else "no groups"
+            print(
+                f"{run}: 100,000 fragments ({len(unique)} distinct, {embedder.embedded_} embedded) "
+                f"vectorised + clustered in {elapsed:.1f} s ({where}); "
+                f"{len(clusterer.centroids_)} pains; peak RSS {peak:.0f} MiB; vector cache {size:.1f} MiB"
+            )
 
 
 def main() -> None:

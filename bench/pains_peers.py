@@ -102,11 +102,16 @@ def judge(frame: pd.DataFrame, kind: str, pains: dict[str, set], primary: dict, 
     return out
 
 
-def run_painmap(frame: pd.DataFrame, cluster_by: str | None, embedder) -> tuple[dict, dict, float, object]:
-    from models.pains import find_pains
+def run_painmap(
+    frame: pd.DataFrame, cluster_by: str | None, embedder, unit: str = "fragment"
+) -> tuple[dict, dict, float, object]:
+    from models.pain_periods import find_period_pains
+    from models.pains import PainFinder
 
     started = time.perf_counter()
-    report = find_pains(frame, text_col="text", id_col="id", cluster_by=cluster_by, embedder=embedder)
+    finder = PainFinder(embedder=embedder, unit=unit)
+    run = find_period_pains(frame, text_col="text", id_col="id", cluster_by=cluster_by, finder=finder)
+    report = run.latest
     seconds = time.perf_counter() - started
     pains = {p.id: set(p.item_ids) for p in report.pains}
     return pains, dict(report.item_pain), seconds, report
@@ -135,7 +140,7 @@ def run_bertopic(frame: pd.DataFrame, vectors: np.ndarray, seed: int) -> tuple[d
 def line(name: str, s: dict) -> str:
     found = f"found {s['found']}/{s['planted']}, ±2 pp {s['prev_ok']}; " if "found" in s else ""
     return (
-        f"  {name:<18} {found}NMI {s['nmi']:.3f} AMI {s['ami']:.3f}; pains {s['pains']}; "
+        f"  {name:<20} {found}NMI {s['nmi']:.3f} AMI {s['ami']:.3f}; pains {s['pains']}; "
         f"noise {s['noise']:.1%}; {s['seconds']:.1f} s"
     )
 
@@ -168,9 +173,11 @@ def main() -> None:
             frame = frame.assign(predicted_reason=model.predict(frame.text.tolist())["reason"].to_numpy())
             cluster_by = "predicted_reason"
         print(f"== {name}: {len(frame)} items")
-        cold = E5Embedder(cache=cache)
-        pains, primary, seconds, report = run_painmap(frame, cluster_by, cold)
-        print(line("painmap", judge(frame, kind, pains, primary, seconds)) + f" ({cold.embedded_} embedded)")
+        for unit in ("fragment", "text") if kind == "label" else ("fragment",):
+            cold = E5Embedder(cache=cache)
+            pains, primary, seconds, report = run_painmap(frame, cluster_by, cold, unit)
+            figures = line(f"painmap ({unit})", judge(frame, kind, pains, primary, seconds))
+            print(figures + f" ({cold.embedded_} embedded)")
         for pain in report.pains[: args.labels]:
             words = ", ".join(pain.keywords[:5])
             print(f"      {pain.id} {pain.size:5d} {pain.prevalence:6.1%}  {pain.label} | {words}")

@@ -38,6 +38,7 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
         min_share: float = 0.002,
         min_size: int = 3,
         absorb_share: float = 0.01,
+        absorb_max: float = 25.0,
         absorb_similarity: float = 0.2,
         minibatch_above: int = 50_000,
         random_state: int = 0,
@@ -50,6 +51,7 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
         self.min_share = min_share
         self.min_size = min_size
         self.absorb_share = absorb_share
+        self.absorb_max = absorb_max
         self.absorb_similarity = absorb_similarity
         self.minibatch_above = minibatch_above
         self.random_state = random_state
@@ -149,7 +151,8 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
         n = len(centroids)
         mask = labels != NOISE
         size = np.bincount(labels[mask], weights=weight[mask], minlength=n)
-        limit = self.absorb_share * weight.sum()
+        # Slivers are small in absolute terms too: on SPb a 1 % pain (~90 appeals) is a portal reason.
+        limit = min(self.absorb_share * weight.sum(), self.absorb_max)
         alive = np.ones(n, dtype=bool)
         for p in np.argsort(size, kind="stable"):
             if size[p] >= limit:

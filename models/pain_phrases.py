@@ -58,7 +58,10 @@ def _word_info(word: str) -> tuple[str, str, bool]:
     proper = any(g in best.tag for g in ("Name", "Surn", "Patr")) or (
         word[:1].isupper() and not word.isupper() and any(g in p.tag for p in parses[:2] for g in _PROPER)
     )
-    return best.normal_form.replace("ё", "е"), str(best.tag.POS or ""), proper
+    pos = str(best.tag.POS or "")
+    if pos == "PRTF" and not ("pssv" in best.tag or "past" in best.tag):
+        pos = "ADJF"  # «управляющая компания» names a party; «сломанная скамейка» states a problem
+    return best.normal_form.replace("ё", "е"), pos, proper
 
 
 def lemma_key(phrase: str) -> tuple[str, ...]:

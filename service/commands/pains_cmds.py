@@ -61,6 +61,12 @@ def pains(
         "классификатором командой `painmap score`): боль не смешивает группы",
     ),
     out: Path = typer.Option(..., "--out", help="Файл результата: .json, .xlsx (форма «Карты болей»), .csv"),
+    unit: str = typer.Option(
+        "fragment",
+        "--unit",
+        help="fragment — боли ищутся по фразам (ответ может назвать несколько проблем); text — каждый текст "
+        "целиком (обращение об одной проблеме с подробностями)",
+    ),
     seed: int = typer.Option(0, help="Зерно случайности кластеризации"),
 ) -> None:
     """Находит повторяющиеся боли, их распространённость (95 % ДИ) и предлагает строки «Карты болей»."""
@@ -74,6 +80,8 @@ def pains(
     from service.embedding_cache import default_embedder
     from service.io import InputError, read_table, write_table
 
+    if unit not in ("fragment", "text"):
+        raise typer.BadParameter("допустимо fragment или text", param_hint="--unit")
     suffix = out.suffix.lower()
     if suffix not in OUT_KINDS:
         raise typer.BadParameter(
@@ -107,7 +115,7 @@ def pains(
             cluster_by=cluster,
             group_cols=groups,
             channel_col=channel,
-            finder=PainFinder(random_state=seed, embedder=default_embedder()),
+            finder=PainFinder(random_state=seed, unit=unit, embedder=default_embedder()),
             on_period=lambda value, n: typer.echo(
                 f"Период {value}: {n} записей…" if value is not None else f"Записей: {n}…"
             ),

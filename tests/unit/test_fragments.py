@@ -100,3 +100,18 @@ def test_any_sentences_give_clean_fragments_from_the_input(sentences: list[str])
     for fragment in split_fragments(sentences):
         assert fragment == fragment.strip() and any(c.isalpha() for c in fragment)
         assert set(re.findall(r"\w+", fragment)) <= words_in
+
+
+@pytest.mark.parametrize(
+    "text, fragments",
+    [
+        ("Единственное — детские выплаты задерживаются", ["детские выплаты задерживаются"]),
+        ("по телефону не дозвонишься, ужас", ["по телефону не дозвонишься"]),
+        ("Как всегда, записаться нереально. Надоело", ["записаться нереально."]),
+        ("Лифт не работает + крыша течёт", ["Лифт не работает", "крыша течёт"]),
+    ],
+)
+def test_survey_framing_and_exclamations_are_not_fragments(text, fragments):
+    from nlp.tokenize import sentences
+
+    assert split_fragments(sentences(text)) == fragments

