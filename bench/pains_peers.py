@@ -76,16 +76,19 @@ def judge(frame: pd.DataFrame, kind: str, pains: dict[str, set], primary: dict, 
     if kind == "planted":
         truth = planted_truth(frame)
         found = prev_ok = 0
-        for items in truth.values():
+        out["per_problem"] = {}
+        for key, items in truth.items():
             best, best_f1 = None, 0.0
             for members in pains.values():
                 hit = len(items & members)
                 f1 = 2 * hit / (len(items) + len(members)) if hit else 0.0
                 if f1 > best_f1:
                     best, best_f1 = members, f1
+            share = len(best) / n if best else 0.0
+            out["per_problem"][key] = (round(best_f1, 2), round(len(items) / n, 3), round(share, 3))
             if best_f1 >= 0.5:
                 found += 1
-                prev_ok += abs(len(best) / n - len(items) / n) <= 0.02
+                prev_ok += abs(share - len(items) / n) <= 0.02
         out.update(found=found, planted=len(truth), prev_ok=prev_ok)
         single = frame[frame.planted.astype(str).str.len() > 0]
         single = single[~single.planted.astype(str).str.contains(";")]
@@ -154,6 +157,7 @@ def main() -> None:
     parser.add_argument("--cluster-by", choices=["none", "reason"], default="none")
     parser.add_argument("--no-peer", action="store_true", help="painmap only")
     parser.add_argument("--labels", type=int, default=0, help="print the N largest pains' labels")
+    parser.add_argument("--detail", action="store_true", help="per planted problem: best F1 and shares")
     args = parser.parse_args()
     peer = not args.no_peer and BENCH_PYTHON.exists()
     if not args.no_peer and not peer:
@@ -178,6 +182,10 @@ def main() -> None:
             pains, primary, seconds, report = run_painmap(frame, cluster_by, cold, unit)
             figures = line(f"painmap ({unit})", judge(frame, kind, pains, primary, seconds))
             print(figures + f" ({cold.embedded_} embedded)")
+            if args.detail and kind == "planted":
+                detail = judge(frame, kind, pains, primary, seconds)["per_problem"]
+                print("      best F1, true share, pain share: " + "; ".join(
+                    f"{k} {f1:.2f} {t:.1%}/{p:.1%}" for k, (f1, t, p) in detail.items()))
         for pain in report.pains[: args.labels]:
             words = ", ".join(pain.keywords[:5])
             print(f"      {pain.id} {pain.size:5d} {pain.prevalence:6.1%}  {pain.label} | {words}")

@@ -40,6 +40,8 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
         absorb_share: float = 0.01,
         absorb_max: float = 25.0,
         absorb_similarity: float = 0.2,
+        link_share: float = 0.25,
+        link_k: int = 5,
         minibatch_above: int = 50_000,
         random_state: int = 0,
     ) -> None:
@@ -53,6 +55,8 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
         self.absorb_share = absorb_share
         self.absorb_max = absorb_max
         self.absorb_similarity = absorb_similarity
+        self.link_share = link_share
+        self.link_k = link_k
         self.minibatch_above = minibatch_above
         self.random_state = random_state
 
@@ -131,6 +135,7 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
             self.labels_, self.similarity_ = self._assign(X)
         self._drop_loose(weight)
         self._absorb_small(X, weight)
+        self._join_linked(X, weight)
         # A pain that lost every fragment to another one is dropped, so pain ids stay 0..n-1 with members.
         mask = self.labels_ != NOISE
         weight_of = np.bincount(self.labels_[mask], weights=weight[mask], minlength=len(self.centroids_))
@@ -180,6 +185,52 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
         sims = X @ self.centroids_.T
         self.similarity_ = np.where(
             self.labels_ != NOISE, sims[np.arange(len(X)), np.maximum(self.labels_, 0)], self.similarity_
+        ).astype(np.float32)
+
+    def _join_linked(self, X: np.ndarray, weight: np.ndarray) -> None:
+        """Join pains whose members are each other's nearest neighbours: wordings of one problem meet at
+        their edges (typos, mixed phrasings), different problems rarely do. Pains p and q are linked when the
+        share of p's and q's neighbour links (`link_k` nearest rows outside the own pain) that go to each
+        other is at least `link_share` for the smaller of the two."""
+        if self.link_share <= 0 or len(self.centroids_) < 2:
+            return
+        member = np.flatnonzero(self.labels_ != NOISE)
+        if len(member) > 5_000:
+            return  # neighbours of every row cost n²; large periods rely on merging and absorption
+        Xm, lab, w = X[member], self.labels_[member], weight[member]
+        n = len(self.centroids_)
+        sims = Xm @ Xm.T
+        np.fill_diagonal(sims, -np.inf)
+        k = min(self.link_k, len(Xm) - 1)
+        near = np.argpartition(-sims, k, axis=1)[:, :k]
+        links = np.zeros((n, n))
+        np.add.at(links, (np.repeat(lab, k), lab[near.ravel()]), np.repeat(w, k))
+        out = links.sum(axis=1) - np.diag(links)  # links that leave each pain
+        parent = np.arange(n)
+
+        def root(a: int) -> int:
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        size = np.bincount(lab, weights=w, minlength=n)
+        for p in range(n):
+            for q in range(p + 1, n):
+                small = p if size[p] <= size[q] else q
+                share = (links[p, q] + links[q, p]) / max(2 * k * size[small], 1e-9)
+                if share >= self.link_share and out[small] > 0:
+                    parent[root(q)] = root(p)
+        groups = np.array([root(p) for p in range(n)])
+        if len(set(groups)) == n:
+            return
+        _, new_index = np.unique(groups, return_inverse=True)
+        mask = self.labels_ != NOISE
+        self.labels_ = np.where(mask, new_index[np.maximum(self.labels_, 0)], NOISE)
+        self.centroids_ = self._centroids(X[mask], weight[mask], self.labels_[mask], int(new_index.max()) + 1)
+        sims_all = X @ self.centroids_.T
+        self.similarity_ = np.where(
+            mask, sims_all[np.arange(len(X)), np.maximum(self.labels_, 0)], self.similarity_
         ).astype(np.float32)
 
     def _drop_loose(self, weight: np.ndarray) -> None:

@@ -279,22 +279,22 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
     taken: set[str] = set()
     labels = []
     for found, member, words in zip(shared, members, keywords, strict=True):
-        label = next(
-            (
-                normalise_phrase(c.surface)
-                for c in found
-                if c.coverage >= labeller.min_coverage and usable(c.surface, c.key)
-                and normalise_phrase(c.surface).lower() not in taken
-            ),
-            None,
+        fresh = [
+            c for c in found if usable(c.surface, c.key) and normalise_phrase(c.surface).lower() not in taken
+        ]
+        # A phrase many members share first; in pains of long texts (reviews, letters) no phrase reaches
+        # that, and a phrase a few share still beats one author's clause.
+        best = next((c for c in fresh if c.coverage >= labeller.min_coverage), None) or next(
+            (c for c in fresh if c.coverage >= labeller.min_coverage / 4), None
         )
+        label = normalise_phrase(best.surface) if best is not None else None
         if label is None:
             ranked = [p for p in labeller.candidates(member) if usable(p, lemma_key(p))]
             label = next((p for p in ranked if p.lower() not in taken), None)
             if label is None:
-                best = ranked[0] if ranked else (words[0].capitalize() if words else "Без названия")
-                extra = next((k for k in words if k.lower() not in best.lower()), None)
-                label = f"{best}: {extra}" if extra else best
+                top = ranked[0] if ranked else (words[0].capitalize() if words else "Без названия")
+                extra = next((k for k in words if k.lower() not in top.lower()), None)
+                label = f"{top}: {extra}" if extra else top
         taken.add(label.lower())
         labels.append(label)
     return labels

@@ -117,6 +117,7 @@ class PainFinder:
         signature_size: int = 60,
         unit: str = "fragment",
         max_pains_per_item: int = 3,
+        secondary_share: float = 0.3,
     ) -> None:
         self.preprocessor = preprocessor
         self.vectorizer = vectorizer
@@ -128,6 +129,7 @@ class PainFinder:
         self.signature_size = signature_size
         self.unit = unit
         self.max_pains_per_item = max_pains_per_item
+        self.secondary_share = secondary_share
 
     def _parts(self):
         from nlp import Preprocessor
@@ -251,10 +253,14 @@ class PainFinder:
         # An item's pains: the one most of its fragments belong to first (ties: the earliest fragment, as
         # Counter keeps insertion order), then the others, at most `max_pains_per_item`: a long appeal
         # whose every clause joined some pain read as 2–24 problems at once.
-        item_list: dict[int, list[int]] = {
-            index: [p for p, _ in sorted(votes.items(), key=lambda pv: -pv[1])][: self.max_pains_per_item]
-            for index, votes in item_votes.items()
-        }
+        # A further pain needs a fair share of the item's fragments (`secondary_share`): a survey answer
+        # naming two problems keeps both; one clause of a long letter does not make it a second problem.
+        item_list: dict[int, list[int]] = {}
+        for index, votes in item_votes.items():
+            ranked = sorted(votes.items(), key=lambda pv: -pv[1])
+            need = self.secondary_share * sum(votes.values())
+            item_list[index] = [ranked[0][0]] + [p for p, v in ranked[1:] if v >= need]
+            item_list[index] = item_list[index][: self.max_pains_per_item]
         pain_items: list[set[int]] = [set() for _ in range(n_pains)]
         for index, chosen in item_list.items():
             for p in chosen:
