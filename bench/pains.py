@@ -88,10 +88,12 @@ def find(finder: PainFinder, items: pd.DataFrame, cluster_by: str | None) -> Pai
 def make_finder(seed: int = 0, unit: str = "text", **cluster_params) -> PainFinder:
     """SPb appeals are one short problem each: whole texts cluster better than sentence fragments
     (NMI 0.45 vs 0.43), and the `reason` to compare with belongs to the whole appeal."""
+    from models.embeddings import E5Embedder, EmbeddingCache
     from nlp import Preprocessor
 
     return PainFinder(
         preprocessor=Preprocessor(ner=False),
+        embedder=E5Embedder(cache=EmbeddingCache(ROOT / "var" / "cache" / "embeddings.sqlite")),
         random_state=seed,
         unit=unit,
         clusterer=MergedKMeansClusterer(random_state=seed, **cluster_params),

@@ -30,6 +30,9 @@ _EDGE_POS = {"PREP", "CONJ", "PRCL", "INTJ", "NPRO", "PRED_edge"}
 _PROPER = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad")
 # A span with one of these says what happens (or does not), so it states a problem by itself.
 _PREDICATE = {"VERB", "INFN", "PRTS", "ADJS", "PRED", "PRTF", "GRND"}
+# Verbs that place or describe, not what is wrong («Дерево находится», «Фото сделаны»).
+_STATIVE = {"находиться", "являться", "иметься", "располагаться", "представить", "сделать", "быть",
+            "расположить", "находящийся", "сделанный"}
 _NO_END = {"ADJF", "PRTF", "NUMR", "ADJS_dangling"}  # «Ждала два», «Нет горячей»: cut mid-phrase
 _KEEP_EDGE = {"не", "нет"}  # «Не работает лифт», «Нет горячей воды» start with a particle
 
@@ -107,7 +110,9 @@ def _spans(text: str, stop: frozenset[str], max_words: int = 6):
             span = words[i : j + 1]
             key = tuple(w[1] for w in span if w[1] not in stop and w[2] not in _EDGE_POS)
             if len(key) >= 2 and len(set(key)) == len(key):  # «очередь очередь» repeats, not states
-                states = first in _KEEP_EDGE or any(w[2] in _PREDICATE for w in span)
+                states = first in _KEEP_EDGE or any(
+                    w[2] in _PREDICATE and w[1] not in _STATIVE for w in span
+                )
                 key = ("не",) + key if first in _KEEP_EDGE else key
                 yield key, " ".join(w[0] for w in span), states
 

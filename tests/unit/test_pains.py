@@ -157,6 +157,8 @@ def test_report_shape_and_quotes(q1_report):
         assert 1 <= len(pain["quotes"]) <= 5 and len(set(pain["quotes"])) == len(pain["quotes"])
         assert pain["ci_low"] <= pain["prevalence"] <= pain["ci_high"]
         assert pain["label"][:1].isupper()
+    quotes = [q for pain in data["pains"] for q in pain["quotes"]]
+    assert len(quotes) == len(set(quotes)), "a quote belongs to one pain only"
 
 
 def test_same_data_other_seed_keeps_most_assignments(planted):
