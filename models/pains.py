@@ -99,7 +99,14 @@ class PainFinder:
     - `vectorizer`: `fit(rows, sample_weight=)`, `transform(rows)`, `tfidf(rows)`, `feature_names()`;
     - `clusterer`: `fit(X, sample_weight=)` → `labels_` (-1 noise), `similarity_`;
     - `labeller`: `keywords(...)`, `label(members)`, `quotes(members)`;
-    - `cues`: `PainCues` deciding which fragments carry a problem.
+    - `cues`: `PainCues` deciding which fragments carry a problem;
+    - `embedder`: sentence vectors for the default `SemanticVectorizer` (`models.embeddings.E5Embedder`
+      with an in-memory cache when None; pass one with an `EmbeddingCache` to keep vectors; False: lexical
+      vectors only).
+
+    `unit="text"` clusters whole texts instead of fragments (appeals that each describe one problem).
+    An item belongs to its primary pain (most of its fragments) and to at most `max_pains_per_item - 1`
+    more, each holding at least `secondary_share` of its fragments.
 
     `find(..., cluster_by=COL)` clusters each value of COL on its own (`GroupedClusterer`), e.g. the process
     of a survey answer or the topic a trained classifier predicted: pains then never mix groups.
