@@ -266,7 +266,7 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
     """Labels of pains given in size order (see models.pain_phrases): the widest shared phrase that is no
     formula, no boilerplate spread over many pains and not taken by a bigger pain; else the labeller's
     central phrase. Labellers without `candidates` keep their own `label`."""
-    from models.pain_phrases import BoilerplateFilter, candidates, lemma_key
+    from models.pain_phrases import BoilerplateFilter, candidates, lemma_key, score
 
     if not hasattr(labeller, "candidates"):
         return [labeller.label(m) for m in members]
@@ -283,13 +283,30 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
     taken: set[str] = set()
     labels = []
     for found, member, words in zip(shared, members, keywords, strict=True):
-        fresh = [
-            c for c in found if usable(c.surface, c.key) and normalise_phrase(c.surface).lower() not in taken
-        ]
-        # A phrase many members share first; in pains of long texts (reviews, letters) no phrase reaches
-        # that, and a phrase a few share still beats one author's clause.
-        best = next((c for c in fresh if c.coverage >= labeller.min_coverage), None) or next(
-            (c for c in fresh if c.coverage >= labeller.min_coverage / 4), None
+        # The pain's keywords are its distinctive terms (c-TF-IDF): a phrase holding them says what sets
+        # this pain apart («Карта заблокирована»), a frequent generic one («Банк ответил») does not.
+        own = {w for k in words[:6] for w in k.split()} - stop - {"не", "нет"}
+        counts: dict[str, int] = {}
+        for text in member.texts:
+            for word in set(_WORD.findall(text.lower())):
+                counts[word] = counts.get(word, 0) + 1
+        fresh = sorted(
+            (
+                c for c in found
+                if usable(c.surface, c.key) and normalise_phrase(c.surface).lower() not in taken
+                and not _misspelt(c.surface, counts)  # «Наледь н ступеньках»: one author's typo
+            ),
+            key=lambda c: (-(score(c) + 0.08 * min(2, len(own.intersection(c.key)))), c.surface),
+        )
+        # The best-scoring phrase that many members share, or (pains of long texts: reviews, letters) that
+        # a few share and that holds a distinctive term: either beats one author's clause.
+        best = next(
+            (
+                c for c in fresh
+                if c.coverage >= labeller.min_coverage / 4
+                and (own.intersection(c.key) or c.coverage >= labeller.min_coverage)
+            ),
+            None,
         )
         label = normalise_phrase(best.surface) if best is not None else None
         if label is None:

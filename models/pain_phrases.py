@@ -33,6 +33,7 @@ _PREDICATE = {"VERB", "INFN", "PRTS", "ADJS", "PRED", "PRTF", "GRND"}
 # Verbs that place or describe, not what is wrong («Дерево находится», «Фото сделаны»).
 _STATIVE = {"находиться", "являться", "иметься", "располагаться", "представить", "сделать", "быть",
             "расположить", "находящийся", "сделанный"}
+_NO_END_LEMMAS = {"мочь", "хотеть", "стать", "начать", "пытаться", "нужно", "надо", "можно", "приходиться"}
 _NO_END = {"ADJF", "PRTF", "NUMR", "ADJS_dangling"}  # «Ждала два», «Нет горячей»: cut mid-phrase
 _KEEP_EDGE = {"не", "нет"}  # «Не работает лифт», «Нет горячей воды» start with a particle
 
@@ -91,8 +92,8 @@ def _spans(text: str, stop: frozenset[str], max_words: int = 6):
     tokens = _WORD.findall(text)
     words: list[tuple[str, str, str, bool]] = []  # surface, lemma, POS, ok
     for tok in tokens:
-        if not _LETTERS.match(tok):
-            words.append((tok, "", "", False))  # a digit, placeholder or mark breaks a span
+        if not _LETTERS.match(tok) or (len(tok) == 1 and tok.lower() not in "вксоуиая"):
+            words.append((tok, "", "", False))  # a digit, placeholder, mark or a slip («н») breaks a span
             continue
         lemma, pos, proper = _word_info(tok)
         words.append((tok, lemma, pos, not proper))
@@ -106,6 +107,8 @@ def _spans(text: str, stop: frozenset[str], max_words: int = 6):
             if not words[j][3]:
                 break
             if words[j][2] in _EDGE_POS or words[j][2] in _NO_END or words[j][0].lower() in _KEEP_EDGE:
+                continue
+            if words[j][1] in _NO_END_LEMMAS:  # «Пожилые люди не могут» stops before what they cannot do
                 continue
             span = words[i : j + 1]
             key = tuple(w[1] for w in span if w[1] not in stop and w[2] not in _EDGE_POS)
@@ -191,4 +194,6 @@ class BoilerplateFilter:
         return self
 
     def is_boilerplate(self, key: tuple[str, ...]) -> bool:
-        return key in self.keys_ or any(set(k) <= set(key) and len(k) >= 2 for k in self.keys_)
+        """The key itself is spread: «управляющая компания» may be (it is named in many complaints) while
+        «управляющая компания не реагирует на заявки» still names one problem."""
+        return key in self.keys_
