@@ -186,9 +186,9 @@ def main() -> None:
                 detail = judge(frame, kind, pains, primary, seconds)["per_problem"]
                 print("      best F1, true share, pain share: " + "; ".join(
                     f"{k} {f1:.2f} {t:.1%}/{p:.1%}" for k, (f1, t, p) in detail.items()))
-        for pain in report.pains[: args.labels]:
-            words = ", ".join(pain.keywords[:5])
-            print(f"      {pain.id} {pain.size:5d} {pain.prevalence:6.1%}  {pain.label} | {words}")
+            for pain in report.pains[: args.labels]:
+                words = ", ".join(pain.keywords[:5])
+                print(f"      {pain.id} {pain.size:5d} {pain.prevalence:6.1%}  {pain.label} | {words}")
         if peer:
             vectors = E5Embedder(cache=cache).embed(frame.text.tolist())
             runs = [judge(frame, kind, *run_bertopic(frame, vectors, seed)) for seed in args.seeds]

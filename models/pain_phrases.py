@@ -85,6 +85,7 @@ class Candidate:
     surface: str
     coverage: float
     closeness: float
+    problem: bool = False  # holds a negation or a problem word («не», «сломан», «заблокировать»)
 
 
 def _spans(text: str, stop: frozenset[str], max_words: int = 6):
@@ -159,7 +160,8 @@ def candidates(
         surface = max(forms.items(), key=lambda kv: (kv[1], -len(kv[0]), kv[0]))[0]
         if _PLATE.search(surface):
             continue
-        out.append(Candidate(key, surface, covered / total, closeness[key]))
+        problem = key[0] == "не" or bool(problem_lemmas.intersection(key))
+        out.append(Candidate(key, surface, covered / total, closeness[key], problem))
     out.sort(key=lambda c: (-score(c), c.surface))
     return out
 
@@ -167,7 +169,7 @@ def candidates(
 def score(c: Candidate) -> float:
     """Coverage first; a second and third content word add a little (specific beats generic)."""
     specific = min(len(c.key), 4) - 1
-    return c.coverage + 0.04 * specific + 0.05 * c.closeness
+    return c.coverage + 0.04 * specific + 0.05 * c.closeness + 0.06 * c.problem
 
 
 def _contains(key: tuple[str, ...], formula: tuple[str, ...]) -> bool:
