@@ -266,7 +266,7 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
     """Labels of pains given in size order (see models.pain_phrases): the widest shared phrase that is no
     formula, no boilerplate spread over many pains and not taken by a bigger pain; else the labeller's
     central phrase. Labellers without `candidates` keep their own `label`."""
-    from models.pain_phrases import BoilerplateFilter, candidates, lemma_key, score
+    from models.pain_phrases import BoilerplateFilter, candidates, lemma_key, score, states_problem
 
     if not hasattr(labeller, "candidates"):
         return [labeller.label(m) for m in members]
@@ -308,9 +308,13 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
             ),
             None,
         )
+        best = best or next((c for c in fresh if c.coverage >= labeller.min_coverage / 4), None)
+        best = best or next(iter(fresh), None)
         label = normalise_phrase(best.surface) if best is not None else None
         if label is None:
             ranked = [p for p in labeller.candidates(member) if usable(p, lemma_key(p))]
+            # Stable sort: a phrase that states a problem first («Третий этаж» only locates one).
+            ranked = sorted(ranked, key=lambda p: not states_problem(p, problems))
             label = next((p for p in ranked if p.lower() not in taken), None)
             if label is None:
                 top = ranked[0] if ranked else (words[0].capitalize() if words else "Без названия")

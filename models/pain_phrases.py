@@ -68,6 +68,19 @@ def _word_info(word: str) -> tuple[str, str, bool]:
     return best.normal_form.replace("ё", "е"), pos, proper
 
 
+def states_problem(phrase: str, problem_lemmas: frozenset[str] = frozenset()) -> bool:
+    """The phrase says what is wrong: a predicate, a negation or a problem word («Третий этаж» does not)."""
+    for word in _WORD.findall(phrase):
+        if not _LETTERS.match(word):
+            continue
+        if word.lower() in _KEEP_EDGE:
+            return True
+        lemma, pos, _ = _word_info(word)
+        if (pos in _PREDICATE and lemma not in _STATIVE) or lemma in problem_lemmas:
+            return True
+    return False
+
+
 def lemma_key(phrase: str) -> tuple[str, ...]:
     """Content lemmas of a phrase in order (prepositions, conjunctions, particles dropped)."""
     out = []

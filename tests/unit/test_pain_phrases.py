@@ -61,3 +61,15 @@ def test_a_phrase_that_names_no_problem_is_no_candidate(label):
 def test_lemma_key_drops_function_words():
     assert lemma_key("ожидания в очередях") == ("ожидание", "очередь")
     assert Preprocessor  # the lemmatiser is the pipeline's pymorphy3
+
+
+@pytest.mark.parametrize(
+    "phrase, states",
+    [("Третий этаж", False), ("Лестничные площадки", False), ("Не закрывается дверь", True),
+     ("Сломана скамейка", True), ("Мусор на газонах", True), ("Дерево находится", False)],
+)
+def test_states_problem(phrase, states):
+    from models.pain_phrases import states_problem
+
+    problems = frozenset(w.split("_")[-1] for w in PainCues.load().problem_cues)
+    assert states_problem(phrase, problems) is states
