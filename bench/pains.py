@@ -279,7 +279,7 @@ def scale(args) -> None:
                 clusterer = MergedKMeansClusterer().fit(X, sample_weight=w)
             elapsed = time.perf_counter() - started
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            size = (Path(tmp) / "embeddings.sqlite").stat().st_size / 2**20
+            size = sum(f.stat().st_size for f in Path(tmp).glob("embeddings.sqlite*")) / 2**20  # + WAL
             where = f"within {cluster_by}" if cluster_by else "no groups"
             print(
                 f"{run}: 100,000 fragments ({len(unique)} distinct, {embedder.embedded_} embedded) "
