@@ -29,7 +29,7 @@ _PLATE = re.compile(r"\b[АВЕКМНОРСТУХ]\s?\d{3}\s?[АВЕКМНОРС
 _EDGE_POS = {"PREP", "CONJ", "PRCL", "INTJ", "NPRO", "PRED_edge"}
 _PROPER = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad")
 # A span with one of these says what happens (or does not), so it states a problem by itself.
-_PREDICATE = {"VERB", "INFN", "PRTS", "ADJS", "PRED", "PRTF", "GRND"}
+_PREDICATE = {"VERB", "INFN", "PRTS", "ADJS", "PRED", "PRTF"}
 # Verbs that place or describe, not what is wrong («Дерево находится», «Фото сделаны»).
 _STATIVE = {"находиться", "являться", "иметься", "располагаться", "представить", "сделать", "быть",
             "расположить", "находящийся", "сделанный"}
@@ -46,7 +46,8 @@ def _can_start(word: str) -> bool:
 
     parses = morph_analyzer().parse(word)[:2]
     if parses[0].tag.POS not in ("NOUN", "ADJF", "PRTF", "NUMR", "NPRO"):
-        return parses[0].tag.POS not in ("PREP", "CONJ")
+        # «Установив полусферы», «Не оставляя следов»: a gerund leans on a clause that is not there
+        return parses[0].tag.POS not in ("PREP", "CONJ", "GRND")
     return any("nomn" in p.tag for p in parses) and parses[0].tag.POS != "NUMR"
 
 
@@ -116,6 +117,8 @@ def _spans(text: str, stop: frozenset[str], max_words: int = 6):
         if not words[i][3] or (words[i][2] in _EDGE_POS and first not in _KEEP_EDGE):
             continue
         if first not in _KEEP_EDGE and not _can_start(words[i][0]):
+            continue
+        if first in _KEEP_EDGE and i + 1 < len(words) and words[i + 1][2] == "GRND":
             continue
         for j in range(i + 1, min(len(words), i + max_words)):
             if not words[j][3]:

@@ -73,3 +73,10 @@ def test_states_problem(phrase, states):
 
     problems = frozenset(w.split("_")[-1] for w in PainCues.load().problem_cues)
     assert states_problem(phrase, problems) is states
+
+
+def test_a_gerund_phrase_is_no_label():
+    cues = PainCues.load()
+    for text in ("Установив полусферы у дома", "Не оставляя следов на стене"):
+        found = candidates([text] * 3, np.ones(3), np.ones(3), cues.cluster_stop_lemmas, cues.formulas)
+        assert all(not c.surface.lower().startswith(("установив", "не оставляя")) for c in found), found
