@@ -106,7 +106,7 @@ def judge(frame: pd.DataFrame, kind: str, pains: dict[str, set], primary: dict, 
 
 
 def run_painmap(
-    frame: pd.DataFrame, cluster_by: str | None, embedder, unit: str = "fragment"
+    frame: pd.DataFrame, cluster_by: str | None, embedder, unit: str = "auto"
 ) -> tuple[dict, dict, float, object]:
     from models.pain_periods import find_period_pains
     from models.pains import PainFinder
@@ -177,7 +177,7 @@ def main() -> None:
             frame = frame.assign(predicted_reason=model.predict(frame.text.tolist())["reason"].to_numpy())
             cluster_by = "predicted_reason"
         print(f"== {name}: {len(frame)} items")
-        for unit in ("fragment", "text") if kind == "label" else ("fragment",):
+        for unit in ("fragment", "text") if kind == "label" else ("auto",):
             cold = E5Embedder(cache=cache)
             pains, primary, seconds, report = run_painmap(frame, cluster_by, cold, unit)
             figures = line(f"painmap ({unit})", judge(frame, kind, pains, primary, seconds))

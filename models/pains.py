@@ -27,6 +27,8 @@ from models.pain_semantic import SemanticVectorizer
 
 # Mask placeholders («[ФИО]», «[ТЕЛЕФОН]») say a name was there, not what is wrong: never a lemma of a pain.
 _PLACEHOLDER = re.compile(r"\[[A-ZА-ЯЁ_]+\]")
+# `unit="auto"`: periods whose median text is longer than this are clustered by whole text.
+AUTO_TEXT_CHARS = 200
 
 
 def _plain(value: Any) -> Any:
@@ -104,7 +106,8 @@ class PainFinder:
       with an in-memory cache when None; pass one with an `EmbeddingCache` to keep vectors; False: lexical
       vectors only).
 
-    `unit="text"` clusters whole texts instead of fragments (appeals that each describe one problem).
+    `unit="text"` clusters whole texts instead of fragments (appeals that each describe one problem);
+    `"fragment"` clusters clauses; `"auto"` (default) chooses by the period's median text length.
     An item belongs to its primary pain (most of its fragments) and to at most `max_pains_per_item - 1`
     more, each holding at least `secondary_share` of its fragments.
 
@@ -122,7 +125,7 @@ class PainFinder:
         embedder=None,
         random_state: int = 0,
         signature_size: int = 60,
-        unit: str = "fragment",
+        unit: str = "auto",
         max_pains_per_item: int = 3,
         secondary_share: float = 0.3,
     ) -> None:
@@ -159,11 +162,22 @@ class PainFinder:
 
         return E5Embedder()
 
+    def unit_for(self, texts: Sequence[str]) -> str:
+        """`fragment` or `text`; `auto` picks `text` when the period's median text is longer than
+        `AUTO_TEXT_CHARS`: a long letter or review is about one matter with its details (bank reviews, AMI
+        against the product 0.10 → 0.24), a short survey answer may name two problems (ЖКХ planted set:
+        8 of 10 found by fragment, 5 by text)."""
+        if self.unit != "auto":
+            return self.unit
+        lengths = sorted(len(t) for t in texts)
+        return "text" if lengths and lengths[len(lengths) // 2] > AUTO_TEXT_CHARS else "fragment"
+
     def _problem_fragments(self, texts: Sequence[str], preprocessor, cues):
         """Yield (item index, fragment text, lemmas, masked item text) for fragments that carry a problem."""
+        whole = self.unit_for(texts) == "text"
         for index, doc in enumerate(preprocessor.pipe(texts)):
             kept = 0
-            units = doc.fragments if self.unit == "fragment" else [doc.masked_text]
+            units = [doc.masked_text] if whole else doc.fragments
             for fragment in units or [doc.masked_text]:
                 lemmas = preprocessor.features(_PLACEHOLDER.sub(" ", fragment))
                 content = cues.cluster_lemmas(lemmas)

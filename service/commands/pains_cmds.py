@@ -62,10 +62,11 @@ def pains(
     ),
     out: Path = typer.Option(..., "--out", help="Файл результата: .json, .xlsx (форма «Карты болей»), .csv"),
     unit: str = typer.Option(
-        "fragment",
+        "auto",
         "--unit",
         help="fragment — боли ищутся по фразам (ответ может назвать несколько проблем); text — каждый текст "
-        "целиком (обращение об одной проблеме с подробностями)",
+        "целиком (обращение об одной проблеме с подробностями); auto — text, если типичный текст длиннее "
+        "200 знаков",
     ),
     seed: int = typer.Option(0, help="Зерно случайности кластеризации"),
 ) -> None:
@@ -80,8 +81,8 @@ def pains(
     from service.embedding_cache import default_embedder
     from service.io import InputError, read_table, write_table
 
-    if unit not in ("fragment", "text"):
-        raise typer.BadParameter("допустимо fragment или text", param_hint="--unit")
+    if unit not in ("auto", "fragment", "text"):
+        raise typer.BadParameter("допустимо auto, fragment или text", param_hint="--unit")
     suffix = out.suffix.lower()
     if suffix not in OUT_KINDS:
         raise typer.BadParameter(

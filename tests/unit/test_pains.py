@@ -344,3 +344,10 @@ def test_whole_text_fallback_reads_the_masked_text():
     content = found[0][2]
     assert "лифт" in content
     assert not {"петров", "иван", "сергеевич"} & set(content)
+
+
+def test_auto_unit_clusters_long_texts_whole_and_short_answers_by_fragment():
+    finder = PainFinder()
+    assert finder.unit_for(["очередь, и ещё хамят"] * 5) == "fragment"
+    assert finder.unit_for(["Долгая история о кредите. " * 20] * 5) == "text"
+    assert PainFinder(unit="fragment").unit_for(["x" * 1000]) == "fragment"
