@@ -24,9 +24,9 @@ import numpy as np
 
 _WORD = re.compile(r"[A-Za-zА-Яа-яЁё]+(?:-[A-Za-zА-Яа-яЁё]+)*|\d+|\[[^\]]*\]|\S")
 _LETTERS = re.compile(r"^[A-Za-zА-Яа-яЁё-]+$")
-# A licence plate («А123ВС», «о 777 оо»), a date, a house number: never part of a label.
+# A licence plate («А123ВС»): never part of a label (digits, hence dates and house numbers, break a span).
 _PLATE = re.compile(r"\b[АВЕКМНОРСТУХ]\s?\d{3}\s?[АВЕКМНОРСТУХ]{2}\b", re.I)
-_EDGE_POS = {"PREP", "CONJ", "PRCL", "INTJ", "NPRO", "PRED_edge"}
+_EDGE_POS = {"PREP", "CONJ", "PRCL", "INTJ", "NPRO"}
 _PROPER = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad")
 # A span with one of these says what happens (or does not), so it states a problem by itself.
 _PREDICATE = {"VERB", "INFN", "PRTS", "ADJS", "PRED", "PRTF"}
@@ -34,7 +34,7 @@ _PREDICATE = {"VERB", "INFN", "PRTS", "ADJS", "PRED", "PRTF"}
 _STATIVE = {"находиться", "являться", "иметься", "располагаться", "представить", "сделать", "быть",
             "расположить", "находящийся", "сделанный"}
 _NO_END_LEMMAS = {"мочь", "хотеть", "стать", "начать", "пытаться", "нужно", "надо", "можно", "приходиться"}
-_NO_END = {"ADJF", "PRTF", "NUMR", "ADJS_dangling"}  # «Ждала два», «Нет горячей»: cut mid-phrase
+_NO_END = {"ADJF", "PRTF", "NUMR"}  # «Ждала два», «Нет горячей»: cut mid-phrase
 _KEEP_EDGE = {"не", "нет"}  # «Не работает лифт», «Нет горячей воды» start with a particle
 
 
@@ -183,7 +183,8 @@ def candidates(
 
 
 def score(c: Candidate) -> float:
-    """Coverage first; a second and third content word add a little (specific beats generic)."""
+    """Coverage first; more content words (specific beats generic), closeness to the centre and a negation
+    or problem word add a little."""
     specific = min(len(c.key), 4) - 1
     return c.coverage + 0.04 * specific + 0.05 * c.closeness + 0.06 * c.problem
 
