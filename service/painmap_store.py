@@ -121,6 +121,7 @@ def refresh_pains(session: Session, period: str | None = None, embedder=None) ->
         return {"period": period, "pains": 0, "suggestions": 0, "message": "нет записей за этот период"}
     frame = pd.concat([items_frame(session, p).assign(period=p) for p in wanted], ignore_index=True)
     by_topic = "topic" if (frame["topic_source"] == "label").mean() >= 0.5 else None
+    session.commit()  # end the read transaction: writers are not held up while the pains are computed
     run = find_period_pains(
         frame,
         text_col="text",
