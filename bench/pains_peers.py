@@ -180,10 +180,10 @@ def main() -> None:
         for unit in ("fragment", "text") if kind == "label" else ("auto",):
             cold = E5Embedder(cache=cache)
             pains, primary, seconds, report = run_painmap(frame, cluster_by, cold, unit)
-            figures = line(f"painmap ({unit})", judge(frame, kind, pains, primary, seconds))
-            print(figures + f" ({cold.embedded_} embedded)")
+            figures = judge(frame, kind, pains, primary, seconds)
+            print(line(f"painmap ({unit})", figures) + f" ({cold.embedded_} embedded)")
             if args.detail and kind == "planted":
-                detail = judge(frame, kind, pains, primary, seconds)["per_problem"]
+                detail = figures["per_problem"]
                 print("      best F1, true share, pain share: " + "; ".join(
                     f"{k} {f1:.2f} {t:.1%}/{p:.1%}" for k, (f1, t, p) in detail.items()))
             for pain in report.pains[: args.labels]:

@@ -8,6 +8,7 @@ Keywords come from class-based TF-IDF (terms frequent in this pain and rare in t
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -121,6 +122,11 @@ def _maybe_proper(word: str) -> bool:
     return any(g in p.tag for p in parses for g in _PROPER_TAGS)
 
 
+def member_word_counts(texts: list[str]) -> Counter:
+    """How many of a pain's fragments use each (lower-case) word: what `_misspelt` judges by."""
+    return Counter(word for text in texts for word in set(_WORD.findall(text.lower())))
+
+
 def _misspelt(phrase: str, word_counts: dict[str, int]) -> bool:
     """A word pymorphy does not know and only one fragment of the pain uses («Вечеые лужи»): a typo is a
     poor label. Local words many people write («поребрик») are not typos."""
@@ -209,10 +215,7 @@ class CentralPhraseLabeller:
                 entry = pooled.setdefault(phrase.lower(), [0.0, 0.0, phrase])
                 entry[0] += float(count)
                 entry[1] = max(entry[1], float(sim))
-        word_counts: dict[str, int] = {}
-        for text in members.texts:
-            for word in set(_WORD.findall(text.lower())):
-                word_counts[word] = word_counts.get(word, 0) + 1
+        word_counts = member_word_counts(members.texts)
         scored = []
         for count, sim, phrase in pooled.values():
             words = phrase.split()
@@ -286,10 +289,7 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
         # The pain's keywords are its distinctive terms (c-TF-IDF): a phrase holding them says what sets
         # this pain apart («Карта заблокирована»), a frequent generic one («Банк ответил») does not.
         own = {w for k in words[:6] for w in k.split()} - stop - {"не", "нет"}
-        counts: dict[str, int] = {}
-        for text in member.texts:
-            for word in set(_WORD.findall(text.lower())):
-                counts[word] = counts.get(word, 0) + 1
+        counts = member_word_counts(member.texts)
         fresh = sorted(
             (
                 c for c in found

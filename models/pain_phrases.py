@@ -69,6 +69,11 @@ def _word_info(word: str) -> tuple[str, str, bool]:
     return best.normal_form.replace("ё", "е"), pos, proper
 
 
+def _predicate(lemma: str, pos: str) -> bool:
+    """The word says what happens (or does not): a verb or participle that is not merely stative."""
+    return pos in _PREDICATE and lemma not in _STATIVE
+
+
 def states_problem(phrase: str, problem_lemmas: frozenset[str] = frozenset()) -> bool:
     """The phrase says what is wrong: a predicate, a negation or a problem word («Третий этаж» does not)."""
     for word in _WORD.findall(phrase):
@@ -77,7 +82,7 @@ def states_problem(phrase: str, problem_lemmas: frozenset[str] = frozenset()) ->
         if word.lower() in _KEEP_EDGE:
             return True
         lemma, pos, _ = _word_info(word)
-        if (pos in _PREDICATE and lemma not in _STATIVE) or lemma in problem_lemmas:
+        if _predicate(lemma, pos) or lemma in problem_lemmas:
             return True
     return False
 
@@ -130,9 +135,7 @@ def _spans(text: str, stop: frozenset[str], max_words: int = 6):
             span = words[i : j + 1]
             key = tuple(w[1] for w in span if w[1] not in stop and w[2] not in _EDGE_POS)
             if len(key) >= 2 and len(set(key)) == len(key):  # «очередь очередь» repeats, not states
-                states = first in _KEEP_EDGE or any(
-                    w[2] in _PREDICATE and w[1] not in _STATIVE for w in span
-                )
+                states = first in _KEEP_EDGE or any(_predicate(w[1], w[2]) for w in span)
                 key = ("не",) + key if first in _KEEP_EDGE else key
                 yield key, " ".join(w[0] for w in span), states
 

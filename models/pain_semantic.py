@@ -28,8 +28,7 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
     """`fit(rows, sample_weight=)`, `transform(rows, texts=, sample_weight=)` → hybrid unit vectors;
     `tfidf(rows)` and `feature_names()` as `LemmaSvdVectorizer` (keywords stay lexical).
 
-    `embedder`: anything with `embed(texts) -> (n, d)`; None means lexical vectors only. `embed_lemmas`
-    embeds the fragment's lemmas instead of its text (measured: no better on the planted sets)."""
+    `embedder`: anything with `embed(texts) -> (n, d)`; None means lexical vectors only."""
 
     needs_texts = True
 
@@ -41,7 +40,6 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
         embed_all_below: int = 3000,
         n_fine: int = 300,
         per_group: int = 3,
-        embed_lemmas: bool = False,
         random_state: int = 0,
     ) -> None:
         self.embedder = embedder
@@ -50,7 +48,6 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
         self.embed_all_below = embed_all_below
         self.n_fine = n_fine
         self.per_group = per_group
-        self.embed_lemmas = embed_lemmas
         self.random_state = random_state
 
     def fit(self, rows: Sequence[list[str]], y=None, sample_weight=None) -> SemanticVectorizer:
@@ -70,8 +67,6 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
         if self.embedder is None or texts is None or len(rows) == 0:
             return lexical
         weight = np.ones(len(rows)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        if self.embed_lemmas:
-            texts = [" ".join(w.replace("_", " ") for w in r) or t for r, t in zip(rows, texts, strict=True)]
         semantic = self._semantic(lexical, list(texts), weight)
         centre = np.average(semantic, axis=0, weights=weight)
         semantic = normalize(semantic - centre)

@@ -29,6 +29,17 @@ REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "data" / "samples"
 
 
+def wait_job(client: httpx.Client, job_id, timeout: float = 120) -> dict:
+    """Poll GET /v1/jobs/{id} until the job is done or failed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/v1/jobs/{job_id}").json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"задача {job_id} не завершилась за {timeout} с")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

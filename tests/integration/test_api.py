@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 import uuid
 from pathlib import Path
 
@@ -12,22 +11,13 @@ import pytest
 import yaml
 
 from service.painmap_store import SEED_COLUMNS
+from tests.integration.conftest import wait_job
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 PROCESSES = {
     p["name"] for p in yaml.safe_load((REPO / "data/taxonomy/processes.yaml").read_text())["processes"]
 }
-
-
-def wait_job(client, job_id: str, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = client.get(f"/v1/jobs/{job_id}").json()
-        if job["status"] in ("done", "failed"):
-            return job
-        time.sleep(0.3)
-    raise AssertionError(f"задача {job_id} не завершилась за {timeout} с")
 
 
 def test_health_ready_and_metrics_need_no_key(server):

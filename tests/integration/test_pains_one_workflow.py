@@ -10,24 +10,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pandas as pd
 import pytest
 
-from tests.integration.conftest import REPO, start_server
+from tests.integration.conftest import REPO, start_server, wait_job
 
 pytestmark = pytest.mark.integration
-
-
-def wait_job(client, job_id: int, timeout: float = 600) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = client.get(f"/v1/jobs/{job_id}").json()
-        if job["status"] in ("done", "failed"):
-            return job
-        time.sleep(0.5)
-    raise AssertionError(f"задача {job_id} не завершилась за {timeout} с")
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +41,7 @@ def api_pains(answers, model_dir, tmp_path):
             up = c.post("/v1/items/upload", files={"file": ("answers.csv", csv.read_bytes())},
                         data={"source": "planted"})
             assert up.status_code == 200, up.text
-            job = wait_job(c, c.post("/v1/pains/refresh", json={"period": "2025Q2"}).json()["id"])
+            job = wait_job(c, c.post("/v1/pains/refresh", json={"period": "2025Q2"}).json()["id"], 600)
             assert job["status"] == "done", job["error"]
             pains = c.get("/v1/pains", params={"period": "2025Q2"}).json()
             items = c.get("/v1/pains/items", params={"period": "2025Q2", "limit": 10_000}).json()
