@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class PiiSpan:
-    """A span of personal data found in the *normalised* text: [start, end) and its type."""
+    """A span of personal data in the readable text (``nlp.readable.readable_text``): [start, end), type."""
 
     start: int
     end: int
-    kind: str  # PHONE, EMAIL, SNILS, PASSPORT, INN, ADDRESS, PERSON
+    kind: str  # PHONE, EMAIL, SNILS, PASSPORT, INN, CARD, SOCIAL, BIRTHDATE, ADDRESS, PERSON
     text: str
 
 
@@ -19,9 +19,10 @@ class PiiSpan:
 class Doc:
     """One text after preprocessing.
 
-    ``text`` is the input as given; ``masked_text`` is the normalised text with personal data replaced by
-    ``[ТИП]`` placeholders; ``lemmas`` are the model features (lower case, stopwords dropped, negation
-    joined as ``не_работать``); ``fragments`` are masked clauses that may carry a complaint.
+    ``text`` is the input as given; ``masked_text`` is the text as a person reads it (HTML leftovers turned
+    into text, everything else verbatim) with personal data replaced by ``[ТИП]`` placeholders; ``lemmas``
+    are the model features (lower case, stopwords dropped, negation joined as ``не_работать``);
+    ``fragments`` are masked clauses that may carry a complaint.
     """
 
     text: str

@@ -16,6 +16,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 
 from nlp.doc import PiiSpan
+from nlp.pii_context import SOCIAL_RE, birth_dates_after, find_context_spans
 from nlp.pii_names import NameFinder, NameTagger, find_person_spans
 
 PLACEHOLDERS: dict[str, str] = {
@@ -26,6 +27,9 @@ PLACEHOLDERS: dict[str, str] = {
     "INN": "[ИНН]",
     "ADDRESS": "[АДРЕС]",
     "PERSON": "[ФИО]",
+    "BIRTHDATE": "[ДАТА РОЖДЕНИЯ]",
+    "CARD": "[КАРТА]",
+    "SOCIAL": "[ССЫЛКА]",
 }
 
 _SEP = r"[ \t\u00a0\-\u2010-\u2015]{0,3}"  # spaces, non-breaking spaces and dashes between digit groups
@@ -81,14 +85,15 @@ _HOUSE = (
     r"(?:\s{0,3},?\s{0,3}(?:корп(?:ус)?\.?|к\.?|стр(?:оение)?\.?|лит(?:ера)?\.?)\s{0,3}[\dа-яa-z]{1,3}\b)*[\s,]{0,4})"
 )
 _FLAT = (
-    r"(?:\b(?:кв\.?|кв-?р?а|квартир[аеуыо]й?|комн\.?|комнат[аеуы])\s{0,3}№?\s{0,3}\d+(?:[а-я]\b)?(?:\s?[-–]\s?\d+)?"
+    r"(?:\b(?:кв\.?|кв-?р?а|квартир[аеуыо]й?|комн\.?|комнат[аеуы]|пом\.)\s{0,3}№?\s{0,3}\d+(?:[а-я]\b)?(?:\s?[-–]\s?\d+)?"
     # «площадь квартиры 54 кв. м» is an area, not a flat
     r"(?![\d,.]{0,6}\s{0,3}(?:кв\.?\s{0,3}м|м2|м²|кв\.?\s{0,3}метр|квадрат|метр)))"
 )
 ADDRESS_RE = re.compile(_HOUSE + r"?" + _FLAT, re.IGNORECASE)
-STREET_HOUSE_FLAT_RE = re.compile(
-    r"\b(?:ул|пр|пр-т|пер|б-р|ш|наб)\.\s{0,3}[А-ЯЁ][а-яё-]+(?:\s+[А-ЯЁ][а-яё-]+)?\s{0,3},?\s{0,3}"
-    r"(?P<num>\d+[а-я]?-\d+)" + _NO_DIGIT_AFTER
+# A 10-digit ИНН belongs to an organisation, unless the writer calls it theirs: «ООО Аврора ИНН 7814739668».
+_ORG_BEFORE_INN = re.compile(
+    r"(?i:\b(?:ооо|оао|зао|пао|ао|гуп|гбу|гку|муп|ук|тсж|организаци[а-я]*|компани[а-я]*|подрядчик[а-я]*)\b)"
+    r"[^.!?\n]{0,40}$"
 )
 
 
@@ -117,10 +122,16 @@ def _group_span(m: re.Match[str]) -> tuple[int, int]:
 def find_regex_spans(text: str) -> list[tuple[int, int, str]]:
     """Regex-found spans (start, end, kind), in priority order; overlaps are resolved by the caller."""
     spans: list[tuple[int, int, str]] = []
+    spans += [(*m.span(), "SOCIAL") for m in SOCIAL_RE.finditer(text)] if "/" in text else []
     spans += [(*m.span(), "EMAIL") for m in EMAIL_RE.finditer(text)]
     spans += [(*_group_span(m), "SNILS") for m in SNILS_RE.finditer(text)]
     spans += [(*_group_span(m), "PASSPORT") for m in PASSPORT_RE.finditer(text) if _is_passport(m)]
-    spans += [(*m.span("num"), "INN") for m in INN_CONTEXT_RE.finditer(text)]
+    spans += [
+        (*m.span("num"), "INN")
+        for m in INN_CONTEXT_RE.finditer(text)
+        if len(_digits(m.group("num"))) == 12
+        or not _ORG_BEFORE_INN.search(text[max(0, m.start() - 60) : m.start()])
+    ]
     spans += [(*m.span(), "PHONE") for m in PHONE_11_RE.finditer(text) if len(_digits(m.group())) == 11]
     spans += [(*m.span(), "PHONE") for m in PHONE_10_RE.finditer(text) if len(_digits(m.group())) == 10]
     spans += [(*m.span(), "PHONE") for m in PHONE_CITY_RE.finditer(text)]
@@ -129,9 +140,13 @@ def find_regex_spans(text: str) -> list[tuple[int, int, str]]:
         number = m.group("num").rstrip(" -()")
         if 5 <= len(_digits(number)) <= 11:
             spans.append((start, start + len(number), "PHONE"))
-    spans += [(*m.span(), "INN") for m in BARE_NUMBER_RE.finditer(text) if _inn_checksum_ok(m.group())]
+    spans += [
+        (*m.span(), "INN")
+        for m in BARE_NUMBER_RE.finditer(text)
+        if len(m.group()) == 12 and _inn_checksum_ok(m.group())
+    ]
     spans += [(*_trim(text, *m.span()), "ADDRESS") for m in ADDRESS_RE.finditer(text)]
-    spans += [(*m.span("num"), "ADDRESS") for m in STREET_HOUSE_FLAT_RE.finditer(text)]
+    spans += find_context_spans(text)
     return spans
 
 
@@ -157,6 +172,24 @@ def _union(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             out.append([start, end])
     return [(s, e) for s, e in out]
+
+
+def _join_addresses(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Address patterns find overlapping parts of one address («пом. 47» and «74к2 пом. 47»): one span,
+    their union, in the place of the first."""
+    addresses = sorted((s, e) for s, e, kind in spans if kind == "ADDRESS")
+    if len(addresses) < 2:
+        return spans
+    joined: list[list[int]] = []
+    for start, end in addresses:
+        if joined and start < joined[-1][1]:
+            joined[-1][1] = max(joined[-1][1], end)
+        else:
+            joined.append([start, end])
+    first = next(i for i, span in enumerate(spans) if span[2] == "ADDRESS")
+    rest = [span for span in spans if span[2] != "ADDRESS"]
+    before = [span for span in spans[:first] if span[2] != "ADDRESS"]
+    return before + [(s, e, "ADDRESS") for s, e in joined] + rest[len(before) :]
 
 
 def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -187,9 +220,35 @@ def mask_many(texts: Sequence[str], ner: NameTagger | None = None) -> list[tuple
     return [_mask(t, find_person_spans(t, None, ns)) for t, ns in zip(texts, ner_spans, strict=True)]
 
 
+def mask_texts(
+    texts: Sequence[str], ner: bool | NameTagger = True
+) -> list[tuple[str, list[PiiSpan]]]:
+    """The one masking path (storage, exports, quotes, `/v1/classify`, `/v1/preprocess`): each text made
+    readable (``nlp.readable``: HTML leftovers out, everything else verbatim), then its personal data
+    replaced by placeholders. Spans are offsets into the readable text. ``ner``: True for natasha NER
+    (the process-wide tagger), False for patterns only, or a ``NameTagger``."""
+    from nlp.readable import readable_text
+
+    readable = [readable_text(t) for t in texts]
+    tagger = _default_tagger() if ner is True else (ner or None)
+    return mask_many(readable, tagger)
+
+
+_TAGGER: NameTagger | None = None
+
+
+def _default_tagger() -> NameTagger:
+    global _TAGGER
+    if _TAGGER is None:
+        _TAGGER = NameTagger()
+    return _TAGGER
+
+
 def _mask(text: str, person_spans: list[tuple[int, int]]) -> tuple[str, list[PiiSpan]]:
-    spans = find_regex_spans(text)
-    spans += [(s, e, "PERSON") for s, e in _union(text, person_spans)]
+    spans = _join_addresses(find_regex_spans(text))
+    names = _union(text, person_spans)
+    spans += birth_dates_after(text, names)
+    spans += [(s, e, "PERSON") for s, e in names]
     kept = _merge(spans)
     parts: list[str] = []
     pos = 0

@@ -16,9 +16,21 @@ from typing import Any
 import yaml
 from threadpoolctl import ThreadpoolController
 
-NameFinder = Callable[[str], list[tuple[int, int]]]  # text → [start, end) of person names
+from nlp.pii_words import (
+    ROLES_FILE,
+    SURNAME_ENDING,
+    could_be_name,
+    is_initial,
+    is_role,
+    lowercase_names,
+    morph,
+    name_like,
+    not_names,
+    role_stems,
+    word_list,
+)
 
-NOT_NAMES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "pii_not_names.txt"
+NameFinder = Callable[[str], list[tuple[int, int]]]  # text → [start, end) of person names
 
 # Names by pattern, found even without NER: «Иванов И.И.», «И.И. Иванов», «(Иванова) Мария Петровна».
 _CAP = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
@@ -27,13 +39,19 @@ _PATRONYMIC = r"[А-ЯЁ][а-яё]+(?:(?:ович|евич|ьич|инич)(?:а
 PERSON_RE = re.compile(
     rf"\b{_CAP}\s+{_INITIALS}(?!\s?[А-ЯЁ][а-яё])|\b{_INITIALS}\s?{_CAP}\b|(?:\b{_CAP}\s+)?\b{_CAP}\s+{_PATRONYMIC}\b"
 )
-ROLES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "pii_roles.txt"
+# «Колесник А.»: a surname with one initial (not «ул. Ленина Д. 5», not «Вход А. Петров»).
+SURNAME_INITIAL_RE = re.compile(rf"\b{_CAP}\s+[А-ЯЁ]\.(?!\s?[А-ЯЁ][а-яё]|\s?[А-ЯЁ]\.|\s?\d)")
+# A self-introduction or a signature: the capitalised words after it are the writer's name.
+SELF_INTRO_RE = re.compile(
+    r"(?i:\bменя\s+зовут|\bмоя\s+фамилия|\bс\s+уважением,?|\bзаявитель:?)\s+"
+    rf"(?P<name>{_CAP}(?:\s+(?:{_CAP}|[А-ЯЁ]\.(?:\s?[А-ЯЁ]\.)?)){{0,2}})"
+)
 
 
 @lru_cache(maxsize=1)
 def _role_name_re() -> re.Pattern[str]:
     """«мастер Петров», «председатель ТСЖ Лысенко»: a capitalised word right after a role word."""
-    stems = _word_list(ROLES_FILE)
+    stems = word_list(ROLES_FILE)
     return re.compile(
         rf"\b(?i:{'|'.join(sorted(stems, key=len, reverse=True))})[а-яё]{{0,4}}\s+(?:[А-ЯЁ]{{2,}}[\w-]*\s+)?"
         rf"(?P<name>{_CAP})\b"
@@ -86,10 +104,6 @@ def _context() -> _Context:
     )
 
 
-# An unknown word guessed to be a name must at least end like a surname («Исмаилова», «Мампория»).
-_SURNAME_ENDING = re.compile(r"(?:ов|ев|ёв|ин|ын|ск|цк|енк|дзе|швили|ян|ия|их|ых)[а-я]{0,3}$")
-_NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr"})
-
 _NER_TRIGGER = re.compile(r"(?<!^)(?<![.!?…]\s)(?<![.!?…])\b[А-ЯЁ][а-яё]{1,}")
 _SENTENCE_START_WORD = re.compile(r"(?:^|[.!?…])\s*([А-ЯЁ][а-яё]+)")
 
@@ -120,7 +134,7 @@ class NameTagger:
         starts with a word whose most likely reading is a name («Петров не пришёл»)."""
         if _NER_TRIGGER.search(text) is not None:
             return True
-        return any(_could_be_name(m.group(1), True) for m in _SENTENCE_START_WORD.finditer(text))
+        return any(could_be_name(m.group(1), True) for m in _SENTENCE_START_WORD.finditer(text))
 
     def __call__(self, text: str) -> list[tuple[int, int]]:
         """Return [start, end) offsets of person names in ``text``."""
@@ -164,11 +178,22 @@ def find_person_spans(
 
     Streets, squares and institutions named after people are excluded.
     """
-    found = [_trim_to_name(text, *m.span()) for m in PERSON_RE.finditer(text)]
+    found = [_trim_to_name(text, *m.span(), before_initials=True) for m in PERSON_RE.finditer(text)]
     found = [(s, e) for s, e in found if _plausible_pattern_name(text[s:e])]
     for m in _role_name_re().finditer(text):
-        if _name_like(m.group("name")):
+        if name_like(m.group("name")):
             found.append(m.span("name"))
+    for m in SURNAME_INITIAL_RE.finditer(text):
+        word = m.group().split()[0]
+        if name_like(word) or _role_before(text, m.start()):
+            found.append(m.span())
+    for m in SELF_INTRO_RE.finditer(text):
+        strong = not m.group().lower().startswith(("с ", "заявит"))
+        first = m.group("name").split()[0]
+        initials = re.search(r"[А-ЯЁ]\.", m.group("name")) is not None
+        if (strong and first.lower().replace("ё", "е") not in not_names()) or initials or name_like(first):
+            found.append(m.span("name"))
+    found += lowercase_names(text)
     if ner_spans is None and ner is not None:
         ner_spans = ner(text)
     if ner_spans:
@@ -176,7 +201,35 @@ def find_person_spans(
             ts, te = _trim_to_name(text, s, e)
             if not (_in_address(text, s, e) or _in_address(text, ts, te)) and _plausible_name(text, ts, te):
                 found.append((ts, te))
-    return [(s, e) for s, e in found if not _named_after_person(text[max(0, s - 60) : s])]
+    found = [(s, e) for s, e in found if not _named_after_person(text[max(0, s - 60) : s])]
+    return [_extend_to_neighbours(text, s, e) for s, e in found]
+
+
+def _role_before(text: str, start: int) -> bool:
+    """A role word within the few words before («специалист отдела опеки Колесник А.»)."""
+    before = text[max(0, start - 40) : start].lower()
+    return any(stem in before for stem in role_stems())
+
+
+def _extend_to_neighbours(text: str, start: int, end: int) -> tuple[int, int]:
+    """NER may take only the first name of «Воробьёва Алёна»: a name-like capitalised word right next
+    to a span (one space between) belongs to it."""
+    m = re.search(rf"(?<![\w-])({_CAP})\s$", text[max(0, start - 40) : start])
+    if m is not None:
+        word_start = start - len(m.group())
+        # At a sentence start a capital says nothing: the word must be a name in its likeliest reading.
+        opening = re.search(r"(?:^|[.!?…])\s*$", text[max(0, word_start - 5) : word_start]) is not None
+        if (
+            could_be_name(m.group(1), best_parse_only=opening)
+            and not is_role(m.group(1))
+            and not _named_after_person(text[max(0, word_start - 60) : word_start])
+            and not _in_address(text, word_start, end)
+        ):
+            start = word_start
+    m = re.match(rf"\s({_CAP})(?![\w-])", text[end : end + 40])
+    if m is not None and could_be_name(m.group(1)) and not _in_address(text, start, end + m.end()):
+        end += m.end()
+    return start, end
 
 
 def _in_address(text: str, start: int, end: int) -> bool:
@@ -203,51 +256,18 @@ def _named_after_person(before: str) -> bool:
     )
 
 
-def _morph() -> Any:
-    """The lemmatiser's analyser: a second MorphAnalyzer would hold another 18 MB of dictionaries."""
-    from nlp.lemmatize import morph_analyzer
-
-    return morph_analyzer()
-
-
-def _word_list(path: Path) -> frozenset[str]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
-
-
-@lru_cache(maxsize=1)
-def _not_names() -> frozenset[str]:
-    return _word_list(NOT_NAMES_FILE)
-
-
-@lru_cache(maxsize=50_000)
-def _could_be_name(word: str, best_parse_only: bool = False) -> bool:
-    if word.lower().replace("ё", "е") in _not_names():
-        return False
-    parses = _morph().parse(word)
-    return any(_NAME_GRAMMEMES & p.tag.grammemes for p in (parses[:1] if best_parse_only else parses))
-
-
-def _name_like(word: str) -> bool:
-    """A dictionary name, or a surname the dictionary reads otherwise («Кириллова»: the town Кириллов)."""
-    if word.lower().replace("ё", "е") in _not_names():
-        return False
-    if _could_be_name(word):
-        return True
-    # «Приморского» ends like a surname but is an adjective (района); a town reading does not exclude a name
-    return (
-        word[:1].isupper()
-        and _SURNAME_ENDING.search(word) is not None
-        and _morph().parse(word)[0].tag.POS not in {"ADJF", "ADJS", "PRTF"}
-    )
-
-
-def _trim_to_name(text: str, start: int, end: int) -> tuple[int, int]:
+def _trim_to_name(text: str, start: int, end: int, before_initials: bool = False) -> tuple[int, int]:
     """NER spans may take in a role or organisation word («Дворник Фёдоров», «Жилкомсервиса Васильеву»)."""
     words = list(re.finditer(r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)?\.?", text[start:end]))
-    while len(words) > 1 and not _name_like(words[0].group().rstrip(".")):
+    # In «Колесник А. Ю.» (the pattern, not NER) the word before the initials is the surname whatever the
+    # dictionary says.
+    while (
+        len(words) > 1
+        and not name_like(words[0].group().rstrip("."))
+        and not (before_initials and is_initial(words[1].group()))
+    ):
         words.pop(0)
-    while len(words) > 1 and len(words[-1].group()) > 2 and not _name_like(words[-1].group().rstrip(".")):
+    while len(words) > 1 and len(words[-1].group()) > 2 and not name_like(words[-1].group().rstrip(".")):
         words.pop()
     if not words:
         return start, end
@@ -263,11 +283,15 @@ def _plausible_pattern_name(name: str) -> bool:
     if not words:  # trimmed down to bare initials
         return False
     word = words[0]
-    if word.lower().replace("ё", "е") in _not_names():
+    if word.lower().replace("ё", "е") in not_names():
         return False
     if re.match(_INITIALS, name) is not None:
-        return _could_be_name(word)
-    return _could_be_name(word) or not _morph().word_is_known(word.lower())
+        return could_be_name(word)
+    # Two initials after a word are strong evidence: a surname that is also a noun («Колесник», «Кузнец»)
+    # counts; an adjective («Невского Н.Г.») is the end of an institution's name.
+    if re.search(rf"{_INITIALS}\s*$", name) is not None:
+        return morph().parse(word)[0].tag.POS not in {"ADJF", "ADJS", "PRTF", "PRTS", "VERB", "INFN"}
+    return could_be_name(word) or not morph().word_is_known(word.lower())
 
 
 def _plausible_name(text: str, start: int, end: int) -> bool:
@@ -282,7 +306,7 @@ def _plausible_name(text: str, start: int, end: int) -> bool:
     at_sentence_start = re.search(r"(?:^|[.!?…])\s*$", text[max(0, start - 5) : start]) is not None
     # A guessed parse of an unknown word («Антена», a misspelt антенна; «Велдберс», a shop) is weak
     # evidence: at a sentence start never enough, inside a sentence only with a surname ending.
-    unknown = len(words) == 1 and not _morph().word_is_known(words[0].lower())
-    if unknown and (at_sentence_start or not _SURNAME_ENDING.search(words[0])):
+    unknown = len(words) == 1 and not morph().word_is_known(words[0].lower())
+    if unknown and (at_sentence_start or not SURNAME_ENDING.search(words[0])):
         return False
-    return any(_could_be_name(w, best_parse_only=len(words) == 1 and at_sentence_start) for w in words)
+    return any(could_be_name(w, best_parse_only=len(words) == 1 and at_sentence_start) for w in words)

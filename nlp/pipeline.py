@@ -4,8 +4,9 @@ Two paths over the same normalisation:
 
 - ``features(text)`` — the fast modelling path: ``model_text`` → regex tokens → lemmas with domain overrides →
   stopwords dropped → negation joined (``не работает → не_работать``). No NER, no razdel.
-- ``__call__(text)`` / ``pipe(texts)`` — the full ``Doc``: cleaned text, personal data masked (regex + natasha
-  NER), razdel sentences and tokens, complaint fragments, and ``lemmas == features(text)``.
+- ``__call__(text)`` / ``pipe(texts)`` — the full ``Doc``: the readable text (HTML leftovers out, all else
+  verbatim) with personal data masked (regex + natasha NER), razdel sentences and tokens and complaint
+  fragments of its normalised form, and ``lemmas == features(text)``.
 
 >>> p = Preprocessor(ner=False)
 >>> p.features("Здравствуйте! Во дворе не работает фонарь, ямы на дороге.")
@@ -47,16 +48,6 @@ _READY_LOCK = threading.Lock()  # first use of any Preprocessor's lemmatiser (ra
 def _stop_lemmas(entries: frozenset[str], lexicon_digest: str) -> frozenset[str]:
     """Stopword entries may be forms («прошу») or lemmas («просить»): keep both, plus single letters."""
     return frozenset(entries) | {pymorphy_lemma(e) for e in entries if e.isalpha()} | _LETTERS
-
-
-class _PrecomputedNames:
-    """Adapter for ``mask_personal_data(ner=...)``: names found earlier for the whole batch at once."""
-
-    def __init__(self, spans: dict[str, list[tuple[int, int]]]) -> None:
-        self.spans = spans
-
-    def __call__(self, text: str) -> list[tuple[int, int]]:
-        return self.spans.get(text, [])
 
 
 class Preprocessor:
@@ -242,17 +233,19 @@ class Preprocessor:
             yield from docs
 
     def _docs(self, texts: Sequence[str]) -> list[Doc]:
-        cleaned = [clean_text(_as_text(t, f"item {i} of the batch")) for i, t in enumerate(texts)]
-        masked = [self._mask(c, names) for c, names in zip(cleaned, self._names(cleaned), strict=True)]
+        checked = [_as_text(t, f"item {i} of the batch") for i, t in enumerate(texts)]
         docs = []
-        for text, (masked_text, pii) in zip(texts, masked, strict=True):
-            sents = sentences(masked_text)
+        for text, (masked_text, pii) in zip(checked, self._masked(checked), strict=True):
+            # What analysts read stays as written (`masked_text`); sentences and fragments are cut from
+            # its normalised form, the modelling path.
+            normalised = clean_text(masked_text)
+            sents = sentences(normalised)
             docs.append(
                 Doc(
                     text=text,
                     masked_text=masked_text,
                     sentences=sents,
-                    tokens=tokens(masked_text),
+                    tokens=tokens(normalised),
                     lemmas=self.features(text),
                     fragments=_split_fragments(sents),
                     pii=pii,
@@ -260,24 +253,16 @@ class Preprocessor:
             )
         return docs
 
-    def _names(self, cleaned: list[str]) -> list[Any]:
-        """One NER pass over the whole batch (natasha is much faster on batches than text by text)."""
-        if not (self.mask_pii and self.ner):
-            return [None] * len(cleaned)
-        if self._name_tagger is None:
-            from nlp.pii import NameTagger
+    def _masked(self, texts: list[str]) -> list[tuple[str, list]]:
+        """The readable text with personal data masked (``nlp.pii.mask_texts``, one NER pass per batch)."""
+        from nlp.pii import NameTagger, mask_texts
+        from nlp.readable import readable_text
 
-            self._name_tagger = NameTagger()
-        found = self._name_tagger.find_batch(cleaned)
-        names = _PrecomputedNames(dict(zip(cleaned, found, strict=True)))
-        return [names] * len(cleaned)
-
-    def _mask(self, cleaned: str, names: Any) -> tuple[str, list]:
         if not self.mask_pii:
-            return cleaned, []
-        from nlp.pii import mask_personal_data
-
-        return mask_personal_data(cleaned, ner=names)
+            return [(readable_text(t), []) for t in texts]
+        if self.ner and self._name_tagger is None:
+            self._name_tagger = NameTagger()
+        return mask_texts(texts, ner=self._name_tagger if self.ner else False)
 
 
 def _as_text(value: Any, where: str) -> str:

@@ -45,11 +45,11 @@ def _name_tagger():  # noqa: ANN202 (nlp.pii imported lazily: NER is heavy)
 
 
 def mask_texts(texts: Sequence[str], ner: bool = True) -> list[str]:
-    """Personal data → placeholders; with `ner` person names are found by natasha too (storage needs it)."""
-    from nlp.pii import mask_personal_data
+    """The readable texts with personal data → placeholders (`nlp.pii.mask_texts`, the one masking path);
+    with `ner` person names are found by natasha too (storage, exports and API answers need it)."""
+    from nlp.pii import mask_texts as mask
 
-    tagger = _name_tagger() if ner else None
-    return [mask_personal_data(text, tagger)[0] for text in texts]
+    return [masked for masked, _ in mask(texts, ner=_name_tagger() if ner else False)]
 
 
 def _as_utc(value: datetime | None) -> datetime | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 
 from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel, Field
@@ -30,21 +31,29 @@ class PreprocessRequest(BaseModel):
     )
 
 
+@lru_cache(maxsize=1)
+def _shared_preprocessor():  # noqa: ANN202 (nlp imported lazily)
+    """One Preprocessor per process: dictionaries and NER load once, not per request."""
+    from nlp import Preprocessor
+
+    return Preprocessor()
+
+
 def _preprocess_router() -> APIRouter:
     router = APIRouter(tags=["preprocess"])
 
     @router.post("/preprocess", summary="Предобработка текстов (маскирование, леммы, фрагменты)")
     def preprocess(body: PreprocessRequest, _: object = Depends(reader)) -> dict:
-        from nlp import Preprocessor
-
-        preprocessor = Preprocessor()
+        # A sync route: FastAPI runs it in a thread, so NER never blocks the event loop.
+        preprocessor = _shared_preprocessor()
         docs = list(preprocessor.pipe(body.texts))
         return {
             "version": preprocessor.version,
             "docs": [
                 {
                     "masked_text": d.masked_text,
-                    "lemmas": d.lemmas,
+                    # Lemmas of the masked text: the raw text's would carry the names masking removed.
+                    "lemmas": preprocessor.features(d.masked_text),
                     "fragments": d.fragments,
                     "sentences": d.sentences,
                 }

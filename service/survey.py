@@ -185,9 +185,6 @@ def import_survey(
         raise SurveyError(f"{where}: в сопоставлении нет created_at — укажите период (например 2025Q1)")
     errors = _Errors(where)
     no_problem = {str(s).strip().lower() for s in spec.get("no_problem", [])}
-    masker = None
-    if mask:
-        from nlp.pii import mask_personal_data as masker
     rows: list[dict] = []
     for i, (_, row) in enumerate(frame.iterrows()):
         excel_row = i + 2
@@ -215,7 +212,7 @@ def import_survey(
             text = str(value).strip()
             answers.append(
                 {
-                    "text": masker(text)[0] if masker else text,
+                    "text": text,
                     "question": q.get("question"),
                     "negative": True,
                     **{k: q[k] for k in ("topic", "internal_object") if k in q},
@@ -226,4 +223,10 @@ def import_survey(
         for answer in answers or [{"text": NO_PROBLEM_TEXT, "question": None, "negative": False}]:
             rows.append({**base, **answer})
     errors.raise_if_any()
-    return pd.DataFrame(rows)
+    items = pd.DataFrame(rows)
+    if mask and len(items):
+        from service.ingest import mask_texts  # the one masking path, NER included
+
+        open_answers = items["text"] != NO_PROBLEM_TEXT
+        items.loc[open_answers, "text"] = mask_texts(items.loc[open_answers, "text"].tolist())
+    return items

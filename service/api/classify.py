@@ -11,7 +11,6 @@ from service.ingest import mask_texts
 from service.schemas import Classification, ClassifyRequest, ClassifyResponse
 
 router = APIRouter(tags=["classify"])
-INLINE_TEXTS = 4
 
 
 @router.post(
@@ -23,16 +22,13 @@ INLINE_TEXTS = 4
     dependencies=[Depends(reader)],
 )
 async def classify(body: ClassifyRequest, model: ServedModel = Depends(served_model)) -> ClassifyResponse:
-    # A few texts take ~2 ms: run them inline (a threadpool hop costs as much); big batches go to a thread
-    # so the event loop keeps serving other requests.
-    if len(body.texts) <= INLINE_TEXTS:
-        return _classify(body.texts, model)
+    # Masking (NER) and the model are CPU work: in a thread, so the event loop keeps serving other requests.
     return await run_in_threadpool(_classify, body.texts, model)
 
 
 def _classify(texts: list[str], model: ServedModel) -> ClassifyResponse:
-    # Regex-only masking here: the caller already has the raw text, and NER would cost most of the latency.
-    masked = mask_texts(texts, ner=False)
+    # The one masking path, NER included: the answer may be logged or shown further on.
+    masked = mask_texts(texts)
     heads = model.predict(texts)
     return ClassifyResponse(
         model_id=model.model_id,
