@@ -122,6 +122,11 @@ def _blas_controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+@lru_cache(maxsize=100_000)
+def _may_be_name(word: str) -> bool:
+    return could_be_name(word) or not morph().word_is_known(word.lower())
+
+
 class NameTagger:
     """Finds person names (PER spans) with natasha NER; the model is loaded on first use, never pickled."""
 
@@ -130,9 +135,11 @@ class NameTagger:
 
     @staticmethod
     def worth_running(text: str) -> bool:
-        """NER is slow; run it only where a capitalised word stands inside a sentence or a sentence
-        starts with a word whose most likely reading is a name («Петров не пришёл»)."""
-        if _NER_TRIGGER.search(text) is not None:
+        """NER is slow; run it only where a capitalised word inside a sentence may be a name (a name
+        reading in the dictionary, or a word the dictionary does not know: «ул. Караваевская», a known
+        adjective, does not count) or a sentence starts with a word whose most likely reading is a name
+        («Петров не пришёл»)."""
+        if any(_may_be_name(m.group()) for m in _NER_TRIGGER.finditer(text)):
             return True
         return any(could_be_name(m.group(1), True) for m in _SENTENCE_START_WORD.finditer(text))
 

@@ -25,7 +25,7 @@ from typing import Any
 from nlp.doc import Doc
 from nlp.lemmatize import Lemmatizer, Lexicon, expand_abbreviation, pymorphy_lemma
 from nlp.normalize import clean_text, model_text
-from nlp.tokenize import feature_tokens, sentences, tokens
+from nlp.tokenize import feature_tokens, sentences
 
 # Bump the major when features change in a way a saved model would notice (the registry compares it);
 # the lexicon digest and stage flags are appended per instance, so editing data/lexicon/ changes the version.
@@ -245,7 +245,6 @@ class Preprocessor:
                     text=text,
                     masked_text=masked_text,
                     sentences=sents,
-                    tokens=tokens(normalised),
                     lemmas=self.features(text),
                     fragments=_split_fragments(sents),
                     pii=pii,

@@ -63,6 +63,20 @@ def test_classify_labels_from_taxonomy_and_masks_phones(server):
         assert head["probability"] is None or 0.0 <= head["probability"] <= 1.0
 
 
+def test_classify_and_preprocess_mask_names_the_same_way_as_storage(server):
+    text = "<p>пишет сергеева ольга, тел 8 921 765 43 21. Дата рождения 03.07.1961. Ёлки во дворе!</p>"
+    with server.client("reader") as c:
+        classified = c.post("/v1/classify", json={"texts": [text]})
+        preprocessed = c.post("/v1/preprocess", json={"texts": [text]})
+    assert classified.status_code == 200, classified.text
+    assert preprocessed.status_code == 200, preprocessed.text
+    masked = classified.json()["results"][0]["masked_text"]
+    assert masked == "пишет [ФИО], тел [ТЕЛЕФОН]. Дата рождения [ДАТА РОЖДЕНИЯ]. Ёлки во дворе!"
+    doc = preprocessed.json()["docs"][0]
+    assert doc["masked_text"] == masked
+    assert not {"сергеев", "сергеева", "ольга"} & set(doc["lemmas"]), doc["lemmas"]
+
+
 def test_limits_answer_with_the_limit(server):
     with server.client("reader") as c:
         too_many = c.post("/v1/classify", json={"texts": ["x"] * 1001})
