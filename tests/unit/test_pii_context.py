@@ -65,7 +65,10 @@ def test_ordinary_parts_stay(text: str, kept: list[str], tagger: NameTagger) -> 
 
 
 def test_readable_text_drops_markup_and_keeps_the_rest_verbatim() -> None:
-    raw = '<p style="color:red">Ёлки &laquo;во дворе&raquo; — «сломаны»…</p><style>p{}</style><p>Второй<br/>третий</p>'
+    raw = (
+        '<p style="color:red">Ёлки &laquo;во дворе&raquo; — «сломаны»…</p><style>p{}</style>'
+        "<p>Второй<br/>третий</p>"
+    )
     assert readable_text(raw) == "Ёлки «во дворе» — «сломаны»…\nВторой\nтретий"
     plain = "Без разметки: ё, «кавычки», — тире…\nи перенос"
     assert readable_text(plain) == plain
