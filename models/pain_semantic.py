@@ -1,8 +1,12 @@
 """Fragment vectors that see meaning: lemma TF-IDF (+ navec) joined with multilingual-e5-small vectors.
 
 Lexical vectors split one problem by its wording («очередь» / «ждала два часа» / «окон мало» share no lemma);
-e5 puts paraphrases together but blurs close problems of one domain. The hybrid keeps both: each row is
-`[√a · lexical, √(1−a) · e5]`, unit length, so a cosine is `a · lexical cosine + (1−a) · e5 cosine`.
+e5 puts paraphrases together but blurs close problems of one domain, and does not know that «холодно в
+квартире» and «батареи еле тёплые» are one problem. The hybrid keeps all three views: each row is
+`[√((1−c)a) · lexical, √((1−c)(1−a)) · e5, √c · areas]`, unit length, so a cosine is the weighted sum of
+the three cosines; `areas` are the problem areas the row's lemmas name (`models.pain_concepts`,
+data/lexicon/pain_concepts.yaml). Areas at c = 0.3: planted МФЦ 8 → 10 of 10 problems found, ЖКХ 7 → 10,
+SPb dev appeals NMI 0.50 → 0.54, bank reviews 0.23 → 0.22.
 The e5 part is centred on the period's mean (raw e5 cosines of any two Russian texts sit at 0.8–0.9) and
 re-normalised.
 
@@ -37,6 +41,8 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
         embedder=None,
         lexical: LemmaSvdVectorizer | None = None,
         lexical_weight: float = 0.4,
+        concepts=None,
+        concept_weight: float = 0.3,
         embed_all_below: int = 3000,
         n_fine: int = 300,
         per_group: int = 3,
@@ -45,6 +51,8 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
         self.embedder = embedder
         self.lexical = lexical
         self.lexical_weight = lexical_weight
+        self.concepts = concepts
+        self.concept_weight = concept_weight
         self.embed_all_below = embed_all_below
         self.n_fine = n_fine
         self.per_group = per_group
@@ -64,16 +72,27 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
 
     def transform(self, rows: Sequence[list[str]], texts: Sequence[str] | None = None, sample_weight=None):
         lexical = self.lexical_.transform(rows)
-        if self.embedder is None or texts is None or len(rows) == 0:
+        parts = [lexical]
+        if self.embedder is not None and texts is not None and len(rows):
+            weight = np.ones(len(rows)) if sample_weight is None else np.asarray(sample_weight, np.float64)
+            semantic = self._semantic(lexical, list(texts), weight)
+            centre = np.average(semantic, axis=0, weights=weight)
+            a = self.lexical_weight
+            parts = [lexical * np.sqrt(a), normalize(semantic - centre) * np.sqrt(1 - a)]
+        if self.concept_weight > 0 and len(rows):
+            c = self.concept_weight
+            parts = [part * np.sqrt(1 - c) for part in parts] + [self._concepts().vectors(rows) * np.sqrt(c)]
+        if len(parts) == 1:
             return lexical
-        weight = np.ones(len(rows)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        semantic = self._semantic(lexical, list(texts), weight)
-        centre = np.average(semantic, axis=0, weights=weight)
-        semantic = normalize(semantic - centre)
-        a = self.lexical_weight
-        hybrid = np.hstack([lexical * np.sqrt(a), semantic * np.sqrt(1 - a)])
         # A row with no known lemma has no lexical direction; its e5 part alone still places it.
-        return normalize(hybrid).astype(np.float32)
+        return normalize(np.hstack(parts)).astype(np.float32)
+
+    def _concepts(self):
+        if self.concepts is None:
+            from models.pain_concepts import PainConcepts
+
+            self.concepts = PainConcepts.load()
+        return self.concepts
 
     def _semantic(self, lexical: np.ndarray, texts: list[str], weight: np.ndarray) -> np.ndarray:
         if len(texts) <= self.embed_all_below:

@@ -27,8 +27,10 @@ from models.pain_semantic import SemanticVectorizer
 
 # Mask placeholders («[ФИО]», «[ТЕЛЕФОН]») say a name was there, not what is wrong: never a lemma of a pain.
 _PLACEHOLDER = re.compile(r"\[[A-ZА-ЯЁ_]+\]")
-# `unit="auto"`: periods whose median text is longer than this are clustered by whole text.
+# `unit="auto"`: periods whose median text is longer than this are clustered by whole text, and so are
+# periods of mostly appeals or reviews (the items' `kind`).
 AUTO_TEXT_CHARS = 200
+ONE_MATTER_KINDS = frozenset({"appeal", "review", "complaint"})
 
 
 def _plain(value: Any) -> Any:
@@ -162,19 +164,24 @@ class PainFinder:
 
         return E5Embedder()
 
-    def unit_for(self, texts: Sequence[str]) -> str:
-        """`fragment` or `text`; `auto` picks `text` when the period's median text is longer than
-        `AUTO_TEXT_CHARS`: a long letter or review is about one matter with its details (bank reviews, AMI
-        against the product 0.10 → 0.24), a short survey answer may name two problems (ЖКХ planted set:
-        8 of 10 found by fragment, 5 by text)."""
+    def unit_for(self, texts: Sequence[str], kinds: Sequence[str] | None = None) -> str:
+        """`fragment` or `text`; `auto` picks `text` when most items are appeals or reviews (`kinds`, the
+        items' `kind` column) or when the period's median text is longer than `AUTO_TEXT_CHARS`: an appeal,
+        a letter or a review is about one matter with its details (SPb dev appeals NMI 0.50 by fragment,
+        0.54 by text; bank reviews AMI 0.10 → 0.24), a short survey answer may name two problems (ЖКХ
+        planted set: 8 of 10 found by fragment, 5 by text)."""
         if self.unit != "auto":
             return self.unit
+        if kinds is not None and len(kinds):
+            one_matter = sum(str(k) in ONE_MATTER_KINDS for k in kinds)
+            if one_matter * 2 > len(kinds):
+                return "text"
         lengths = sorted(len(t) for t in texts)
         return "text" if lengths and lengths[len(lengths) // 2] > AUTO_TEXT_CHARS else "fragment"
 
-    def _problem_fragments(self, texts: Sequence[str], preprocessor, cues):
+    def _problem_fragments(self, texts: Sequence[str], preprocessor, cues, kinds=None):
         """Yield (item index, fragment text, lemmas, masked item text) for fragments that carry a problem."""
-        whole = self.unit_for(texts) == "text"
+        whole = self.unit_for(texts, kinds) == "text"
         for index, doc in enumerate(preprocessor.pipe(texts)):
             kept = 0
             units = [doc.masked_text] if whole else doc.fragments
@@ -203,6 +210,7 @@ class PainFinder:
         group_cols: Sequence[str] = ("process", "topic"),
         channel_col: str | None = "channel",
         cluster_by: str | None = None,
+        kind_col: str = "kind",
     ) -> PainReport:
         if text_col not in items.columns:
             raise ValueError(
@@ -231,7 +239,8 @@ class PainFinder:
         shown: list[str] = []
         quote_source: list[str] = []
         occurrences: list[tuple[int, int]] = []  # (item index, unique row)
-        for index, fragment, lemmas, masked in self._problem_fragments(texts, preprocessor, cues):
+        kinds = items[kind_col].fillna("").astype(str).tolist() if kind_col in items.columns else None
+        for index, fragment, lemmas, masked in self._problem_fragments(texts, preprocessor, cues, kinds):
             key = item_group[index] + "\x00" + " ".join(lemmas)
             row = keys.setdefault(key, len(rows))
             if row == len(rows):

@@ -32,8 +32,8 @@ def test_paraphrases_meet_in_the_hybrid_space_where_lemmas_do_not():
         "ожидание приёма длилось полдня", "никто не отвечает на звонки",
     ]
     rows = [pre.features(t) for t in texts]
-    lexical = SemanticVectorizer(embedder=None).fit(rows)
-    hybrid = SemanticVectorizer(embedder=E5Embedder()).fit(rows)
+    lexical = SemanticVectorizer(embedder=None, concept_weight=0.0).fit(rows)
+    hybrid = SemanticVectorizer(embedder=E5Embedder(), concept_weight=0.0).fit(rows)
     X = lexical.transform(rows, texts=texts)
     H = hybrid.transform(rows, texts=texts)
     # «ожидание приёма длилось полдня» shares no lemma with the queue answers; in the hybrid space it is
@@ -71,3 +71,32 @@ def test_strip_formulas_needs_the_lemmas_in_order():
     formulas = (("принять", "мера"),)
     assert strip_formulas(["принять", "срочно", "мера", "яма"], formulas) == ["срочно", "яма"]
     assert strip_formulas(["мера", "принять", "яма"], formulas) == ["мера", "принять", "яма"]
+
+
+def test_problem_areas_join_wordings_that_share_no_lemma_and_keep_areas_apart():
+    pre = Preprocessor(ner=False)
+    texts = [
+        "в квартире холодно, спим в куртках", "батареи еле тёплые", "недотоп, дети мёрзнут",
+        "нет горячей воды третий день", "из крана только кипяток не идёт, гвс отключили",
+        "мусор не вывозят неделю", "контейнеры переполнены",
+    ]
+    rows = [pre.features(t) for t in texts]
+    plain = SemanticVectorizer(embedder=None, concept_weight=0.0).fit(rows).transform(rows)
+    areas = SemanticVectorizer(embedder=None, concept_weight=0.3).fit(rows).transform(rows)
+    heating, hot_water, garbage = [0, 1, 2], [3, 4], [5, 6]
+    # no lemma in common: only the shared area brings them together
+    assert areas[0] @ areas[1] > plain[0] @ plain[1] + 0.15
+    for a in heating:
+        same = np.mean([areas[a] @ areas[b] for b in heating if b != a])
+        other = max(areas[a] @ areas[b] for b in hot_water + garbage)
+        assert same > other, (texts[a], same, other)
+
+
+def test_problem_areas_lexicon_errors_name_the_file(tmp_path):
+    from models.pain_concepts import PainConcepts
+
+    bad = tmp_path / "areas.yaml"
+    bad.write_text("heating: батарея\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="areas.yaml"):
+        PainConcepts.load(bad)
+    assert PainConcepts.load().names_of(["не_дозвониться", "трубка"]) == ["phone"]

@@ -1,0 +1,84 @@
+"""Problem areas named by their lemmas (data/lexicon/pain_concepts.yaml): domain knowledge for pain vectors.
+
+People name one problem with unrelated words («холодно в квартире», «батареи еле тёплые», «недотоп»);
+neither TF-IDF nor e5-small puts them together. `PainConcepts.vectors(rows)` gives each lemma row an
+indicator vector over the areas it names (√count, unit length; zero when it names none), which
+`SemanticVectorizer` joins to its vectors — seed words, as in guided topic modelling, kept as data that
+analysts can extend.
+
+    >>> concepts = PainConcepts.load()
+    >>> concepts.names_of(["батарея", "еле", "теплый"])
+    ['heating']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+CONCEPTS_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "pain_concepts.yaml"
+
+
+def _plain(lemma: str) -> str:
+    """«не_работать» → «работать», ё → е: the lexicon lists words, not their negations."""
+    return lemma.rsplit("_", 1)[-1].replace("ё", "е")
+
+
+@dataclass(frozen=True)
+class PainConcepts:
+    """Areas (`names`) and their lemmas: single lemmas and two-lemma phrases («личный кабинет»)."""
+
+    names: tuple[str, ...]
+    single: dict[str, tuple[int, ...]]
+    pairs: dict[tuple[str, str], tuple[int, ...]]
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> PainConcepts:
+        path = Path(path) if path is not None else CONCEPTS_FILE
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
+                raise ValueError("ожидается «область: [лемма, …]»")
+        except (OSError, yaml.YAMLError, ValueError) as exc:
+            raise ValueError(f"{path}: не удалось прочитать области проблем ({exc})") from exc
+        names = tuple(str(k) for k in data)
+        single: dict[str, list[int]] = {}
+        pairs: dict[tuple[str, str], list[int]] = {}
+        for index, name in enumerate(names):
+            for entry in data[name]:
+                words = [_plain(w) for w in str(entry).lower().split()]
+                if len(words) == 1:
+                    single.setdefault(words[0], []).append(index)
+                elif len(words) == 2:
+                    pairs.setdefault((words[0], words[1]), []).append(index)
+        return cls(
+            names,
+            {k: tuple(v) for k, v in single.items()},
+            {k: tuple(v) for k, v in pairs.items()},
+        )
+
+    def _hits(self, lemmas: Sequence[str]) -> list[int]:
+        words = [_plain(w) for w in lemmas]
+        hits: list[int] = []
+        for i, word in enumerate(words):
+            hits.extend(self.single.get(word, ()))
+            if i + 1 < len(words):
+                hits.extend(self.pairs.get((word, words[i + 1]), ()))
+        return hits
+
+    def names_of(self, lemmas: Sequence[str]) -> list[str]:
+        return sorted({self.names[i] for i in self._hits(lemmas)})
+
+    def vectors(self, rows: Sequence[Sequence[str]]) -> np.ndarray:
+        """(n, areas) float32: √(hits per area), unit rows; zero rows for texts that name no area."""
+        out = np.zeros((len(rows), len(self.names)), dtype=np.float32)
+        for r, lemmas in enumerate(rows):
+            for index in self._hits(lemmas):
+                out[r, index] += 1.0
+        out = np.sqrt(out)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
