@@ -8,8 +8,8 @@ The gold set (data/pii_gold/README.md): `written.jsonl` (texts in the style of o
 leftovers, lowercase and typos) and `spb.jsonl` (real SPb appeals, read from ../shared by id; skipped when
 absent); `holdout.jsonl`, 40 texts in other wordings written after the rules were tuned on the first
 two, reported on its own. Each gold value is located in the readable text (`nlp.readable.readable_text`)
-in order of appearance. A gold span is *recalled* when every letter and digit of it is inside masked spans; a masked
-span is *correct* when at least half of its letters and digits lie inside gold spans. Precision is
+in order of appearance. A gold span is *recalled* when every letter and digit of it is inside masked
+spans; a masked span is *correct* when at least half of its letters and digits lie inside gold spans. Precision is
 overall and per predicted type; recall per gold type.
 
 Speed: the full `Preprocessor.pipe` path (readable text, NER + regex masking, sentences, fragments,
