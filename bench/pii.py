@@ -9,8 +9,8 @@ leftovers, lowercase and typos) and `spb.jsonl` (real SPb appeals, read from ../
 absent); `holdout.jsonl`, 40 texts in other wordings written after the rules were tuned on the first
 two, reported on its own. Each gold value is located in the readable text (`nlp.readable.readable_text`)
 in order of appearance. A gold span is *recalled* when every letter and digit of it is inside masked
-spans; a masked span is *correct* when at least half of its letters and digits lie inside gold spans. Precision is
-overall and per predicted type; recall per gold type.
+spans; a masked span is *correct* when at least half of its letters and digits lie inside gold spans.
+Precision is overall and per predicted type; recall per gold type.
 
 Speed: the full `Preprocessor.pipe` path (readable text, NER + regex masking, sentences, fragments,
 lemmas) on SPb texts in one process limited to one BLAS thread, docs/s; the features-only path beside it.
