@@ -289,6 +289,9 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
         # The pain's keywords are its distinctive terms (c-TF-IDF): a phrase holding them says what sets
         # this pain apart («Карта заблокирована»), a frequent generic one («Банк ответил») does not.
         own = {w for k in words[:6] for w in k.split()} - stop - {"не", "нет"}
+        # A phrase in the pain's main problem area («лифт» for the lift pain) names the problem; «Пожилые
+        # люди не могут выйти» describes a consequence.
+        area = _main_area(found)
         counts = member_word_counts(member.texts)
         fresh = sorted(
             (
@@ -296,7 +299,14 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
                 if usable(c.surface, c.key) and normalise_phrase(c.surface).lower() not in taken
                 and not _misspelt(c.surface, counts)  # «Наледь н ступеньках»: one author's typo
             ),
-            key=lambda c: (-(score(c) + 0.08 * min(2, len(own.intersection(c.key)))), c.surface),
+            key=lambda c: (
+                -(
+                    score(c)
+                    + 0.08 * min(2, len(own.intersection(c.key)))
+                    + AREA_BONUS * (area is not None and area in _areas(c.key))
+                ),
+                c.surface,
+            ),
         )
         # The best-scoring phrase that many members share, or (pains of long texts: reviews, letters) that
         # a few share and that holds a distinctive term: either beats one author's clause.
@@ -323,6 +333,29 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
         taken.add(label.lower())
         labels.append(label)
     return labels
+
+
+AREA_BONUS = 0.1
+
+
+@lru_cache(maxsize=1)
+def _concepts():  # noqa: ANN202 (models.pain_concepts imported lazily)
+    from models.pain_concepts import PainConcepts
+
+    return PainConcepts.load()
+
+
+def _areas(key: tuple[str, ...]) -> set[int]:
+    return set(_concepts()._hits(key))
+
+
+def _main_area(found) -> int | None:  # noqa: ANN001 (pain_phrases.Candidate)
+    """The problem area (models.pain_concepts) the pain's shared phrases name most, by coverage."""
+    weight: Counter = Counter()
+    for c in found:
+        for area in _areas(c.key):
+            weight[area] += c.coverage
+    return weight.most_common(1)[0][0] if weight else None
 
 
 def distinct_quotes(labeller, members: list[PainMembers]) -> list[list[str]]:
