@@ -45,7 +45,7 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
         concept_weight: float = 0.3,
         embed_all_below: int = 3000,
         n_fine: int = 300,
-        per_group: int = 3,
+        per_group: int = 2,
         random_state: int = 0,
     ) -> None:
         self.embedder = embedder
