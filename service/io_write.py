@@ -54,8 +54,21 @@ def _neutralise(value: Any) -> Any:
     return value
 
 
+# RFC 4180 line ends: with "\r\n" as the terminator the csv module quotes every cell holding a CR or an LF,
+# so a lone CR in a text never splits its row (with "\n" a cell «a\rb» went out unquoted and came back as
+# two rows, the second starting with whatever followed — «=1+1» included).
+CSV_LINE_END = "\r\n"
+
+
+def csv_text(df: pd.DataFrame, header: bool = True) -> str:
+    """The CSV text of a table as every writer here produces it: formula-safe, quoted, RFC 4180."""
+    return formula_safe(df).to_csv(index=False, header=header, lineterminator=CSV_LINE_END)
+
+
 def _write_csv(df: pd.DataFrame, path: Path, compression: str | None = None) -> None:
-    formula_safe(df).to_csv(path, index=False, encoding="utf-8-sig", compression=compression)
+    formula_safe(df).to_csv(
+        path, index=False, encoding="utf-8-sig", compression=compression, lineterminator=CSV_LINE_END
+    )
 
 
 def _xlsx_cell(value: Any) -> Any:

@@ -101,11 +101,11 @@ def score_part(
         buffer = io.BytesIO()
         frame.to_parquet(buffer, index=False)
         return len(frame), buffer.getvalue()
-    from service.io import formula_safe
+    from service.io_write import csv_text
 
-    # Same text as service.io.write_table would write (formula-safe, utf-8-sig: Excel opens it as UTF-8);
-    # only the first part carries the BOM and the header, so the parts concatenate into one file.
-    text = formula_safe(frame).to_csv(index=False, header=index == 0)
+    # Same text as service.io.write_table would write (formula-safe, quoted, utf-8-sig: Excel opens it as
+    # UTF-8); only the first part carries the BOM and the header, so the parts concatenate into one file.
+    text = csv_text(frame, header=index == 0)
     data = text.encode("utf-8-sig" if index == 0 else "utf-8")
     # gzip members concatenate into one valid gzip stream (RFC 1952), so .csv.gz parts are compressed here
     return len(frame), gzip.compress(data, compresslevel=6, mtime=0) if kind == ".csv.gz" else data

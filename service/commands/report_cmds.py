@@ -171,13 +171,9 @@ def survey_import(
     except SurveyError as exc:
         typer.secho(f"Ошибка импорта опроса: {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc
-    try:
-        from service.io import write_table
-    except ImportError:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        items.to_csv(out, index=False) if out.suffix.lower() == ".csv" else items.to_excel(out, index=False)
-    else:
-        write_table(items, out)
+    from service.io import write_table
+
+    write_table(items, out)
     respondents = items["respondent"].nunique()
     typer.echo(f"Импортировано: {len(items)} ответов от {respondents} респондентов → {out}")
 
