@@ -92,7 +92,6 @@ class CsvBlock:
             text = self.raw().decode(encoding)
         except UnicodeDecodeError as exc:
             raise BlockError(f"байты не в кодировке {encoding}") from exc
-        csv.field_size_limit(max(csv.field_size_limit(), min(self.max_cell_chars + 1, 2**31 - 1)))
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter, strict=True)
         rows = enumerate(reader, start=1)
         if self.first:  # skip the header as service.io does: the first record with a non-blank cell

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from service.api.serving import ServedModel
 from service.db.models import ITEM_KINDS, SATISFIED_VALUES, Item, Label, Prediction
-from service.schemas import MAX_ATTRIBUTE_VALUE, MAX_ATTRIBUTES, MAX_YEAR, MIN_YEAR, without_nul
+from service.schemas import MAX_ATTRIBUTE_VALUE, MAX_ATTRIBUTES, MAX_TEXT, MAX_YEAR, MIN_YEAR, without_nul
 
 LABEL_HEADS = ("topic", "process", "category", "reason")
 TEXT_COLUMNS = ("text", "answer", "текст", "ответ", "обращение")
@@ -222,14 +222,21 @@ def frame_to_items(
         kind = "survey_answer" if columns.get("answer") == text_col else "appeal"
     if kind not in ITEM_KINDS:
         raise ValueError(f"{where}: неизвестный вид записей {kind!r} (допустимы {', '.join(ITEM_KINDS)})")
+    rows_of_id: dict[str, list[int]] = {}
     for number, row in enumerate(frame.to_dict("records"), start=1):
         here = f"{where}, строка {number}"
         text = _cell(row[text_col])
         if text is None:
             continue  # an empty answer is not an item
+        if len(str(text)) > MAX_TEXT:
+            raise ValueError(
+                f"{here}, колонка {text_col}: текст длиннее {MAX_TEXT:,} символов ({len(str(text)):,}); "
+                "разбейте его или сократите".replace(",", " ")
+            )
         item: dict[str, Any] = {"text": str(text), "source": source, "kind": kind}
         if id_col is not None and _cell(row[id_col]) is not None:
             item["external_id"] = str(_cell(row[id_col]))
+            rows_of_id.setdefault(item["external_id"], []).append(number)
         for name in _FIELDS:
             col = columns.get(name) or (columns.get("quarter") if name == "period" else None)
             if col is None or _cell(row[col]) is None:
@@ -260,3 +267,21 @@ def frame_to_items(
         if labels and kind != "survey_answer":  # a survey's process is the respondent's choice, not a label
             item["labels"] = labels
         yield item
+    _refuse_repeated_ids(rows_of_id, id_col, where)
+
+
+def _refuse_repeated_ids(rows_of_id: dict[str, list[int]], id_col: Any, where: str) -> None:
+    """One id on two rows is two records the file says are one: refused, naming them, rather than stored
+    as one and reported as «already there» (callers collect every item before storing anything)."""
+    repeated = {key: rows for key, rows in rows_of_id.items() if len(rows) > 1}
+    if not repeated:
+        return
+    shown = "; ".join(
+        f"«{key}» в строках {', '.join(map(str, rows[:5]))}{' …' if len(rows) > 5 else ''}"
+        for key, rows in list(repeated.items())[:10]
+    )
+    more = f" и ещё {len(repeated) - 10}" if len(repeated) > 10 else ""
+    raise ValueError(
+        f"{where}: идентификатор в колонке {id_col} повторяется ({len(repeated)}): {shown}{more}; "
+        "у каждой записи должен быть свой идентификатор — исправьте файл и загрузите его снова"
+    )

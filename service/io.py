@@ -32,6 +32,11 @@ from service.io_write import write_table as write_table
 
 ROW_COLUMN = "__row__"
 MAX_CELL_CHARS = 10_000_000
+# Python's CSV field limit is process-wide and was raised per read, so a file's fate depended on what the
+# process had read before (a 2M-character cell: «no text column» in a fresh process, stored on the next
+# try). Set once, as high as the csv module allows, for every reader; the cell limit is checked by the
+# readers themselves (`max_cell_chars`, with the row and column named).
+csv.field_size_limit(2**31 - 1)
 DELIMITERS = (",", ";", "\t")
 _SAMPLE_BYTES = 256 * 1024
 _NO_SPLIT = "\x1f"  # delimiter for single-column files: never splits the text
@@ -211,7 +216,6 @@ def _csv_rows(source: _Source, open_bytes: Callable[[], IO[bytes]],
               max_cell_chars: int) -> Iterator[tuple[int, list[str]]]:
     """(row number, cells) for every record; the first one is the header."""
     encoding, delimiter = _sniff(source, open_bytes)
-    csv.field_size_limit(max(csv.field_size_limit(), min(max_cell_chars + 1, 2**31 - 1)))
     row = 0
     try:
         with open_bytes() as raw, io.TextIOWrapper(raw, encoding=encoding, newline="") as fh:

@@ -375,3 +375,41 @@ def test_every_csv_writer_round_trips_any_text(tmp_path: Path, texts: list[str])
     scored = pd.read_csv(stdio.StringIO(parts, newline=""), dtype=str, keep_default_na=False)
     assert scored["text"].tolist() == expected
     assert read_table(path)["id"].tolist() == df["id"].tolist()  # the project's reader sees the same rows
+
+
+def test_a_huge_cell_gets_the_same_answer_in_every_process(tmp_path: Path) -> None:
+    """The CSV field limit is set once on import, not raised by whichever read came first: a fresh process
+    and one that has read big files before both read the file and refuse the text as too long."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "huge_cell.csv"
+    path.write_text("id,text\n1,короткий текст\n2," + "а" * 2_000_000 + "\n", encoding="utf-8")
+    probe = (
+        "import sys; from service.io import read_table; from service.ingest import frame_to_items\n"
+        "frame = read_table(sys.argv[1])\n"
+        "try:\n    list(frame_to_items(frame, source='t', where='файл'))\nexcept ValueError as e:\n"
+        "    print(e)\n"
+    )
+    answers = {
+        subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True,
+                       cwd=Path(__file__).resolve().parents[2], check=True).stdout.strip()
+        for _ in range(2)
+    }
+    assert len(answers) == 1, answers
+    answer = answers.pop()
+    assert "строка 2" in answer and "колонка text" in answer and "100 000" in answer, answer
+
+
+def test_repeated_ids_in_one_file_are_refused_with_the_ids_named() -> None:
+    from service.ingest import frame_to_items
+
+    ids = ["1", "2", "3", "2", "4", "4", "5", "6"]
+    frame = pd.DataFrame({"id": ids, "text": [f"текст {i}" for i in range(8)]})
+    with pytest.raises(ValueError) as caught:
+        list(frame_to_items(frame, source="t", where="файл f.csv"))
+    message = str(caught.value)
+    assert "«2» в строках 2, 4" in message and "«4» в строках 5, 6" in message, message
+    assert "(2)" in message
+    unique = frame.drop_duplicates("id")
+    assert len(list(frame_to_items(unique, source="t"))) == len(unique)
