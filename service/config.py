@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 20 * 1024 * 1024
     max_batch: int = 1000
     max_text_chars: int = 100_000
+    # How long a request waits for SQLite's write lock (a refresh or an upload holding it) before the API
+    # answers 503 with Retry-After instead.
+    db_busy_timeout_s: float = 10.0
 
 
 @lru_cache(maxsize=1)

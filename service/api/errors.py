@@ -1,4 +1,6 @@
-"""422 answers that always render: the echoed input may hold what JSON cannot carry as is."""
+"""Error answers that always render: 422 with the echoed input made JSON-safe, and 503 + Retry-After
+when the database is busy (a writer holds SQLite's lock past the busy timeout, or PostgreSQL cannot give
+a connection or a lock): the request may simply be repeated, so it is never a 500."""
 
 from __future__ import annotations
 
@@ -33,5 +35,38 @@ async def validation_error(_: Request, exc: RequestValidationError) -> Response:
     )
 
 
+RETRY_AFTER_S = 5
+# Messages of a database that is busy, not broken: SQLite's lock, PostgreSQL's lock and pool timeouts.
+_BUSY = ("database is locked", "database table is locked", "lock timeout", "could not obtain lock",
+         "canceling statement due to lock timeout", "deadlock detected", "queuepool limit")
+
+
+def database_busy(exc: BaseException) -> bool:
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    if isinstance(exc, PoolTimeout):
+        return True
+    return isinstance(exc, OperationalError) and any(b in str(exc).lower() for b in _BUSY)
+
+
+async def operational_error(request: Request, exc: Exception) -> Response:
+    if not database_busy(exc):
+        raise exc  # a real fault: the server error middleware logs it and answers 500
+    body = {"detail": "база данных занята другой операцией (например, пересчётом болей); "
+                      f"повторите запрос через {RETRY_AFTER_S} с"}
+    return Response(
+        json.dumps(body, ensure_ascii=False).encode("utf-8"),
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        media_type="application/json",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
 def install(app: FastAPI) -> None:
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(OperationalError, operational_error)
+    app.add_exception_handler(PoolTimeout, operational_error)

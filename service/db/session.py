@@ -25,11 +25,12 @@ def normalize_url(url: str) -> str:
 
 
 def _on_sqlite_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API objects)
-    # WAL lets readers run while a job writes; the busy timeout makes concurrent workers wait, not fail.
+    # WAL lets readers run while a job writes; the busy timeout makes concurrent workers wait, then fail
+    # with «database is locked», which the API answers with 503 + Retry-After (service.api.errors).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(get_settings().db_busy_timeout_s * 1000)}")
     cursor.close()
 
 
@@ -41,7 +42,8 @@ def get_engine(url: str | None = None) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        timeout = get_settings().db_busy_timeout_s
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)

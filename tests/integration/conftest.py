@@ -265,3 +265,10 @@ def raw_server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     """A server that keeps raw texts (PAINMAP_STORE_RAW=true), on SQLite."""
     url = f"sqlite:///{tmp_path_factory.mktemp('rawdb') / 'painmap.db'}"
     yield from start_server(url, model_dir, "sqlite", extra_env={"PAINMAP_STORE_RAW": "true"})
+
+
+@pytest.fixture(scope="session")
+def impatient_server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """SQLite with a 1 s busy timeout: a held write lock turns into 503 quickly."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('busydb') / 'painmap.db'}"
+    yield from start_server(url, model_dir, "sqlite", extra_env={"PAINMAP_DB_BUSY_TIMEOUT_S": "1"})
