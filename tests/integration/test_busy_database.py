@@ -30,3 +30,23 @@ def test_a_held_write_lock_answers_503_with_retry_after_and_nothing_half_written
         assert again.status_code == 200, again.text
         assert again.json()["created"] == 1  # the refused request stored nothing
     assert "Traceback" not in impatient_server.log_since(0)
+
+
+def test_a_revoked_key_stops_working_within_a_second(server):
+    import time
+
+    import httpx
+
+    from service.auth import create_key, revoke_key
+    from service.db.session import session_scope
+
+    with session_scope(server.database_url) as session:
+        key = create_key(session, "reader", name="to-revoke")
+    with httpx.Client(base_url=server.url, headers={"X-API-Key": key}, timeout=30) as c:
+        assert c.get("/v1/items").status_code == 200  # now in the worker's key cache
+        with session_scope(server.database_url) as session:
+            assert revoke_key(session, key[:10]) == 1
+        revoked_at = time.monotonic()
+        time.sleep(1.1)
+        answers = [c.get("/v1/items").status_code for _ in range(5)]
+    assert answers == [401] * 5, (answers, time.monotonic() - revoked_at)
