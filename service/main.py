@@ -15,6 +15,7 @@ from service.api.middleware import BodyLimitMiddleware, Metrics, MetricsMiddlewa
 from service.api.serving import ModelHolder
 from service.config import Settings, get_settings
 from service.jobs import JobContext, JobRunner
+from service.schemas import LimitedText
 
 DESCRIPTION = """\
 API «Карты болей»: классификация обращений и ответов опросов, хранение записей, боли по периодам,
@@ -26,7 +27,7 @@ API «Карты болей»: классификация обращений и 
 
 
 class PreprocessRequest(BaseModel):
-    texts: list[str] = Field(
+    texts: list[LimitedText] = Field(
         min_length=1, max_length=1000, examples=[["Во дворе не убран снег, звоните 8 900 123-45-67"]]
     )
 

@@ -50,9 +50,13 @@ Moment = Annotated[datetime, AfterValidator(_plausible)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]  # NaN/Infinity are not JSON: PostgreSQL rejects them
 
 
+# One text of a batch: up to MAX_TEXT characters (a 2.4M-character text held a worker for seconds).
+LimitedText = Annotated[str, Field(max_length=MAX_TEXT)]
+
+
 class ClassifyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    texts: list[str] = Field(
+    texts: list[LimitedText] = Field(
         min_length=1,
         max_length=MAX_BATCH,
         description=f"От 1 до {MAX_BATCH} текстов; каждый до {MAX_TEXT} символов.",

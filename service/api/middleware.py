@@ -6,6 +6,7 @@ import json
 import time
 from typing import Any
 
+from fastapi import HTTPException
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 Scope = dict[str, Any]
@@ -46,7 +47,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(status_code=413, detail=self._message()["detail"])
             return message
 
         async def tracking_send(message: dict[str, Any]) -> None:
@@ -61,8 +62,9 @@ class BodyLimitMiddleware:
                 await _send_json(send, 413, self._message())
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised while a chunked body streams in. An HTTPException, so FastAPI's body reader passes it on
+    as a 413 (any other exception there becomes «400 There was an error parsing the body»)."""
 
 
 class Metrics:

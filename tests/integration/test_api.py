@@ -77,6 +77,30 @@ def test_classify_and_preprocess_mask_names_the_same_way_as_storage(server):
     assert not {"сергеев", "сергеева", "ольга"} & set(doc["lemmas"]), doc["lemmas"]
 
 
+def test_each_text_has_a_length_limit_and_a_chunked_body_too(server):
+    import httpx
+
+    long_text = "а" * 100_001
+    with server.client("reader") as c:
+        for route in ("/v1/classify", "/v1/preprocess"):
+            refused = c.post(route, json={"texts": ["короткий", long_text]})
+            assert refused.status_code == 422, (route, refused.text[:300])
+            error = refused.json()["detail"][0]
+            assert error["loc"][-1] == 1 and "100000" in error["msg"], error
+        assert c.get("/healthz").status_code == 200
+
+    def chunks():
+        piece = b'{"texts": ["' + b"x" * 1024 * 1024
+        yield piece
+        for _ in range(3):
+            yield b"x" * 1024 * 1024
+        yield b'"]}'
+
+    with httpx.Client(base_url=server.url, headers={"X-API-Key": server.keys["reader"]}, timeout=60) as c:
+        streamed = c.post("/v1/classify", content=chunks(), headers={"Content-Type": "application/json"})
+    assert streamed.status_code == 413, streamed.text[:300]
+
+
 def test_limits_answer_with_the_limit(server):
     with server.client("reader") as c:
         too_many = c.post("/v1/classify", json={"texts": ["x"] * 1001})
