@@ -3,9 +3,12 @@
 A bundle is a directory ``<root>/<id>/`` holding ``estimator.pkl.gz`` (the fitted estimator with its
 Preprocessor inside, pickled with protocol 5 and gzip-compressed), ``card.json`` (what was trained on what,
 with which libraries) and ``manifest.json`` (sha256 of every other file). The registry also keeps
-``<root>/index.json`` with the sha256 of each manifest it wrote itself, so a bundle copied in from elsewhere
-or edited after saving is refused *before* anything is unpickled (unpickling runs code, so only our own,
-unchanged files are loaded).
+``<root>/index.json`` with the sha256 of each manifest it wrote itself and an HMAC of it keyed by a secret
+kept outside the model directory (``<root>/../painmap.secret`` or ``$PAINMAP_SECRET_FILE``, created with
+mode 600 on the first save). A bundle copied in from elsewhere, edited after saving, or re-hashed together
+with its manifest and the index is refused *before* anything is unpickled (unpickling runs code, so only
+our own, unchanged files are loaded): forging the HMAC needs the secret, which never sits beside the
+bundles.
 
 Bundle format 2 is read by the C unpickler: the SPb model (77 MB pickled) loads in ≈0.4 s, against ≈2.3 s
 for format 1 (``estimator.joblib``), whose NumpyUnpickler is pure Python. Every process that scores pays the
@@ -25,6 +28,7 @@ import datetime as dt
 import fcntl
 import gzip
 import hashlib
+import hmac
 import json
 import os
 import pickle
@@ -42,6 +46,8 @@ ESTIMATOR_FILE = "estimator.pkl.gz"
 ESTIMATOR_FILES = {1: "estimator.joblib", 2: ESTIMATOR_FILE}  # bundle format → estimator file
 CARD_FILE = "card.json"
 MANIFEST_FILE = "manifest.json"
+SECRET_FILE = "painmap.secret"  # beside the model directory, never inside it
+SECRET_ENV = "PAINMAP_SECRET_FILE"
 INDEX_FILE = "index.json"
 CHAMPION_FILE = "champion.json"
 BUNDLE_FORMAT = 2
@@ -194,8 +200,29 @@ def describe_estimator(estimator: Any) -> dict[str, Any]:
 class ModelRegistry:
     """Bundles under one root directory; see the module docstring."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, secret_file: Path | str | None = None) -> None:
         self.root = Path(root)
+        env = os.environ.get(SECRET_ENV)
+        self.secret_file = Path(secret_file or env or self.root.resolve().parent / SECRET_FILE)
+
+    def _secret(self, create: bool = False) -> bytes:
+        """The signing key; created (32 random bytes, mode 600) when a bundle is saved and there is none."""
+        try:
+            return self.secret_file.read_bytes()
+        except FileNotFoundError:
+            if not create:
+                raise BundleError(
+                    f"нет секрета реестра моделей ({self.secret_file}): без него подписи бандлов не "
+                    f"проверить; укажите файл в {SECRET_ENV} или переобучите модель (painmap train)"
+                ) from None
+        self.secret_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(32))
+        return self.secret_file.read_bytes()
+
+    def _signature(self, manifest_path: Path, create: bool = False) -> str:
+        return hmac.new(self._secret(create), manifest_path.read_bytes(), hashlib.sha256).hexdigest()
 
     # -- paths and bookkeeping ------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -209,7 +236,7 @@ class ModelRegistry:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def _index(self) -> dict[str, str]:
+    def _index(self) -> dict[str, Any]:
         try:
             return dict(_read_json(self.root / INDEX_FILE)["bundles"])
         except FileNotFoundError:
@@ -254,7 +281,11 @@ class ModelRegistry:
             with self._locked():
                 os.replace(staging, self._bundle_dir(model_id))
                 index = self._index()
-                index[model_id] = file_sha256(self.root / model_id / MANIFEST_FILE)
+                manifest_path = self.root / model_id / MANIFEST_FILE
+                index[model_id] = {
+                    "manifest": file_sha256(manifest_path),
+                    "hmac": self._signature(manifest_path, create=True),
+                }
                 _write_json_atomic(self.root / INDEX_FILE, {"bundles": index})
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -316,8 +347,18 @@ class ModelRegistry:
         manifest_path = path / MANIFEST_FILE
         if not manifest_path.is_file():
             raise BundleError(f"{manifest_path}: нет манифеста бандла")
-        if file_sha256(manifest_path) != index[model_id]:
+        entry = index[model_id]
+        if not isinstance(entry, dict) or "hmac" not in entry:
+            raise BundleError(
+                f"{path}: бандл не подписан (записан до подписей бандлов); переобучите модель (painmap train)"
+            )
+        if file_sha256(manifest_path) != entry.get("manifest"):
             raise BundleError(f"{manifest_path}: манифест изменён после сохранения (sha256 не совпадает)")
+        if not hmac.compare_digest(self._signature(manifest_path), str(entry["hmac"])):
+            raise BundleError(
+                f"{manifest_path}: подпись бандла не совпадает — бандл изменён не этим реестром, модель не "
+                "загружена"
+            )
         manifest = _read_json(manifest_path)
         expected = dict(manifest.get("files", {}))
         present = {p.name for p in path.iterdir() if p.name != MANIFEST_FILE}

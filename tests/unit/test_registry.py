@@ -121,8 +121,45 @@ def _rewrite_as_format(registry: ModelRegistry, model_id: str, bundle_format: in
     manifest = {"id": model_id, "files": {n: file_sha256(bundle / n) for n in (name, CARD_FILE)}}
     (bundle / MANIFEST_FILE).write_text(json.dumps(manifest))
     index = json.loads((registry.root / INDEX_FILE).read_text())
-    index["bundles"][model_id] = file_sha256(bundle / MANIFEST_FILE)
+    index["bundles"][model_id] = {
+        "manifest": file_sha256(bundle / MANIFEST_FILE),
+        "hmac": registry._signature(bundle / MANIFEST_FILE),
+    }
     (registry.root / INDEX_FILE).write_text(json.dumps(index))
+
+
+def test_a_bundle_rehashed_with_its_manifest_and_index_is_refused_before_unpickling(
+    registry, plain_model, tmp_path
+):
+    """The attack: swap the pickle, re-hash the manifest and the index. Without the secret (kept outside the
+    model directory) the signature cannot follow, so nothing is unpickled."""
+    import pickle
+
+    model_id = registry.save(plain_model)
+    bundle = registry.root / model_id
+    marker = tmp_path / "ran"
+
+    class Evil:
+        def __reduce__(self):
+            return (marker.write_text, ("unpickled",))
+
+    import gzip
+
+    with gzip.open(bundle / ESTIMATOR_FILE, "wb") as fh:
+        pickle.dump(Evil(), fh)
+    manifest = json.loads((bundle / MANIFEST_FILE).read_text())
+    manifest["files"][ESTIMATOR_FILE] = file_sha256(bundle / ESTIMATOR_FILE)
+    (bundle / MANIFEST_FILE).write_text(json.dumps(manifest))
+    index = json.loads((registry.root / INDEX_FILE).read_text())
+    index["bundles"][model_id]["manifest"] = file_sha256(bundle / MANIFEST_FILE)
+    (registry.root / INDEX_FILE).write_text(json.dumps(index))
+    with pytest.raises(BundleError, match="подпись бандла не совпадает"):
+        registry.load(model_id)
+    assert not marker.exists()
+    assert registry.secret_file.parent != registry.root
+    assert oct(registry.secret_file.stat().st_mode)[-3:] == "600"
+    with pytest.raises(BundleError, match="нет секрета"):
+        ModelRegistry(registry.root, secret_file=tmp_path / "absent.secret").load(model_id)
 
 
 def test_format_1_joblib_bundle_still_loads(registry, plain_model):
