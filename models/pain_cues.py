@@ -34,6 +34,8 @@ class PainCues:
     problem_cues: frozenset[str] = frozenset()
     cluster_stop_lemmas: frozenset[str] = frozenset()
     formula_phrases: tuple[str, ...] = ()
+    praise_lemmas: frozenset[str] = frozenset()
+    praise_patterns: tuple[re.Pattern[str], ...] = ()
     version: str = "empty"
     _answers_canonical: frozenset[str] = field(default=frozenset(), repr=False)
 
@@ -53,6 +55,14 @@ class PainCues:
                     f"{path}: no_pain_patterns[{i}] — неверное регулярное выражение: {exc}"
                 ) from exc
         answers = frozenset(str(a) for a in data.get("no_pain_answers", []))
+        praise_patterns = []
+        for i, pattern in enumerate(data.get("praise_patterns", [])):
+            try:
+                praise_patterns.append(re.compile(pattern))
+            except re.error as exc:
+                raise ValueError(
+                    f"{path}: praise_patterns[{i}] — неверное регулярное выражение: {exc}"
+                ) from exc
         return cls(
             no_pain_answers=answers,
             no_pain_patterns=tuple(patterns),
@@ -60,6 +70,8 @@ class PainCues:
             problem_cues=frozenset(str(w) for w in data.get("problem_cues", [])),
             cluster_stop_lemmas=frozenset(str(w) for w in data.get("cluster_stop_lemmas", [])),
             formula_phrases=tuple(str(f) for f in data.get("formulas", [])),
+            praise_lemmas=frozenset(str(w) for w in data.get("praise_lemmas", [])),
+            praise_patterns=tuple(praise_patterns),
             version=str(data.get("version", "unknown")),
             _answers_canonical=frozenset(_canonical(a) for a in answers) | {"", "-"},
         )
@@ -93,6 +105,19 @@ class PainCues:
             return False
         content = [lemma for lemma in lemmas if lemma.isalpha() or "_" in lemma]
         return any(lemma not in self.filler_lemmas for lemma in content)
+
+
+    def praises(self, phrase: str) -> bool:
+        """The phrase says what went well («Кредит одобрили быстро», «Приняли без очереди», «Нет проблем с
+        оплатой»): a praise word with no negation in the phrase, or a praise pattern. Never a pain label."""
+        canon = _canonical(phrase)
+        if any(p.search(canon) for p in self.praise_patterns):
+            return True
+        from models.pain_phrases import lemma_key
+
+        words = canon.split()
+        negated = any(w in ("не", "нет", "ни", "без") for w in words)
+        return not negated and any(lemma in self.praise_lemmas for lemma in lemma_key(phrase))
 
 
 def strip_formulas(lemmas: list[str], formulas: tuple[tuple[str, ...], ...], gap: int = 1) -> list[str]:

@@ -279,8 +279,10 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
     boiler = BoilerplateFilter().fit(shared)
 
     def usable(phrase: str, key: tuple[str, ...]) -> bool:
-        return not boiler.is_boilerplate(key) and not any(
-            len(f) >= 2 and set(f) <= set(key) for f in cues.formulas
+        return (
+            not boiler.is_boilerplate(key)
+            and not any(len(f) >= 2 and set(f) <= set(key) for f in cues.formulas)
+            and not cues.praises(phrase)
         )
 
     taken: set[str] = set()
