@@ -80,3 +80,20 @@ def test_a_gerund_phrase_is_no_label():
     for text in ("Установив полусферы у дома", "Не оставляя следов на стене"):
         found = candidates([text] * 3, np.ones(3), np.ones(3), cues.cluster_stop_lemmas, cues.formulas)
         assert all(not c.surface.lower().startswith(("установив", "не оставляя")) for c in found), found
+
+
+@pytest.mark.parametrize(
+    ("phrase", "praise"),
+    [
+        ("Кредит банком одобрен", True),
+        ("Приняли без очереди", True),
+        ("Нет проблем с оплатой картой", True),
+        ("Отличное приложение", True),
+        ("Не помогли", False),
+        ("Быстро не решили вопрос", False),
+        ("Приложение не работает", False),
+        ("Холодно в квартире", False),
+    ],
+)
+def test_praise_is_never_a_pain_label(phrase, praise):
+    assert PainCues.load().praises(phrase) is praise
