@@ -20,7 +20,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-CONCEPTS_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "pain_concepts.yaml"
+from nlp.resources import data_dir
+
+CONCEPTS_FILE = data_dir() / "lexicon" / "pain_concepts.yaml"
 
 
 def _plain(lemma: str) -> str:

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import yaml
 
-DEFAULT_CUES_PATH = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "pain_cues.yaml"
+from nlp.resources import data_dir
+
+DEFAULT_CUES_PATH = data_dir() / "lexicon" / "pain_cues.yaml"
 _PUNCT = re.compile(r"[^\w\s-]+")
 _SPACES = re.compile(r"\s+")
 

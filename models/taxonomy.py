@@ -18,7 +18,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-DEFAULT_ROOT = Path(__file__).resolve().parents[1] / "data" / "taxonomy"
+from nlp.resources import data_dir
+
+DEFAULT_ROOT = data_dir() / "taxonomy"
 
 
 class UnknownLabelError(ValueError):

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import yaml
 
-LEXICON = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "fragments.yaml"
+from nlp.resources import data_dir
+
+LEXICON = data_dir() / "lexicon" / "fragments.yaml"
 
 _PLACEHOLDER = re.compile(r"\[[A-ZА-ЯЁ]+\]")
 _EDGE = re.compile(r"^[\s,;:—–\-•*·]+|[\s,;:—–\-•*·]+$")

@@ -21,7 +21,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-LEXICON_DIR = Path(__file__).resolve().parents[1] / "data" / "lexicon"
+from nlp.resources import data_dir
+
+LEXICON_DIR = data_dir() / "lexicon"
 LEXICON_FILES = ("lemma_overrides.tsv", "abbreviations.tsv", "stopwords.txt", "negation.txt")
 CONTEXTS = ("any", "num", "word", "after_num")
 _YO = str.maketrans("ёЁ", "еЕ")

@@ -10,7 +10,6 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -29,6 +28,7 @@ from nlp.pii_words import (
     role_stems,
     word_list,
 )
+from nlp.resources import data_dir
 
 NameFinder = Callable[[str], list[tuple[int, int]]]  # text → [start, end) of person names
 
@@ -58,7 +58,7 @@ def _role_name_re() -> re.Pattern[str]:
     )
 
 
-CONTEXT_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "pii_context.yaml"
+CONTEXT_FILE = data_dir() / "lexicon" / "pii_context.yaml"
 _IMENI = re.compile(r"\b(?:[Ии]м\.|[Ии]мени)\s+(?:[А-ЯЁ][а-яё]*\.?\s*){0,5}$")  # titles are capitalised
 _HOUSE_AFTER = re.compile(r"^\s*,?\s*(?:д(?:ом)?\.?\s*)?№?\s*\d")
 # «от Писарева до Глинки»: both are streets.

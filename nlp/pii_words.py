@@ -12,9 +12,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-NOT_NAMES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "pii_not_names.txt"
+from nlp.resources import data_dir
 
-ROLES_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon" / "pii_roles.txt"
+NOT_NAMES_FILE = data_dir() / "lexicon" / "pii_not_names.txt"
+
+ROLES_FILE = data_dir() / "lexicon" / "pii_roles.txt"
 # Lower-case words that may be part of a name: runs of them are checked with the dictionary.
 _LOWER_WORD = re.compile(r"(?<![\w-])[а-яё]{2,}(?:-[а-яё]{2,})?(?![\w-])")
 

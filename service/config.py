@@ -8,7 +8,12 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from nlp.resources import data_dir
+
+_SOURCE_ROOT = Path(__file__).resolve().parent.parent
+# A checkout keeps its working files (database, models, caches) in the repo's var/; an installed package
+# (a wheel, a container image) in the current directory's var/, never inside site-packages.
+PROJECT_ROOT = _SOURCE_ROOT if (_SOURCE_ROOT / "pyproject.toml").is_file() else Path.cwd()
 
 
 class Settings(BaseSettings):
@@ -19,7 +24,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "PAINMAP_DATABASE_URL"),
     )
     model_dir: Path = PROJECT_ROOT / "var" / "models"
-    data_dir: Path = PROJECT_ROOT / "data"
+    data_dir: Path = Field(default_factory=data_dir)
     # Sentence vectors of pains, by text hash (models.embeddings): a refresh or a re-run embeds nothing twice.
     cache_dir: Path = PROJECT_ROOT / "var" / "cache"
     store_raw: bool = False

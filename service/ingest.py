@@ -17,9 +17,9 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.api.serving import ServedModel
 from service.db.models import ITEM_KINDS, SATISFIED_VALUES, Item, Label, Prediction
 from service.schemas import MAX_ATTRIBUTE_VALUE, MAX_ATTRIBUTES, MAX_TEXT, MAX_YEAR, MIN_YEAR, without_nul
+from service.serving import ServedModel
 
 LABEL_HEADS = ("topic", "process", "category", "reason")
 TEXT_COLUMNS = ("text", "answer", "текст", "ответ", "обращение")

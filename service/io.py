@@ -27,10 +27,15 @@ from typing import IO
 
 import pandas as pd
 
+from service.io_base import ROW_COLUMN as ROW_COLUMN
+from service.io_base import InputError as InputError
+from service.io_base import Source
+from service.io_base import column_key as column_key
+from service.io_base import resolve_columns as resolve_columns
+from service.io_base import rows_frame as rows_frame
 from service.io_write import formula_safe as formula_safe
 from service.io_write import write_table as write_table
 
-ROW_COLUMN = "__row__"
 MAX_CELL_CHARS = 10_000_000
 # Python's CSV field limit is process-wide and was raised per read, so a file's fate depended on what the
 # process had read before (a 2M-character cell: «no text column» in a fresh process, stored on the next
@@ -48,23 +53,6 @@ _MAGIC = {
 }
 
 
-class InputError(ValueError):
-    """A table that cannot be read; the message says where (file, row, column) and what exists."""
-
-    def __init__(self, problem: str, path: str | os.PathLike[str], row: int | None = None,
-                 column: str | None = None, columns: Sequence[str] | None = None) -> None:
-        self.path, self.row, self.column = str(path), row, column
-        where = [self.path]
-        if row is not None:
-            where.append(f"строка {row}")
-        if column is not None:
-            where.append(f"столбец «{column}»")
-        message = f"{', '.join(where)}: {problem}"
-        if columns is not None:
-            message += f". Столбцы в файле: {', '.join(columns) if columns else '(нет)'}"
-        super().__init__(message)
-
-
 # ---------------------------------------------------------------- public API
 
 def read_table(path: str | os.PathLike[str], *, text_col: str | None = None, required: Sequence[str] = (),
@@ -78,7 +66,7 @@ def read_table(path: str | os.PathLike[str], *, text_col: str | None = None, req
 def read_upload(data: bytes, filename: str, *, text_col: str | None = None, required: Sequence[str] = (),
                 sheet: str | int | None = None, max_cell_chars: int = MAX_CELL_CHARS) -> pd.DataFrame:
     """`read_table` for an uploaded file's bytes; errors name `filename`."""
-    source = _Source(filename, lambda: io.BytesIO(data))
+    source = Source(filename, lambda: io.BytesIO(data))
     return next(_chunks(source, None, text_col, required, sheet, max_cell_chars)).drop(columns=ROW_COLUMN)
 
 
@@ -95,28 +83,13 @@ def iter_table_chunks(path: str | os.PathLike[str], *, chunksize: int | None = 5
         raise InputError("файл не найден" if not path.exists() else "это не файл", path)
     if chunksize is not None and chunksize < 1:
         raise ValueError(f"chunksize must be ≥ 1, got {chunksize}")
-    return _chunks(_Source(str(path), lambda: path.open("rb"), path), chunksize, text_col, required, sheet,
+    return _chunks(Source(str(path), lambda: path.open("rb"), path), chunksize, text_col, required, sheet,
                    max_cell_chars)
 
 
 # ---------------------------------------------------------------- format detection
 
-class _Source:
-    """A named, re-openable byte stream (a file on disk or uploaded bytes)."""
-
-    def __init__(self, name: str, open_bytes: Callable[[], IO[bytes]], path: Path | None = None) -> None:
-        self.name, self.open_bytes, self.path = name, open_bytes, path
-
-    def open_gzip(self) -> IO[bytes]:
-        # gzip.open(path) closes the file it opened; over a stream it would leave the stream open
-        return gzip.open(self.path) if self.path else gzip.open(self.open_bytes())  # noqa: SIM115
-
-    def head(self, n: int) -> bytes:
-        with self.open_bytes() as fh:
-            return fh.read(n)
-
-
-def _chunks(source: _Source, chunksize: int | None, text_col: str | None, required: Sequence[str],
+def _chunks(source: Source, chunksize: int | None, text_col: str | None, required: Sequence[str],
             sheet: str | int | None, max_cell_chars: int) -> Iterator[pd.DataFrame]:
     head = source.head(8)
     wanted = [c for c in (text_col, *required) if c]
@@ -141,7 +114,7 @@ def _chunks(source: _Source, chunksize: int | None, text_col: str | None, requir
 
 def csv_dialect(path: Path) -> tuple[str, str, bool] | None:
     """(encoding, delimiter, gzipped) of a CSV / CSV.GZ file as the reader sees it; None for other formats."""
-    source = _Source(str(path), lambda: path.open("rb"), path)
+    source = Source(str(path), lambda: path.open("rb"), path)
     head = source.head(8)
     if not head or head.startswith((b"PK\x03\x04", b"PAR1")):
         return None
@@ -198,7 +171,7 @@ def _too_long(max_cell_chars: int) -> str:
     return f"ячейка длиннее {max_cell_chars:,} символов".replace(",", " ")
 
 
-def _sniff(source: _Source, open_bytes: Callable[[], IO[bytes]]) -> tuple[str, str]:
+def _sniff(source: Source, open_bytes: Callable[[], IO[bytes]]) -> tuple[str, str]:
     """(encoding, delimiter) judged on the first 256 KiB."""
     try:
         with open_bytes() as fh:
@@ -212,7 +185,7 @@ def _sniff(source: _Source, open_bytes: Callable[[], IO[bytes]]) -> tuple[str, s
     return encoding, _detect_delimiter(sample.decode(encoding, errors="ignore"), truncated)
 
 
-def _csv_rows(source: _Source, open_bytes: Callable[[], IO[bytes]],
+def _csv_rows(source: Source, open_bytes: Callable[[], IO[bytes]],
               max_cell_chars: int) -> Iterator[tuple[int, list[str]]]:
     """(row number, cells) for every record; the first one is the header."""
     encoding, delimiter = _sniff(source, open_bytes)
@@ -262,40 +235,6 @@ def _header(name: str, cells: list[str]) -> tuple[list[str], set[str]]:
     if not out:
         raise InputError("в строке заголовка нет названий столбцов", name, None)
     return out, {c for c, n in seen.items() if n}
-
-
-def column_key(name: str) -> str:
-    """How column names are matched when the exact name is absent: ignoring case, ё/е and spaces."""
-    return " ".join(name.casefold().replace("ё", "е").split())
-
-
-def resolve_columns(name: str, columns: list[str], wanted: Sequence[str],
-                     duplicated: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
-    """Map existing column → the name asked for; exact match first, then ignoring case and spaces."""
-    rename: dict[str, str] = {}
-    for want in dict.fromkeys(wanted):
-        if want in columns:
-            found = want
-        else:
-            matches = [c for c in columns if column_key(c) == column_key(want)]
-            if not matches:
-                raise InputError("нет такого столбца", name, column=want, columns=columns)
-            if len(matches) > 1:
-                raise InputError(f"подходят несколько столбцов: {', '.join(matches)}", name, column=want,
-                                 columns=columns)
-            found = matches[0]
-        if found in duplicated:
-            raise InputError("столбец с таким названием встречается в заголовке несколько раз", name,
-                             column=want, columns=columns)
-        if found != want:
-            rename[found] = want
-    return rename
-
-
-def rows_frame(columns: list[str], rows: list[list[str]], numbers: list[int]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=columns, dtype=object)
-    frame[ROW_COLUMN] = pd.Series(numbers, dtype="int64")
-    return frame
 
 
 def _frames(name: str, rows: Iterator[tuple[int, list[str]]], chunksize: int | None,

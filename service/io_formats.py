@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from service.io import ROW_COLUMN, InputError, resolve_columns, rows_frame
+from service.io_base import ROW_COLUMN, InputError, resolve_columns, rows_frame
 
 if TYPE_CHECKING:
-    from service.io import _Source as Source
+    from service.io_base import Source
 
 
 def cell_text(value: Any) -> str:

@@ -20,9 +20,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.api.serving import ModelHolder
 from service.db.models import Item, Job, Label
 from service.db.session import session_scope
+from service.serving import ModelHolder
 
 log = logging.getLogger("painmap.jobs")
 

@@ -12,10 +12,10 @@ from pydantic import BaseModel, Field
 from service.api import classify, errors, health, items, jobs, labels, models, painmap, pains, reports
 from service.api.deps import KeyCache, reader
 from service.api.middleware import BodyLimitMiddleware, Metrics, MetricsMiddleware
-from service.api.serving import ModelHolder
 from service.config import Settings, get_settings
 from service.jobs import JobContext, JobRunner
 from service.schemas import LimitedText
+from service.serving import ModelHolder
 
 DESCRIPTION = """\
 API «Карты болей»: классификация обращений и ответов опросов, хранение записей, боли по периодам,

@@ -11,10 +11,11 @@ import pandas as pd
 import yaml
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from nlp.resources import data_dir
 from service.painmap_store import SEED_COLUMNS
 
 TEMPLATES = Path(__file__).resolve().parent / "web" / "templates"
-TAXONOMY = Path(__file__).resolve().parent.parent / "data" / "taxonomy"
+TAXONOMY = data_dir() / "taxonomy"
 # The seeds' pain-map form (seed 000, Appendix 3), titled as the stored pain map exports it.
 PAINMAP_COLUMNS = list(SEED_COLUMNS)
 # Prevalence levels of the pain-map form without models.pains suggestions (share of the quarter's items).

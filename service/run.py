@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 
+from nlp.resources import data_dir
 from service.config import PROJECT_ROOT, Settings, get_settings
 
-SAMPLES = PROJECT_ROOT / "data" / "samples"
+SAMPLES = data_dir() / "samples"
 HEADS = ("topic", "process")
 
 
@@ -38,10 +39,10 @@ def ensure_model(settings: Settings) -> str:
 
 def load_samples(settings: Settings) -> None:
     """Sample appeals and survey answers as items, classified by the champion."""
-    from service.api.serving import ModelHolder
     from service.db.session import session_scope
     from service.ingest import frame_to_items, ingest_items
     from service.io import read_table
+    from service.serving import ModelHolder
 
     model = ModelHolder(settings.model_dir).load()
     for name in ("appeals.csv", "survey_answers.csv"):

@@ -34,6 +34,9 @@ from models.model_input import card_meta_cols, compose_text
 from models.registry import LoadedModel
 from service.csv_blocks import BlockError, CsvBlock
 from service.io import ROW_COLUMN, InputError
+from service.scoring_parts import part_path as _part_path
+from service.scoring_parts import rows_path as _rows_path
+from service.scoring_parts import write_part
 
 STATE_VERSION = 2  # 2: CSV parts for CSV output
 OUTPUT_FORMATS = (".csv", ".csv.gz", ".xlsx", ".parquet", ".json")
@@ -113,28 +116,6 @@ def score_part(
 
 def _part_kind(out_kind: str) -> str:
     return out_kind if out_kind in (".csv", ".csv.gz") else ".parquet"
-
-
-def _part_path(partial: Path, index: int, kind: str) -> Path:
-    return partial / f"part-{index:06d}{kind}"
-
-
-def write_part(data: bytes, rows: int, partial: Path, index: int, kind: str) -> None:
-    """The part and, first, its row count (so a resumed run counts a part it does not read).
-
-    Each file goes to a temp name of this process and is renamed into place, so a part is whole or absent
-    even when the parent and a LocalCluster worker (which writes its own parts) race on it."""
-    for target, content in (
-        (_rows_path(partial, index), b"%d" % rows),
-        (_part_path(partial, index, kind), data),
-    ):
-        tmp = partial / f".{target.name}.{os.getpid()}.tmp"
-        tmp.write_bytes(content)
-        os.replace(tmp, target)
-
-
-def _rows_path(partial: Path, index: int) -> Path:
-    return partial / f"part-{index:06d}.rows"
 
 
 def _state_key(

@@ -191,7 +191,7 @@ def _bundle_task(
     rows, data = score_part(_bundle_model[1], chunk, text_col, index, kind)
     if partial is None:
         return rows, data
-    from service.scoring import write_part
+    from service.scoring_parts import write_part
 
     write_part(data, rows, Path(partial), index, kind)
     return rows, None

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import reader, served_model
-from service.api.serving import ServedModel
 from service.ingest import mask_texts
 from service.schemas import Classification, ClassifyRequest, ClassifyResponse
+from service.serving import ServedModel
 
 router = APIRouter(tags=["classify"])
 

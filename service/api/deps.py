@@ -9,9 +9,9 @@ from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
-from service.api.serving import ModelHolder, ServedModel
 from service.auth import ROLE_RANK, Principal, authenticate, hash_key
 from service.db.session import new_session
+from service.serving import ModelHolder, ServedModel
 
 api_key_header = APIKeyHeader(
     name="X-API-Key",

@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.api.deps import analyst, get_db, model_holder, reader
-from service.api.serving import ModelHolder
 from service.auth import Principal
 from service.db.models import Item, Prediction
 from service.ingest import frame_to_items, ingest_items
 from service.schemas import MAX_BATCH, IngestResult, ItemOut, ItemsIn, ItemsPage, without_nul
+from service.serving import ModelHolder
 
 router = APIRouter(tags=["items"])
 UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xls", ".parquet", ".json", ".tsv", ".txt")

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
 from service.api.deps import admin, analyst, get_db, model_holder, reader
-from service.api.serving import ModelHolder
 from service.auth import Principal
 from service.db.models import Job, ModelRow
 from service.schemas import JobOut, ModelOut, PromoteIn, RetrainIn
+from service.serving import ModelHolder
 
 router = APIRouter(tags=["models"])
 

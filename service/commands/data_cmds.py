@@ -16,11 +16,11 @@ def load(
     classify: bool = typer.Option(True, help="Классифицировать моделью-чемпионом"),
 ) -> None:
     """Загружает записи (идемпотентно: уже известные external_id пропускаются)."""
-    from service.api.serving import ModelHolder
     from service.config import get_settings
     from service.db.session import session_scope, upgrade_db
     from service.ingest import frame_to_items, ingest_items
     from service.io import InputError, read_table
+    from service.serving import ModelHolder
 
     settings = get_settings()
     upgrade_db(settings.database_url)

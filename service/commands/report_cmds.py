@@ -107,9 +107,9 @@ def report(
     else:
         from sqlalchemy.exc import SQLAlchemyError
 
-        from service.api.reports import items_frame, stored_pain_report
         from service.config import get_settings
         from service.db.session import session_scope
+        from service.report_store import items_frame, stored_pain_report
 
         try:
             with session_scope() as session:

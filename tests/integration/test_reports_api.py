@@ -120,9 +120,9 @@ def test_survey_through_the_database_reports_like_the_file(fresh_db: str) -> Non
     # the internal-clients section (objects, grids, respondents counted once) included.
     import pandas as pd
 
-    from service.api.reports import items_frame
     from service.db.session import session_scope
     from service.ingest import frame_to_items, ingest_items
+    from service.report_store import items_frame
     from service.survey import import_survey
 
     survey = pd.concat(

@@ -220,8 +220,8 @@ def test_items_frame_reads_stored_items_labels_over_predictions(tmp_path: Path) 
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
-    from service.api.reports import items_frame, stored_pain_report
     from service.db.models import Base, Item, Label, PainMapEntry, Prediction
+    from service.report_store import items_frame, stored_pain_report
 
     engine = create_engine(f"sqlite:///{tmp_path / 'r.db'}")
     Base.metadata.create_all(engine)
