@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from service.api.errors import hide_paths
 from service.db.session import get_engine
 
 router = APIRouter(tags=["health"])
@@ -24,10 +25,10 @@ def readyz(request: Request) -> JSONResponse:
             conn.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:  # any driver error means "not ready", reported, not raised
-        checks["database"] = f"недоступна: {type(exc).__name__}: {exc}"
+        checks["database"] = hide_paths(f"недоступна: {type(exc).__name__}: {exc}")
     holder = request.app.state.models
     model = holder.get()
-    checks["model"] = f"ok: {model.model_id}" if model else f"нет: {holder.problem}"
+    checks["model"] = f"ok: {model.model_id}" if model else hide_paths(f"нет: {holder.problem}")
     ready = all(v.startswith("ok") for v in checks.values())
     code = status.HTTP_200_OK if ready else status.HTTP_503_SERVICE_UNAVAILABLE
     return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=code)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
 from service.api.deps import admin, analyst, get_db, model_holder, reader
+from service.api.errors import hide_paths
 from service.auth import Principal
 from service.db.models import Job, ModelRow
 from service.schemas import JobOut, ModelOut, PromoteIn, RetrainIn
@@ -61,7 +62,7 @@ def promote(
         registry.load(body.model_id)  # refuse before promoting what could not be served
         registry.promote(body.model_id)
     except BundleError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"model_id: {exc}") from exc
+        raise HTTPException(status.HTTP_409_CONFLICT, hide_paths(f"model_id: {exc}")) from exc
     holder.load(body.model_id)
     cards = registry.list()
     _mirror(db, cards)

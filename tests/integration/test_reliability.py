@@ -1,4 +1,5 @@
-"""A busy database is a 503 with Retry-After, never a 500, and the server keeps answering."""
+"""Reliability under faults: a busy database is 503 + Retry-After (never 500), a revoked key stops within a
+second, a tampered bundle is refused and no answer shows a server path."""
 
 from __future__ import annotations
 
@@ -50,3 +51,33 @@ def test_a_revoked_key_stops_working_within_a_second(server):
         time.sleep(1.1)
         answers = [c.get("/v1/items").status_code for _ in range(5)]
     assert answers == [401] * 5, (answers, time.monotonic() - revoked_at)
+
+
+def test_a_tampered_bundle_is_refused_and_no_answer_shows_a_server_path(server, tmp_path):
+    """Promoting a bundle whose estimator changed after saving: 409 naming the file, without the server's
+    directories (an absolute path tells a caller how the server is laid out)."""
+    import json
+    import re
+    import shutil
+
+    from models.registry import INDEX_FILE, MANIFEST_FILE, ModelRegistry
+
+    registry = ModelRegistry(server.model_dir)
+    index_before = (server.model_dir / INDEX_FILE).read_bytes()
+    champion = registry.load()
+    copy_id = registry.save(champion.estimator, {"note": "copy to tamper with"})
+    bundle = server.model_dir / copy_id
+    manifest = json.loads((bundle / MANIFEST_FILE).read_text())
+    victim = next(name for name in manifest["files"] if name.startswith("estimator"))
+    with (bundle / victim).open("ab") as fh:
+        fh.write(b"tampered")
+    try:
+        with server.client("admin") as c:
+            refused = c.post("/v1/models", json={"model_id": copy_id})
+        assert refused.status_code == 409, refused.text
+        detail = refused.json()["detail"]
+        assert victim in detail and "sha256" in detail
+        assert str(server.model_dir) not in detail and not re.search(r"(?<![\w.…])/\w+/", detail), detail
+    finally:  # the shared test registry as it was
+        shutil.rmtree(bundle, ignore_errors=True)
+        (server.model_dir / INDEX_FILE).write_bytes(index_before)
