@@ -162,6 +162,44 @@ def ingest_items(
     raise AssertionError("unreachable")
 
 
+def ingest_file_items(
+    session: Session,
+    items: list[dict[str, Any]],
+    model: ServedModel | None = None,
+    *,
+    store_raw: bool = False,
+    author: str | None = None,
+    batch: int = 1000,
+    progress: Any = None,
+) -> dict[str, Any]:
+    """All of a file's items in one transaction: the file is stored whole or not at all (a crash, a kill
+    or an error half-way leaves nothing of it), and a re-run stores each row exactly once. Batches bound the
+    memory of masking and classification; each runs in a savepoint, so the retry on a concurrent insert of
+    the same id rolls back that batch only. `progress(done, total)` after each batch."""
+    totals: dict[str, Any] = {"created": 0, "existing": 0, "classified": 0, "model_id": None, "ids": []}
+    try:
+        for start in range(0, len(items), batch):
+            part = items[start : start + batch]
+            for attempt in range(2):
+                try:
+                    with session.begin_nested():
+                        result = _insert(session, part, model, store_raw, author)
+                    break
+                except IntegrityError:
+                    if attempt:
+                        raise
+            for key in ("created", "existing", "classified"):
+                totals[key] += result[key]
+            totals["model_id"], totals["ids"] = result["model_id"], totals["ids"] + result["ids"]
+            if progress is not None:
+                progress(min(start + batch, len(items)), len(items))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return totals
+
+
 def _cell(value: Any) -> Any:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return None

@@ -40,7 +40,7 @@ def ensure_model(settings: Settings) -> str:
 def load_samples(settings: Settings) -> None:
     """Sample appeals and survey answers as items, classified by the champion."""
     from service.db.session import session_scope
-    from service.ingest import frame_to_items, ingest_items
+    from service.ingest import frame_to_items, ingest_file_items
     from service.io import read_table
     from service.serving import ModelHolder
 
@@ -50,14 +50,9 @@ def load_samples(settings: Settings) -> None:
         if not path.exists():
             continue
         items = list(frame_to_items(read_table(path), source=f"samples/{name}", where=str(path)))
-        created = existing = 0
         with session_scope(settings.database_url) as session:
-            for start in range(0, len(items), 1000):
-                result = ingest_items(
-                    session, items[start : start + 1000], model, store_raw=settings.store_raw
-                )
-                created, existing = created + result["created"], existing + result["existing"]
-        say(f"{name}: новых записей {created}, уже были {existing}")
+            result = ingest_file_items(session, items, model, store_raw=settings.store_raw)
+        say(f"{name}: новых записей {result['created']}, уже были {result['existing']}")
 
 
 def refresh_pains(settings: Settings) -> None:

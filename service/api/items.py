@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from service.api.deps import analyst, get_db, model_holder, reader
 from service.auth import Principal
 from service.db.models import Item, Prediction
-from service.ingest import frame_to_items, ingest_items
+from service.ingest import frame_to_items, ingest_file_items, ingest_items
 from service.schemas import MAX_BATCH, IngestResult, ItemOut, ItemsIn, ItemsPage, without_nul
 from service.serving import ModelHolder
 
@@ -88,19 +88,10 @@ def upload_items(
             f"файл {name!r}: {len(items)} строк, допускается не больше {MAX_UPLOAD_ROWS}; "
             "большие файлы размечайте командой `painmap score`",
         )
-    totals = {"created": 0, "existing": 0, "classified": 0, "model_id": None, "ids": []}
-    model = holder.get()
-    for start in range(0, len(items), MAX_BATCH):
-        part = ingest_items(
-            db,
-            items[start : start + MAX_BATCH],
-            model,
-            store_raw=request.app.state.settings.store_raw,
-            author=who.author,
-        )
-        for key in ("created", "existing", "classified"):
-            totals[key] += part[key]
-        totals["model_id"], totals["ids"] = part["model_id"], totals["ids"] + part["ids"]
+    totals = ingest_file_items(
+        db, items, holder.get(), store_raw=request.app.state.settings.store_raw, author=who.author,
+        batch=MAX_BATCH,
+    )
     return IngestResult(**totals)
 
 

@@ -18,7 +18,7 @@ def load(
     """Загружает записи (идемпотентно: уже известные external_id пропускаются)."""
     from service.config import get_settings
     from service.db.session import session_scope, upgrade_db
-    from service.ingest import frame_to_items, ingest_items
+    from service.ingest import frame_to_items, ingest_file_items
     from service.io import InputError, read_table
     from service.serving import ModelHolder
 
@@ -33,12 +33,10 @@ def load(
     model = holder.load() if classify else None
     if classify and model is None:
         typer.echo(f"предупреждение: записи не классифицированы — {holder.problem}", err=True)
-    created = existing = 0
     with session_scope(settings.database_url) as session:
-        for start in range(0, len(items), 1000):
-            result = ingest_items(session, items[start : start + 1000], model, store_raw=settings.store_raw)
-            created, existing = created + result["created"], existing + result["existing"]
-    typer.echo(f"{path}: новых записей {created}, уже были {existing}")
+        # One transaction: the file is stored whole or not at all (an interrupted load leaves nothing).
+        result = ingest_file_items(session, items, model, store_raw=settings.store_raw)
+    typer.echo(f"{path}: новых записей {result['created']}, уже были {result['existing']}")
 
 
 def register(app: typer.Typer) -> None:

@@ -32,6 +32,14 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-A
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={int(get_settings().db_busy_timeout_s * 1000)}")
     cursor.close()
+    # SQLAlchemy emits BEGIN itself (`_on_sqlite_begin`): pysqlite's own implicit transactions start late and
+    # let «RELEASE SAVEPOINT» commit, so an upload's first batch was kept after a crash (SQLAlchemy's
+    # documented recipe for SAVEPOINT on pysqlite).
+    dbapi_connection.isolation_level = None
+
+
+def _on_sqlite_begin(connection) -> None:  # noqa: ANN001 (a SQLAlchemy Connection)
+    connection.exec_driver_sql("BEGIN")
 
 
 @lru_cache(maxsize=8)
@@ -45,6 +53,7 @@ def get_engine(url: str | None = None) -> Engine:
         timeout = get_settings().db_busy_timeout_s
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
         event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
