@@ -50,10 +50,17 @@ def load_spb() -> pd.DataFrame:
 def classifier(model_dir: Path):
     """The issue #4 classifier trained on SPb train+dev (all categories), trained once and cached."""
     from models.classify import MultiHeadClassifier
-    from models.registry import ModelRegistry
+    from models.registry import BundleError, ModelRegistry
 
     registry = ModelRegistry(model_dir)
-    if registry.champion_id() is None:
+    champion = registry.champion_id()
+    try:
+        if champion is not None:
+            registry.verify(champion)
+    except BundleError as exc:  # saved before bundles were signed, or changed: train again
+        print(f"(classifier {champion} refused: {exc}; training a new one)")
+        champion = None
+    if champion is None:
         files = sorted(glob(str(SPB / "appeals.part*.csv.gz")))
         data = pd.concat(pd.read_csv(f, usecols=["split", "category", "reason", "text"]) for f in files)
         train = data[data.split.isin(["train", "dev"])].reset_index(drop=True)

@@ -21,14 +21,19 @@ def say(message: str) -> None:
 
 
 def ensure_model(settings: Settings) -> str:
-    """The champion's id; trains and promotes one on the sample appeals when the registry is empty."""
-    from models.registry import ModelRegistry
+    """The champion's id; trains and promotes one on the sample appeals when the registry has none that
+    loads."""
+    from models.registry import BundleError, ModelRegistry
     from service import training as td
 
     registry = ModelRegistry(settings.model_dir)
     champion = registry.champion_id()
     if champion:
-        return champion
+        try:
+            registry.verify(champion)
+            return champion
+        except BundleError as exc:  # e.g. a bundle saved before bundles were signed: serve a fresh one
+            say(f"чемпион {champion} не загружается ({exc}) — обучаю новую модель")
     say(f"модели нет — обучаю на {SAMPLES / 'appeals.csv'} (головы: {', '.join(HEADS)})…")
     spec = td.DataSpec(files=[str(SAMPLES / "appeals.csv")], text_col="text", heads={h: h for h in HEADS})
     model_id, _, seconds = td.train_and_save(registry, spec, td.load(spec))
