@@ -239,6 +239,16 @@ def _attributes(row: dict, cols: list, kind: str, here: str) -> dict[str, str]:
     return out
 
 
+SURVEY_TEXT_COLUMNS = ("answer", "ответ", "ответы")
+
+
+def kind_for_text_column(name: str) -> str:
+    """What a file's rows are when it does not say: survey answers when the text column is an answer
+    («answer», «ответ»), appeals otherwise. Uploads and `painmap pains` decide alike, so both cluster the
+    same unit (appeals by whole text, answers by clause)."""
+    return "survey_answer" if name.strip().lower() in SURVEY_TEXT_COLUMNS else "appeal"
+
+
 def frame_to_items(
     frame: pd.DataFrame, *, source: str, kind: str | None = None, where: str = "файл"
 ) -> Iterable[dict[str, Any]]:
@@ -257,7 +267,7 @@ def frame_to_items(
     # report counts their ratings, grids and satisfaction once without anything traceable being stored.
     tokens: dict[str, str] = {}
     if kind is None:
-        kind = "survey_answer" if columns.get("answer") == text_col else "appeal"
+        kind = kind_for_text_column(str(text_col))
     if kind not in ITEM_KINDS:
         raise ValueError(f"{where}: неизвестный вид записей {kind!r} (допустимы {', '.join(ITEM_KINDS)})")
     rows_of_id: dict[str, list[int]] = {}

@@ -413,3 +413,12 @@ def test_repeated_ids_in_one_file_are_refused_with_the_ids_named() -> None:
     assert "(2)" in message
     unique = frame.drop_duplicates("id")
     assert len(list(frame_to_items(unique, source="t"))) == len(unique)
+
+
+def test_rows_are_answers_or_appeals_by_their_text_column_in_uploads_and_pains_alike() -> None:
+    from service.ingest import frame_to_items, kind_for_text_column
+
+    assert kind_for_text_column("Ответ") == kind_for_text_column("answer") == "survey_answer"
+    assert kind_for_text_column("text") == "appeal" and kind_for_text_column("обращение") == "appeal"
+    frame = pd.DataFrame({"ответ": ["Долго ждала в очереди"]})
+    assert next(iter(frame_to_items(frame, source="t")))["kind"] == "survey_answer"
