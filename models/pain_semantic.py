@@ -6,7 +6,8 @@ e5 puts paraphrases together but blurs close problems of one domain, and does no
 `[√((1−c)a) · lexical, √((1−c)(1−a)) · e5, √c · areas]`, unit length, so a cosine is the weighted sum of
 the three cosines; `areas` are the problem areas the row's lemmas name (`models.pain_concepts`,
 data/lexicon/pain_concepts.yaml). Areas at c = 0.3: planted МФЦ 8 → 10 of 10 problems found, ЖКХ 7 → 10,
-SPb dev appeals NMI 0.50 → 0.54, bank reviews 0.23 → 0.22.
+SPb dev appeals NMI 0.50 → 0.54; bank reviews against their product 0.23 → 0.19 (a review's problem
+area — the app, the hotline — cuts across products).
 The e5 part is centred on the period's mean (raw e5 cosines of any two Russian texts sit at 0.8–0.9) and
 re-normalised.
 
@@ -61,6 +62,10 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
     def fit(self, rows: Sequence[list[str]], y=None, sample_weight=None) -> SemanticVectorizer:
         self.lexical_ = self.lexical or LemmaSvdVectorizer(random_state=self.random_state)
         self.lexical_.fit(rows, sample_weight=sample_weight)
+        if self.concept_weight > 0:
+            from models.pain_concepts import PainConcepts
+
+            self.concepts_ = self.concepts if self.concepts is not None else PainConcepts.load()
         self.embedded_ = 0
         return self
 
@@ -81,18 +86,11 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
             parts = [lexical * np.sqrt(a), normalize(semantic - centre) * np.sqrt(1 - a)]
         if self.concept_weight > 0 and len(rows):
             c = self.concept_weight
-            parts = [part * np.sqrt(1 - c) for part in parts] + [self._concepts().vectors(rows) * np.sqrt(c)]
+            parts = [part * np.sqrt(1 - c) for part in parts] + [self.concepts_.vectors(rows) * np.sqrt(c)]
         if len(parts) == 1:
             return lexical
         # A row with no known lemma has no lexical direction; its e5 part alone still places it.
         return normalize(np.hstack(parts)).astype(np.float32)
-
-    def _concepts(self):
-        if self.concepts is None:
-            from models.pain_concepts import PainConcepts
-
-            self.concepts = PainConcepts.load()
-        return self.concepts
 
     def _semantic(self, lexical: np.ndarray, texts: list[str], weight: np.ndarray) -> np.ndarray:
         if len(texts) <= self.embed_all_below:

@@ -1,5 +1,7 @@
-"""Personal-data masking: regexes for numbers and flat addresses; person names come from ``nlp.pii_names``
-(``NameTagger`` and ``find_person_spans`` are re-exported here, where callers import them).
+"""Personal-data masking: regexes for numbers and flat addresses, context rules for birth dates, cards,
+personal pages and home addresses (``nlp.pii_context``); person names come from ``nlp.pii_names``
+(``NameTagger`` and ``find_person_spans`` are re-exported here, where callers import them). ``mask_texts`` is
+the one path the product uses: the readable text (``nlp.readable``) with its personal data masked.
 
 ``mask_personal_data(text, ner)`` returns the text with every found span replaced by a typed placeholder
 («[ТЕЛЕФОН]», «[ФИО]», …) and the spans (offsets into the *input* text). Everything else stays verbatim:
