@@ -216,9 +216,18 @@ class ModelRegistry:
                     f"проверить; укажите файл в {SECRET_ENV} или переобучите модель (painmap train)"
                 ) from None
         self.secret_file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written whole under a temp name, then linked into place: two processes saving their first bundle
+        # at once agree on one secret, and none reads a half-written one.
+        tmp = self.secret_file.with_name(f".{self.secret_file.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(secrets.token_bytes(32))
+        try:
+            os.link(tmp, self.secret_file)
+        except FileExistsError:
+            pass  # another process was first: use its secret
+        finally:
+            tmp.unlink(missing_ok=True)
         return self.secret_file.read_bytes()
 
     def _signature(self, manifest_path: Path, create: bool = False) -> str:
