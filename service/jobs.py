@@ -20,7 +20,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.db.models import Item, Job, Label
+from service.db.models import Item, Job, Label, Prediction
 from service.db.session import session_scope
 from service.serving import ModelHolder
 
@@ -87,7 +87,38 @@ def retrain_job(session: Session, params: dict[str, Any], ctx: JobContext) -> di
     return {"model_id": model_id, "rows": len(texts), "heads": heads, "promoted": bool(params.get("promote"))}
 
 
-JOBS: dict[str, JobFunction] = {"pains_refresh": refresh_pains_job, "retrain": retrain_job}
+def classify_missing_job(session: Session, params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+    """Classify the items stored while no model was loaded (they have no prediction at all), in batches
+    committed one by one: rerunning continues where an interrupted run stopped."""
+    from sqlalchemy import exists
+
+    model = ctx.models.get() if ctx.models is not None else None
+    if model is None:
+        raise ValueError("модель не загружена — классифицировать нечем")
+    done = 0
+    while True:
+        rows = session.execute(
+            select(Item.id, Item.text_raw, Item.text_masked)
+            .where(~exists().where(Prediction.item_id == Item.id))
+            .order_by(Item.id)
+            .limit(500)
+        ).all()
+        if not rows:
+            break
+        predictions = model.predict([raw or masked for _, raw, masked in rows])
+        for (item_id, _, _), heads in zip(rows, predictions, strict=True):
+            for head, pred in heads.items():
+                session.add(Prediction(item_id=item_id, head=head, model_id=model.model_id, **pred))
+        session.commit()
+        done += len(rows)
+    return {"classified": done, "model_id": model.model_id}
+
+
+JOBS: dict[str, JobFunction] = {
+    "pains_refresh": refresh_pains_job,
+    "retrain": retrain_job,
+    "classify_missing": classify_missing_job,
+}
 
 
 def fail_interrupted_jobs(database_url: str) -> int:

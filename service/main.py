@@ -65,6 +65,21 @@ def _preprocess_router() -> APIRouter:
     return router
 
 
+def _classify_missing(app: FastAPI) -> None:
+    """Queue the classification of unlabelled stored items, unless there are none."""
+    from sqlalchemy import exists, select
+
+    from service.db.models import Item, Prediction
+    from service.db.session import session_scope
+
+    with session_scope(app.state.settings.database_url) as session:
+        missing = session.execute(
+            select(Item.id).where(~exists().where(Prediction.item_id == Item.id)).limit(1)
+        ).first()
+    if missing is not None:
+        app.state.jobs.submit("classify_missing", {}, created_by="модель загружена")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The app for `settings` (default: environment). Migrations are not run here: `painmap serve` and
     `make run` run them once before starting workers, so workers never race on the schema."""
@@ -80,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.models = ModelHolder(settings.model_dir)
     app.state.jobs = JobRunner(JobContext(settings.database_url, settings.model_dir, app.state.models))
+    # Items stored while no model was loaded get their labels as soon as one is (at start or later).
+    app.state.models.on_change.append(lambda _: _classify_missing(app))
     app.state.metrics = Metrics()
     app.state.key_cache = KeyCache()
 

@@ -138,6 +138,9 @@ class IngestResult(BaseModel):
     classified: int
     model_id: str | None
     ids: list[int] = Field(description="id записей в порядке запроса (новых и уже бывших).")
+    warning: str | None = Field(
+        default=None, description="Что пошло не так, не помешав сохранить записи (например, нет модели)."
+    )
 
 
 class PredictionOut(BaseModel):

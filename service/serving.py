@@ -10,6 +10,7 @@ import gc
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,9 @@ class ModelHolder:
         self.problem: str | None = "модель ещё не загружена"
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        # Called with the model each time a different one is swapped in (e.g. to classify what was stored
+        # while there was none); exceptions are logged, never raised into a request.
+        self.on_change: list[Callable[[ServedModel], None]] = []
 
     def registry(self):  # noqa: ANN201 (models.registry imported lazily: heavy)
         from models.registry import ModelRegistry
@@ -94,13 +98,21 @@ class ModelHolder:
                 return self.current
             for warning in loaded.warnings:
                 log.warning(warning)
+            changed = self.current is None or self.current.model_id != loaded.model_id
             self.current = ServedModel(loaded.model_id, loaded.estimator, dict(loaded.card))
             self.problem = None
             # The model and its dictionaries are millions of long-lived objects; a full GC pass over them
             # costs tens of ms in the middle of some request. Freezing moves them out of the collector's way.
             gc.collect()
             gc.freeze()
-            return self.current
+            current = self.current
+        if changed:
+            for callback in self.on_change:
+                try:
+                    callback(current)
+                except Exception:  # a hook must not undo a successful load
+                    log.exception("обработчик смены модели завершился ошибкой")
+        return current
 
     def get(self) -> ServedModel | None:
         """The current model, reloaded first if another worker promoted a different champion."""

@@ -36,10 +36,20 @@ def post_items(
     holder: ModelHolder = Depends(model_holder),
 ) -> IngestResult:
     items = [it.model_dump() for it in body.items]
-    result = ingest_items(
-        db, items, holder.get(), store_raw=request.app.state.settings.store_raw, author=who.author
+    model = holder.get()
+    result = ingest_items(db, items, model, store_raw=request.app.state.settings.store_raw, author=who.author)
+    return IngestResult(**result, warning=_no_model_warning(holder, model, result["created"]))
+
+
+def _no_model_warning(holder: ModelHolder, model, created: int) -> str | None:  # noqa: ANN001
+    if model is not None or not created:
+        return None
+    from service.api.errors import hide_paths
+
+    return hide_paths(
+        f"записи сохранены без классификации: модель не загружена ({holder.problem}); они будут "
+        "классифицированы автоматически, когда модель загрузится (см. /readyz)"
     )
-    return IngestResult(**result)
 
 
 @router.post(
@@ -88,11 +98,12 @@ def upload_items(
             f"файл {name!r}: {len(items)} строк, допускается не больше {MAX_UPLOAD_ROWS}; "
             "большие файлы размечайте командой `painmap score`",
         )
+    model = holder.get()
     totals = ingest_file_items(
-        db, items, holder.get(), store_raw=request.app.state.settings.store_raw, author=who.author,
+        db, items, model, store_raw=request.app.state.settings.store_raw, author=who.author,
         batch=MAX_BATCH,
     )
-    return IngestResult(**totals)
+    return IngestResult(**totals, warning=_no_model_warning(holder, model, totals["created"]))
 
 
 @router.get(

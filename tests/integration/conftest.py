@@ -184,7 +184,8 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def start_server(
-    database_url: str, model_dir: Path, backend: str, extra_env: dict | None = None
+    database_url: str, model_dir: Path, backend: str, extra_env: dict | None = None,
+    ready_path: str = "/readyz",
 ) -> Iterator[Server]:
     from service.auth import create_key
     from service.db.session import session_scope, upgrade_db
@@ -222,7 +223,7 @@ def start_server(
                         f"painmap serve завершился с кодом {proc.returncode}:\n{log.read().decode()}"
                     )
                 try:
-                    ready = httpx.get(f"{url}/readyz", timeout=2)
+                    ready = httpx.get(f"{url}{ready_path}", timeout=2)
                     if ready.status_code == 200:
                         break
                     last = ready.text
