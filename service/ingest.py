@@ -55,7 +55,9 @@ def mask_texts(texts: Sequence[str], ner: bool = True) -> list[str]:
 def _as_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    # Converted, not just labelled: SQLite keeps the wall time and drops the zone, so «10:00+03:00» was
+    # stored as 10:00 and read back as 10:00 UTC, three hours off (PostgreSQL kept the instant).
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _insert(
@@ -115,7 +117,8 @@ def _insert(
             ratings=it.get("ratings"),
             attributes=it.get("attributes") or None,
             nps=it.get("nps"),
-            period=it.get("period") or quarter_of(created or datetime.now(UTC)),
+            # The quarter of the writer's own date («01.04 01:00+03:00» is Q2, though 31.03 in UTC).
+            period=it.get("period") or quarter_of(it.get("created_at") or datetime.now(UTC)),
         )
         for head, value in (it.get("labels") or {}).items():
             row.labels.append(Label(head=head, value=str(value), source="import", author=author))

@@ -47,6 +47,15 @@ def _plausible(moment: datetime) -> datetime:
 
 
 Moment = Annotated[datetime, AfterValidator(_plausible)]
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes (stored as UTC): answers always carry the zone."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+# A moment in an answer: always with its time zone (schemathesis found naive `created_at` on SQLite).
+UtcMoment = Annotated[datetime, AfterValidator(_as_utc)]
 Finite = Annotated[float, Field(allow_inf_nan=False)]  # NaN/Infinity are not JSON: PostgreSQL rejects them
 
 
@@ -161,8 +170,8 @@ class ItemOut(BaseModel):
     channel: str | None
     text_masked: str
     text_raw: str | None = None
-    created_at: datetime | None
-    answered_at: datetime | None
+    created_at: UtcMoment | None
+    answered_at: UtcMoment | None
     satisfied: str
     process: str | None
     ratings: dict[str, Any] | None
@@ -233,7 +242,7 @@ class PainMapChangeOut(BaseModel):
     old_value: str | None
     new_value: str | None
     author: str | None
-    changed_at: datetime
+    changed_at: UtcMoment
 
 
 class PainMapEntryOut(BaseModel):
@@ -293,6 +302,6 @@ class JobOut(BaseModel):
     params: dict[str, Any] | None
     result: dict[str, Any] | None
     error: str | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+    created_at: UtcMoment
+    started_at: UtcMoment | None
+    finished_at: UtcMoment | None

@@ -81,3 +81,14 @@ def test_a_tampered_bundle_is_refused_and_no_answer_shows_a_server_path(server, 
     finally:  # the shared test registry as it was
         shutil.rmtree(bundle, ignore_errors=True)
         (server.model_dir / INDEX_FILE).write_bytes(index_before)
+
+
+def test_every_moment_in_an_answer_carries_its_time_zone(server):
+    body = {"items": [{"text": "Яма у подъезда", "external_id": uuid.uuid4().hex,
+                       "created_at": "2025-03-01T10:00:00+03:00"}]}
+    with server.client("analyst") as c:
+        assert c.post("/v1/items", json=body).status_code == 200
+        page = c.get("/v1/items", params={"external_id": body["items"][0]["external_id"]}).json()
+    created = page["items"][0]["created_at"]
+    assert created.endswith(("+00:00", "Z")), created  # SQLite returns it naive; the answer does not
+    assert created.startswith("2025-03-01T07:00:00"), created
