@@ -28,7 +28,6 @@ import datetime as dt
 import fcntl
 import gzip
 import hashlib
-import hmac
 import json
 import os
 import pickle
@@ -42,12 +41,19 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from models.bundle_signing import (
+    SECRET_ENV,
+    SECRET_FILE,
+    SecretMissing,
+    manifest_signature,
+    signatures_match,
+)
+
 ESTIMATOR_FILE = "estimator.pkl.gz"
 ESTIMATOR_FILES = {1: "estimator.joblib", 2: ESTIMATOR_FILE}  # bundle format → estimator file
 CARD_FILE = "card.json"
 MANIFEST_FILE = "manifest.json"
-SECRET_FILE = "painmap.secret"  # beside the model directory, never inside it
-SECRET_ENV = "PAINMAP_SECRET_FILE"
+
 INDEX_FILE = "index.json"
 CHAMPION_FILE = "champion.json"
 BUNDLE_FORMAT = 2
@@ -205,33 +211,11 @@ class ModelRegistry:
         env = os.environ.get(SECRET_ENV)
         self.secret_file = Path(secret_file or env or self.root.resolve().parent / SECRET_FILE)
 
-    def _secret(self, create: bool = False) -> bytes:
-        """The signing key; created (32 random bytes, mode 600) when a bundle is saved and there is none."""
-        try:
-            return self.secret_file.read_bytes()
-        except FileNotFoundError:
-            if not create:
-                raise BundleError(
-                    f"нет секрета реестра моделей ({self.secret_file}): без него подписи бандлов не "
-                    f"проверить; укажите файл в {SECRET_ENV} или переобучите модель (painmap train)"
-                ) from None
-        self.secret_file.parent.mkdir(parents=True, exist_ok=True)
-        # Written whole under a temp name, then linked into place: two processes saving their first bundle
-        # at once agree on one secret, and none reads a half-written one.
-        tmp = self.secret_file.with_name(f".{self.secret_file.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secrets.token_bytes(32))
-        try:
-            os.link(tmp, self.secret_file)
-        except FileExistsError:
-            pass  # another process was first: use its secret
-        finally:
-            tmp.unlink(missing_ok=True)
-        return self.secret_file.read_bytes()
-
     def _signature(self, manifest_path: Path, create: bool = False) -> str:
-        return hmac.new(self._secret(create), manifest_path.read_bytes(), hashlib.sha256).hexdigest()
+        try:
+            return manifest_signature(self.secret_file, manifest_path, create=create)
+        except SecretMissing as exc:
+            raise BundleError(str(exc)) from None
 
     # -- paths and bookkeeping ------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -363,7 +347,7 @@ class ModelRegistry:
             )
         if file_sha256(manifest_path) != entry.get("manifest"):
             raise BundleError(f"{manifest_path}: манифест изменён после сохранения (sha256 не совпадает)")
-        if not hmac.compare_digest(self._signature(manifest_path), str(entry["hmac"])):
+        if not signatures_match(self._signature(manifest_path), str(entry["hmac"])):
             raise BundleError(
                 f"{manifest_path}: подпись бандла не совпадает — бандл изменён не этим реестром, модель не "
                 "загружена"
