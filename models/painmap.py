@@ -18,15 +18,21 @@ from models.pains import Pain, PainReport
 
 LEVELS = ("низкая", "средняя", "высокая")
 NO_PROCESS = "Процесс не определён"
+# The seeds' pain-map form (seed 000, Appendix 3): our field and the form's column title, in order. The one
+# definition: the store, the exports and the quarterly report all title their columns from it.
+SEED_FORM: tuple[tuple[str, str], ...] = (
+    ("number", "№"),
+    ("process", "Наименование процесса"),
+    ("problem", "Выявленные проблемы / потенциальные потребности клиентов"),
+    ("prevalence", "Распространенность проблемы (высокая/средняя/низкая)"),
+    ("priority", "Приоритетность решения проблемы (высокая/средняя/низкая)"),
+    ("measures", "Необходимые к реализации мероприятия"),
+    ("responsible", "Ответственный"),
+    ("deadline", "Срок реализации"),
+)
+# Suggestions add where each came from.
 SEEDS_COLUMNS = {
-    "number": "№",
-    "process": "Наименование процесса",
-    "problem": "Выявленные проблемы / потенциальные потребности клиентов",
-    "prevalence": "Распространенность проблемы (высокая/средняя/низкая)",
-    "priority": "Приоритетность решения проблемы (высокая/средняя/низкая)",
-    "measures": "Необходимые к реализации мероприятия",
-    "responsible": "Ответственный",
-    "deadline": "Срок реализации",
+    **dict(SEED_FORM),
     "pain_id": "ID боли",
     "evidence_text": "Основание (доля обращений, цитаты)",
 }

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.painmap import SEED_FORM
 from service.db.models import (
     Item,
     ItemPains,
@@ -26,17 +27,8 @@ from service.db.models import (
     Prediction,
 )
 
-# The seeds' pain-map form (seed 000, Appendix 3): column titles in order, and our field for each.
-SEED_COLUMNS: dict[str, str] = {
-    "№": "number",
-    "Наименование процесса": "process",
-    "Выявленные проблемы / потенциальные потребности клиентов": "problem",
-    "Распространенность проблемы (высокая/средняя/низкая)": "prevalence",
-    "Приоритетность решения проблемы (высокая/средняя/низкая)": "priority",
-    "Необходимые к реализации мероприятия": "measures",
-    "Ответственный": "responsible",
-    "Срок реализации": "deadline",
-}
+# The seeds' pain-map form: column title → our field (models.painmap.SEED_FORM, the one definition).
+SEED_COLUMNS: dict[str, str] = {title: field for field, title in SEED_FORM}
 # Keys a suggestion dict from models.painmap may use for each field (English or the seeds' titles).
 _SUGGESTION_KEYS: dict[str, tuple[str, ...]] = {
     "process": ("process", "Наименование процесса"),

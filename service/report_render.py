@@ -11,7 +11,9 @@ import pandas as pd
 import yaml
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from models.painmap import PrevalenceThresholds
 from nlp.resources import data_dir
+from service.io_write import FORMULA_PREFIXES
 from service.painmap_store import SEED_COLUMNS
 
 TEMPLATES = Path(__file__).resolve().parent / "web" / "templates"
@@ -19,9 +21,11 @@ TAXONOMY = data_dir() / "taxonomy"
 # The seeds' pain-map form (seed 000, Appendix 3), titled as the stored pain map exports it.
 PAINMAP_COLUMNS = list(SEED_COLUMNS)
 # Prevalence levels of the pain-map form without models.pains suggestions (share of the quarter's items).
-PREVALENCE_LEVELS = ((0.05, "высокая"), (0.01, "средняя"), (0.0, "низкая"))
+PREVALENCE_LEVELS = (
+    (PrevalenceThresholds().high, "высокая"), (PrevalenceThresholds().medium, "средняя"), (0.0, "низкая")
+)
 _SHARE_TITLES = ("Доля", "Распространённость", "95 % ДИ")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = FORMULA_PREFIXES
 
 
 @lru_cache(maxsize=1)
