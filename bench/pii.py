@@ -54,7 +54,9 @@ def load_gold() -> list[dict]:
         text = texts.get(row["id"])
         if text is None or hashlib.sha256(text.encode()).hexdigest()[:16] != row["sha256"]:
             raise SystemExit(f"SPb appeal {row['id']}: text missing or changed since it was annotated")
-        rows.append({**row, "id": f"spb{row['id']}", "text": text})
+        # Offsets into the appeal's own text: the repo holds no real person's data, only where it is.
+        spans = [{"type": g["type"], "value": text[g["start"] : g["end"]]} for g in row["pii"]]
+        rows.append({**row, "id": f"spb{row['id']}", "text": text, "pii": spans})
     return rows
 
 
