@@ -63,7 +63,8 @@ class PainConcepts:
             {k: tuple(v) for k, v in pairs.items()},
         )
 
-    def _hits(self, lemmas: Sequence[str]) -> list[int]:
+    def hits(self, lemmas: Sequence[str]) -> list[int]:
+        """Indices of the areas each lemma (or two-lemma phrase) of `lemmas` names, with repeats."""
         words = [_plain(w) for w in lemmas]
         hits: list[int] = []
         for i, word in enumerate(words):
@@ -73,13 +74,13 @@ class PainConcepts:
         return hits
 
     def names_of(self, lemmas: Sequence[str]) -> list[str]:
-        return sorted({self.names[i] for i in self._hits(lemmas)})
+        return sorted({self.names[i] for i in self.hits(lemmas)})
 
     def vectors(self, rows: Sequence[Sequence[str]]) -> np.ndarray:
         """(n, areas) float32: √(hits per area), unit rows; zero rows for texts that name no area."""
         out = np.zeros((len(rows), len(self.names)), dtype=np.float32)
         for r, lemmas in enumerate(rows):
-            for index in self._hits(lemmas):
+            for index in self.hits(lemmas):
                 out[r, index] += 1.0
         out = np.sqrt(out)
         norms = np.linalg.norm(out, axis=1, keepdims=True)

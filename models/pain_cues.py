@@ -48,23 +48,9 @@ class PainCues:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise ValueError(f"{path}: не удалось прочитать словарь маркеров болей: {exc}") from exc
-        patterns = []
-        for i, pattern in enumerate(data.get("no_pain_patterns", [])):
-            try:
-                patterns.append(re.compile(pattern))
-            except re.error as exc:
-                raise ValueError(
-                    f"{path}: no_pain_patterns[{i}] — неверное регулярное выражение: {exc}"
-                ) from exc
+        patterns = _compile_patterns(data, "no_pain_patterns", path)
         answers = frozenset(str(a) for a in data.get("no_pain_answers", []))
-        praise_patterns = []
-        for i, pattern in enumerate(data.get("praise_patterns", [])):
-            try:
-                praise_patterns.append(re.compile(pattern))
-            except re.error as exc:
-                raise ValueError(
-                    f"{path}: praise_patterns[{i}] — неверное регулярное выражение: {exc}"
-                ) from exc
+        praise_patterns = _compile_patterns(data, "praise_patterns", path)
         return cls(
             no_pain_answers=answers,
             no_pain_patterns=tuple(patterns),
@@ -120,6 +106,17 @@ class PainCues:
         words = canon.split()
         negated = any(w in ("не", "нет", "ни", "без") for w in words)
         return not negated and any(lemma in self.praise_lemmas for lemma in lemma_key(phrase))
+
+
+def _compile_patterns(data: dict, key: str, path: Path) -> list[re.Pattern[str]]:
+    """The regular expressions listed under `key`, each error naming the file, the list and the index."""
+    patterns = []
+    for i, pattern in enumerate(data.get(key, [])):
+        try:
+            patterns.append(re.compile(pattern))
+        except re.error as exc:
+            raise ValueError(f"{path}: {key}[{i}] — неверное регулярное выражение: {exc}") from exc
+    return patterns
 
 
 def strip_formulas(lemmas: list[str], formulas: tuple[tuple[str, ...], ...], gap: int = 1) -> list[str]:

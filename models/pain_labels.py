@@ -348,7 +348,7 @@ def _concepts():  # noqa: ANN202 (models.pain_concepts imported lazily)
 
 
 def _areas(key: tuple[str, ...]) -> set[int]:
-    return set(_concepts()._hits(key))
+    return set(_concepts().hits(key))
 
 
 def _main_area(found) -> int | None:  # noqa: ANN001 (pain_phrases.Candidate)

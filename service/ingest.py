@@ -9,7 +9,6 @@ import math
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -37,19 +36,12 @@ def quarter_of(moment: datetime | date) -> str:
     return f"{moment.year}Q{(moment.month - 1) // 3 + 1}"
 
 
-@lru_cache(maxsize=1)
-def _name_tagger():  # noqa: ANN202 (nlp.pii imported lazily: NER is heavy)
-    from nlp.pii import NameTagger
-
-    return NameTagger()
-
-
 def mask_texts(texts: Sequence[str], ner: bool = True) -> list[str]:
     """The readable texts with personal data → placeholders (`nlp.pii.mask_texts`, the one masking path);
     with `ner` person names are found by natasha too (storage, exports and API answers need it)."""
     from nlp.pii import mask_texts as mask
 
-    return [masked for masked, _ in mask(texts, ner=_name_tagger() if ner else False)]
+    return [masked for masked, _ in mask(texts, ner=ner)]
 
 
 def _as_utc(value: datetime | None) -> datetime | None:
@@ -148,21 +140,11 @@ def ingest_items(
     store_raw: bool = False,
     author: str | None = None,
 ) -> dict[str, Any]:
-    """Store new items (skipping known external ids), commit, and report what happened.
-
-    A concurrent request may insert the same external id between our lookup and commit; the unique
-    constraint then fails and one retry finds those rows as existing.
-    """
-    for attempt in range(2):
-        try:
-            result = _insert(session, items, model, store_raw, author)
-            session.commit()
-            return result
-        except IntegrityError:
-            session.rollback()
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+    """Store new items (skipping known external ids), commit, and report what happened: one batch of
+    `ingest_file_items` (a concurrent insert of the same external id is retried there, found existing)."""
+    return ingest_file_items(
+        session, items, model, store_raw=store_raw, author=author, batch=max(1, len(items))
+    )
 
 
 def ingest_file_items(
@@ -173,13 +155,13 @@ def ingest_file_items(
     store_raw: bool = False,
     author: str | None = None,
     batch: int = 1000,
-    progress: Any = None,
 ) -> dict[str, Any]:
     """All of a file's items in one transaction: the file is stored whole or not at all (a crash, a kill
     or an error half-way leaves nothing of it), and a re-run stores each row exactly once. Batches bound the
     memory of masking and classification; each runs in a savepoint, so the retry on a concurrent insert of
-    the same id rolls back that batch only. `progress(done, total)` after each batch."""
-    totals: dict[str, Any] = {"created": 0, "existing": 0, "classified": 0, "model_id": None, "ids": []}
+    the same id rolls back that batch only."""
+    model_id = model.model_id if model else None
+    totals: dict[str, Any] = {"created": 0, "existing": 0, "classified": 0, "model_id": model_id, "ids": []}
     try:
         for start in range(0, len(items), batch):
             part = items[start : start + batch]
@@ -194,8 +176,6 @@ def ingest_file_items(
             for key in ("created", "existing", "classified"):
                 totals[key] += result[key]
             totals["model_id"], totals["ids"] = result["model_id"], totals["ids"] + result["ids"]
-            if progress is not None:
-                progress(min(start + batch, len(items)), len(items))
         session.commit()
     except BaseException:
         session.rollback()
