@@ -40,7 +40,7 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
         absorb_share: float = 0.01,
         absorb_max: float = 25.0,
         absorb_similarity: float = 0.2,
-        link_share: float = 0.25,
+        link_share: float = 0.15,
         link_k: int = 5,
         minibatch_above: int = 50_000,
         random_state: int = 0,
@@ -205,23 +205,8 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
         near = np.argpartition(-sims, k, axis=1)[:, :k]
         links = np.zeros((n, n))
         np.add.at(links, (np.repeat(lab, k), lab[near.ravel()]), np.repeat(w, k))
-        out = links.sum(axis=1) - np.diag(links)  # links that leave each pain
-        parent = np.arange(n)
-
-        def root(a: int) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
-
         size = np.bincount(lab, weights=w, minlength=n)
-        for p in range(n):
-            for q in range(p + 1, n):
-                small = p if size[p] <= size[q] else q
-                share = (links[p, q] + links[q, p]) / max(2 * k * size[small], 1e-9)
-                if share >= self.link_share and out[small] > 0:
-                    parent[root(q)] = root(p)
-        groups = np.array([root(p) for p in range(n)])
+        groups = self._greedy_joins(links, size, k)
         if len(set(groups)) == n:
             return
         _, new_index = np.unique(groups, return_inverse=True)
@@ -232,6 +217,36 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
         self.similarity_ = np.where(
             mask, sims_all[np.arange(len(X)), np.maximum(self.labels_, 0)], self.similarity_
         ).astype(np.float32)
+
+    def _greedy_joins(self, links: np.ndarray, size: np.ndarray, k: int) -> np.ndarray:
+        """Group id of each pain: the most linked pair is joined first and the links of the joined pair are
+        summed before the next choice, so a chain of weak links (A~B, B~C) does not pull unrelated pains
+        into one (a union of every pair over the threshold did: one lower threshold joined four problems)."""
+        n = len(size)
+        links = links.copy()
+        np.fill_diagonal(links, 0.0)
+        sym = links + links.T
+        size = size.astype(np.float64).copy()
+        groups = np.arange(n)
+        alive = np.ones(n, dtype=bool)
+        while alive.sum() > 1:
+            small = np.minimum(size[:, None], size[None, :])
+            share = sym / np.maximum(2 * k * small, 1e-9)
+            share[~alive, :] = -1.0
+            share[:, ~alive] = -1.0
+            np.fill_diagonal(share, -1.0)
+            p, q = np.unravel_index(int(np.argmax(share)), share.shape)
+            if share[p, q] < self.link_share:
+                break
+            p, q = min(p, q), max(p, q)
+            sym[p] += sym[q]
+            sym[:, p] += sym[:, q]
+            sym[p, p] = 0.0
+            sym[q], sym[:, q] = 0.0, 0.0
+            size[p] += size[q]
+            alive[q] = False
+            groups[groups == q] = p
+        return groups
 
     def _drop_loose(self, weight: np.ndarray) -> None:
         """Drop pains whose members lie loosely around the centroid (see module docstring), then reassign.

@@ -6,6 +6,7 @@ Survey answers such as «всё хорошо», «затрудняюсь отв�
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,16 @@ from nlp.resources import data_dir
 DEFAULT_CUES_PATH = data_dir() / "lexicon" / "pain_cues.yaml"
 _PUNCT = re.compile(r"[^\w\s-]+")
 _SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"[а-яе]{4,}")
+# Answers up to this many words are compared with the no-pain lexicon with typos forgiven («Все хооршо»,
+# «Проблем не возикло», «нет проблм»): short answers are where a slip of the finger decides.
+SHORT_ANSWER_WORDS = 6
+# difflib similarity for a word to count as a slip of a lexicon word (one letter dropped, doubled or swapped
+# in a word of 6+ letters); 4–5-letter words need an exact match.
+TYPO_RATIO = 0.8
+_WISH = re.compile(r"\b(бы|хотел\w*|хочет\w*|желательно|нужн\w*|надо|мало|мешает)\b")
+_CONTRAST = re.compile(r"\b(но|только|кроме|однако|а|хотя|правда|зато)\b")
+_NEGATION = re.compile(r"\b(не|нет|ни|без|никто|ничего|никак)\b")
 
 
 def _canonical(text: str) -> str:
@@ -40,6 +51,8 @@ class PainCues:
     praise_patterns: tuple[re.Pattern[str], ...] = ()
     version: str = "empty"
     _answers_canonical: frozenset[str] = field(default=frozenset(), repr=False)
+    # Words of the no-pain answers and patterns, the vocabulary a typo is corrected to.
+    _no_pain_words: tuple[str, ...] = field(default=(), repr=False)
 
     @classmethod
     def load(cls, path: Path | None = None) -> PainCues:
@@ -62,6 +75,12 @@ class PainCues:
             praise_patterns=tuple(praise_patterns),
             version=str(data.get("version", "unknown")),
             _answers_canonical=frozenset(_canonical(a) for a in answers) | {"", "-"},
+            _no_pain_words=tuple(
+                sorted(
+                    {w for a in answers for w in _WORD.findall(_canonical(a))}
+                    | {w for p in patterns for w in _WORD.findall(p.pattern)}
+                )
+            ),
         )
 
     @property
@@ -83,17 +102,56 @@ class PainCues:
         return strip_formulas(kept, self.formulas)
 
     def carries_problem(self, fragment: str, lemmas: list[str]) -> bool:
-        """True when the fragment may describe a problem (unknown text counts as a problem)."""
-        if any(lemma in self.problem_cues for lemma in lemmas):
-            return True
+        """True when the fragment may describe a problem (unknown text counts as a problem).
+
+        A whole answer that says there was none («Жалоб нет», «Все хооршо», «Обслуживание на высоте») is no
+        pain even when it holds a cue word («жалоба»); a cue keeps a fragment that only starts like one
+        («всё хорошо, только очередь долгая»)."""
         canon = _canonical(fragment)
         if canon in self._answers_canonical or not any(ch.isalpha() for ch in canon):
             return False
+        if len(canon.split()) <= SHORT_ANSWER_WORDS and self._says_no_problem(canon, lemmas):
+            return False
+        if any(lemma in self.problem_cues for lemma in lemmas):
+            return True
         if any(p.search(canon) for p in self.no_pain_patterns):
             return False
         content = [lemma for lemma in lemmas if lemma.isalpha() or "_" in lemma]
         return any(lemma not in self.filler_lemmas for lemma in content)
 
+    def _says_no_problem(self, canon: str, lemmas: list[str]) -> bool:
+        """A short answer that, typos forgiven, is a no-pain answer, or matches a no-pain pattern with at
+        most a short tail that adds no problem («жалоб нет, спасибо»), or praises with no problem word, no
+        negation and no wish («Приняли вовремя, всё объяснили»)."""
+        fixed = " ".join(self._spell(word) for word in canon.split())
+        if fixed in self._answers_canonical:
+            return True
+        cues = [lemma for lemma in lemmas if lemma in self.problem_cues]
+        for pattern in self.no_pain_patterns:
+            match = pattern.match(fixed)
+            if not match:
+                continue
+            tail = fixed[match.end() :]
+            # A cue word may only be the one the pattern itself names («жалоб нет»: жалоба).
+            if len(tail) <= 12 and not _CONTRAST.search(tail) and not _NEGATION.search(tail) and all(
+                cue[:4] in match.group(0) for cue in cues
+            ):
+                return True
+        if cues or _NEGATION.search(fixed) or _WISH.search(fixed):
+            return False
+        return self.praises(fixed)
+
+    def _spell(self, word: str) -> str:
+        """`word`, or the no-pain lexicon word it is a slip of (only a word the dictionary does not know:
+        «вовремя» is no slip of «время»)."""
+        if len(word) < 6 or word in self._no_pain_words:
+            return word
+        from nlp.lemmatize import morph_analyzer
+
+        if morph_analyzer().word_is_known(word):
+            return word
+        close = difflib.get_close_matches(word, self._no_pain_words, n=1, cutoff=TYPO_RATIO)
+        return close[0] if close else word
 
     def praises(self, phrase: str) -> bool:
         """The phrase says what went well («Кредит одобрили быстро», «Приняли без очереди», «Нет проблем с

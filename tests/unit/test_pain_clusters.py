@@ -115,3 +115,19 @@ def test_a_small_wording_pain_joins_the_similar_bigger_one_and_far_ones_stay():
     assert len(set(kept.labels_[60:66]) - set(kept.labels_[:60])) >= 1  # the sliver was its own pain
     assert set(joined.labels_[60:66]) <= set(joined.labels_[:60])
     assert not set(joined.labels_[66:]) & set(joined.labels_[:66])
+
+
+def test_greedy_joins_do_not_chain_weak_links():
+    # Pains A–B strongly linked; B–C just over the threshold for little B (8+8 links of 2·5·10): a union of
+    # every linked pair joined all three; the greedy join takes A+B first, and AB's links to big C are then
+    # too few for AB's size (16 of 2·5·20).
+    model = MergedKMeansClusterer(link_share=0.15)
+    links = np.array([[0.0, 40.0, 0.0], [40.0, 0.0, 8.0], [0.0, 8.0, 0.0]])
+    size = np.array([10.0, 10.0, 30.0])
+    groups = model._greedy_joins(links, size, k=5)
+    assert groups[0] == groups[1]
+    assert groups[2] != groups[1]
+    # With a strong B–C link too, all three are one problem.
+    links[1, 2] = links[2, 1] = 30.0
+    groups = model._greedy_joins(links, size, k=5)
+    assert len(set(groups)) == 1
