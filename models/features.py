@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 
@@ -86,8 +86,10 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         xw = self.word_.fit_transform(docs.lemmas)
         self.char_, counts = _fit_char_vocabulary(docs.normalized, tuple(self.char_ngrams), self.char_min_df,
                                                   self.max_char_features)
-        self.char_._tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
-        return self._stack(xw, self.char_._tfidf.transform(counts, copy=False))
+        # The char view counts n-grams itself (see `transform`), so its tf-idf step is our own learned
+        # attribute rather than one hidden inside the CountVectorizer.
+        self.char_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
+        return self._stack(xw, self.char_tfidf_.transform(counts, copy=False))
 
     def transform(self, docs: AnalyzedText) -> sp.csr_matrix:
         check_is_fitted(self, "word_")
@@ -98,7 +100,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         cache = self.__dict__.setdefault("_char_cache", {})
         n_char = len(self.char_.vocabulary_)
         counts = _char_counts(docs.normalized, cache, self._word_columns, n_char, sparse_cls)
-        return self._stack(xw, self.char_._tfidf.transform(counts, copy=False))
+        return self._stack(xw, self.char_tfidf_.transform(counts, copy=False))
 
     def _word_columns(self, word: str) -> np.ndarray:
         """Char-vocabulary columns of one word's char_wb n-grams (with repeats), cached per word."""
@@ -114,6 +116,14 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         state = super().__getstate__()
         state.pop("_char_cache", None)  # a runtime cache, rebuilt on demand
         return state
+
+    def __setstate__(self, state: dict) -> None:
+        # Bundles saved before 2026-12 kept the char tf-idf step inside sklearn's vectoriser (we had set its
+        # private `_tfidf`); it moves to our own `char_tfidf_` so those bundles still load.
+        char = state.get("char_")
+        if "char_tfidf_" not in state and char is not None and "_tfidf" in vars(char):
+            state["char_tfidf_"] = vars(char).pop("_tfidf")
+        super().__setstate__(state)
 
     def _stack(self, xw: sp.spmatrix, xc: sp.spmatrix) -> sp.csr_matrix:
         if self.char_weight != 1.0:
@@ -131,7 +141,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         # Char n-grams from the per-word cached columns, as in transform (no analyzer built per call).
         cache = self.__dict__.setdefault("_char_cache", {})
         words = [c if (c := cache.get(w)) is not None else self._word_columns(w) for w in normalized.split()]
-        c_idx, c_val = _idf_row(np.concatenate(words) if words else np.zeros(0, np.int32), self.char_.idf_)
+        c_idx, c_val = _idf_row(np.concatenate(words) if words else np.zeros(0, np.int32), self.char_tfidf_.idf_)
         c_val *= np.float32(self.char_weight)
         return np.concatenate([w_idx, c_idx + len(self.word_.vocabulary_)]), np.concatenate([w_val, c_val])
 
@@ -156,7 +166,7 @@ def _char_wb_ngrams(word: str, min_n: int, max_n: int) -> list[str]:
 
 
 def _fit_char_vocabulary(texts: list[str], ngram_range: tuple[int, int], min_df: int, max_features: int | None
-                         ) -> tuple[TfidfVectorizer, sp.csr_matrix]:
+                         ) -> tuple[CountVectorizer, sp.csr_matrix]:
     """What ``TfidfVectorizer(analyzer="char_wb", min_df, max_features).fit`` learns, 4× faster: n-grams are
     cut once per distinct word, not per occurrence. → (vectoriser with that fixed vocabulary, counts)."""
     grams: dict[str, int] = {}
@@ -178,8 +188,8 @@ def _fit_char_vocabulary(texts: list[str], ngram_range: tuple[int, int], min_df:
     if len(keep) == 0:
         raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
     vocabulary = {str(t): i for i, t in enumerate(terms[keep])}
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range, lowercase=False,
-                                 sublinear_tf=True, vocabulary=vocabulary, dtype=np.float32)
+    vectorizer = CountVectorizer(analyzer="char_wb", ngram_range=ngram_range, lowercase=False,
+                                 vocabulary=vocabulary, dtype=np.float32)
     vectorizer.fit([""])  # sets up the fixed vocabulary; the idf is fitted by the caller on ``counts``
     counts = counts[:, keep].tocsr()
     counts.sort_indices()

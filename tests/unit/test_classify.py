@@ -239,7 +239,7 @@ def _old_two_call_features(features: TextFeatures, preprocessor, texts: list[str
     """The feature path before analyze(): normalize() and features() separately, sklearn's own transforms."""
     lemmas = [preprocessor.features(t) for t in texts]
     normalized = [preprocessor.normalize(t) for t in texts]
-    return sp.hstack([features.word_.transform(lemmas), features.char_.transform(normalized)], format="csr")
+    return sp.hstack([features.word_.transform(lemmas), features.char_tfidf_.transform(features.char_.transform(normalized))], format="csr")
 
 
 def test_feature_matrix_equals_the_two_call_sklearn_path_on_sample_appeals():
@@ -258,6 +258,20 @@ def test_feature_matrix_equals_the_two_call_sklearn_path_on_sample_appeals():
     assert (again.transform(analyze(pre, new_texts)) != features.transform(analyze(pre, new_texts))).nnz == 0
 
 
+def test_bundles_that_kept_the_char_idf_inside_the_vectorizer_still_load():
+    # Before 2026-12 the char view's tf-idf step was stored inside sklearn's vectoriser (`char_._tfidf`);
+    # now it is our own `char_tfidf_`. A pickle of the old layout loads into the new one, same features.
+    texts = pd.read_csv(ROOT / "data/samples/appeals.csv", dtype=str).fillna("").text.tolist()[:120]
+    pre = Preprocessor(ner=False)
+    features = TextFeatures(word_min_df=1, char_min_df=1).fit(analyze(pre, texts[:80]))
+    old = pickle.loads(pickle.dumps(features))
+    vars(old.char_)["_tfidf"] = old.__dict__.pop("char_tfidf_")
+    loaded = pickle.loads(pickle.dumps(old))
+    assert "_tfidf" not in vars(loaded.char_) and hasattr(loaded, "char_tfidf_")
+    batch = analyze(pre, texts[80:])
+    assert (loaded.transform(batch) != features.transform(batch)).nnz == 0
+
+
 @pytest.mark.parametrize("max_features", [None, 500])
 def test_char_vocabulary_and_idf_equal_sklearns_own_fit(max_features):
     texts = pd.read_csv(ROOT / "data/samples/appeals.csv", dtype=str).fillna("").text.tolist()
@@ -268,7 +282,7 @@ def test_char_vocabulary_and_idf_equal_sklearns_own_fit(max_features):
                           max_features=max_features, dtype=np.float32)
     expected = ref.fit_transform(docs.normalized)
     assert ours.char_.vocabulary_ == ref.vocabulary_
-    assert np.array_equal(ours.char_.idf_, ref.idf_)
+    assert np.array_equal(ours.char_tfidf_.idf_, ref.idf_)
     got = ours.fit_transform(docs)[:, len(ours.word_.vocabulary_):]
     assert (got != expected).nnz == 0
 
