@@ -5,8 +5,9 @@
     .venv/bin/python bench/pains_peers.py mfc zhkh --seeds 0 1 2 3 4
     .venv/bin/python bench/pains_peers.py spb --cluster-by reason   # SPb within the classifier's reasons
 
-Sets: `mfc`, `zhkh`, `social` — the team's planted survey answers (data/planted/, scripts/make_planted_sets.py;
-`social` was written in session 9 as a holdout, after the clusterer was tuned on the other two);
+Sets: `mfc`, `zhkh`, `social` — the team's planted survey answers (data/planted/,
+scripts/make_planted_sets.py; `social` was written in session 9 as a holdout, after the clusterer had been
+tuned on the other two);
 `spb` — SPb April test, Благоустройство + Содержание МКД, judged against the portal's `reason`; `bank` — the
 bank reviews, judged against their `product_type`. Per set and method it prints planted problems found (a
 pain with F1 ≥ 0.5 on item ids), prevalence within ±2 pp (of the best-F1 pain), NMI/AMI of each item's

@@ -141,7 +141,8 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         # Char n-grams from the per-word cached columns, as in transform (no analyzer built per call).
         cache = self.__dict__.setdefault("_char_cache", {})
         words = [c if (c := cache.get(w)) is not None else self._word_columns(w) for w in normalized.split()]
-        c_idx, c_val = _idf_row(np.concatenate(words) if words else np.zeros(0, np.int32), self.char_tfidf_.idf_)
+        columns = np.concatenate(words) if words else np.zeros(0, np.int32)
+        c_idx, c_val = _idf_row(columns, self.char_tfidf_.idf_)
         c_val *= np.float32(self.char_weight)
         return np.concatenate([w_idx, c_idx + len(self.word_.vocabulary_)]), np.concatenate([w_val, c_val])
 

@@ -204,10 +204,7 @@ def _pain_list(pains: Any) -> tuple[list[dict], list[dict]]:
     if pains is None:
         return [], []
     if hasattr(pains, "to_dict") and not isinstance(pains, pd.DataFrame):
-        try:
-            pains = pains.to_dict()
-        except ImportError:  # models.painmap (suggestions) missing: the pains alone still report
-            pains = {"pains": [p.to_dict() for p in getattr(pains, "pains", [])]}
+        pains = pains.to_dict()
     if isinstance(pains, pd.DataFrame):
         return pains.to_dict("records"), []
     if isinstance(pains, dict):
@@ -254,11 +251,9 @@ def pains_section(pains: Any, df: pd.DataFrame, *, top: int = 10) -> dict:
 
 
 def _detect_pains(df: pd.DataFrame) -> Any:
-    """models.pains.find_pains on one period's items (their prevalence base), or None without the module."""
-    try:
-        from models.pains import find_pains
-    except ImportError:
-        return None
+    """models.pains.find_pains on one period's items (their prevalence base)."""
+    from models.pains import find_pains
+
     columns = [c for c in ("text", "process", "topic", "channel") if c in df.columns]
     return find_pains(df[columns].reset_index(drop=True))
 

@@ -12,13 +12,9 @@ survey_app = typer.Typer(
 
 
 def _read_any(path: Path):  # noqa: ANN202 (pandas imported lazily)
-    """service.io.read_table when the IO area provides it; pandas by extension otherwise."""
-    try:
-        from service.io import read_table
-    except ImportError:
-        import pandas as pd
+    """The table at `path`, read by the one table reader (encoding, delimiter and header sniffed once)."""
+    from service.io import read_table
 
-        return pd.read_excel(path) if path.suffix.lower() in {".xlsx", ".xls"} else pd.read_csv(path)
     return read_table(path)
 
 

@@ -239,7 +239,8 @@ def _old_two_call_features(features: TextFeatures, preprocessor, texts: list[str
     """The feature path before analyze(): normalize() and features() separately, sklearn's own transforms."""
     lemmas = [preprocessor.features(t) for t in texts]
     normalized = [preprocessor.normalize(t) for t in texts]
-    return sp.hstack([features.word_.transform(lemmas), features.char_tfidf_.transform(features.char_.transform(normalized))], format="csr")
+    chars = features.char_tfidf_.transform(features.char_.transform(normalized))
+    return sp.hstack([features.word_.transform(lemmas), chars], format="csr")
 
 
 def test_feature_matrix_equals_the_two_call_sklearn_path_on_sample_appeals():
