@@ -16,11 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.db.models import Item, Job, Label, Prediction
+from service.db.models import Item, Job, Prediction
 from service.db.session import session_scope
 from service.serving import ModelHolder
 
@@ -43,48 +42,25 @@ def refresh_pains_job(session: Session, params: dict[str, Any], ctx: JobContext)
     return refresh_pains(session, params.get("period"))
 
 
-def training_frame(session: Session, heads: list[str]) -> tuple[list[str], pd.DataFrame]:
-    """Texts and labels of items that have a label for every head; the latest label of a head wins."""
-    labels: dict[int, dict[str, str]] = {}
-    for item_id, head, value in session.execute(
-        select(Label.item_id, Label.head, Label.value).where(Label.head.in_(heads)).order_by(Label.id)
-    ):
-        labels.setdefault(item_id, {})[head] = value
-    complete = sorted(i for i, known in labels.items() if len(known) == len(heads))
-    texts: dict[int, str] = {}
-    for start in range(0, len(complete), 500):
-        chunk = complete[start : start + 500]
-        for item_id, raw, masked in session.execute(
-            select(Item.id, Item.text_raw, Item.text_masked).where(Item.id.in_(chunk))
-        ):
-            texts[item_id] = raw or masked
-    ids = [i for i in complete if i in texts]
-    return [texts[i] for i in ids], pd.DataFrame([labels[i] for i in ids], columns=heads)
-
-
 def retrain_job(session: Session, params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
-    """Train a challenger on stored labels, register it and promote it only when asked."""
-    from models.classify import MultiHeadClassifier
+    """`painmap retrain` on the database's labels (`service.retraining`): the same gate, the same card."""
     from models.registry import ModelRegistry
-    from nlp import Preprocessor
+    from service.retraining import export_labels, retrain
 
-    heads = list(params.get("heads") or ["topic", "process"])
-    texts, y = training_frame(session, heads)
-    if len(texts) < 20:
-        raise ValueError(
-            f"мало размеченных записей для обучения: {len(texts)} (нужно ≥ 20 с метками {heads})"
-        )
-    for head in heads:
-        if y[head].nunique() < 2:
-            raise ValueError(f"у головы {head!r} только один класс в разметке — обучать нечего")
-    estimator = MultiHeadClassifier(preprocessor=Preprocessor()).fit(texts, y)
     registry = ModelRegistry(ctx.model_dir)
-    model_id = registry.save(estimator, {"training_data": {"rows": len(texts), "source": "database labels"}})
-    if params.get("promote"):
-        registry.promote(model_id)
-        if ctx.models is not None:
-            ctx.models.load(model_id)
-    return {"model_id": model_id, "rows": len(texts), "heads": heads, "promoted": bool(params.get("promote"))}
+    snapshot = export_labels(session, registry, Path(ctx.model_dir).resolve().parent / "training-data")
+    outcome = retrain(
+        registry,
+        [snapshot],
+        since=params.get("since"),
+        until=params.get("until"),
+        eval_fraction=float(params.get("eval_fraction", 0.3)),
+        max_drop=float(params.get("max_drop", 0.5)),
+        force=bool(params.get("force")),
+    )
+    if outcome.promoted and ctx.models is not None:
+        ctx.models.load(outcome.model_id)
+    return outcome.to_dict()
 
 
 def classify_missing_job(session: Session, params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:

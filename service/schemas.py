@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
@@ -289,9 +289,18 @@ class PromoteIn(BaseModel):
 
 
 class RetrainIn(BaseModel):
+    """What `painmap retrain` takes, for the labels in the database (the heads are the champion's)."""
+
     model_config = ConfigDict(extra="forbid")
-    heads: list[str] = Field(default=["topic", "process"], min_length=1, max_length=10)
-    promote: bool = Field(default=False, description="Сделать новую модель чемпионом сразу.")
+    since: date | None = Field(default=None, description="Новый квартал: записи с этой даты (включительно).")
+    until: date | None = Field(default=None, description="Новый квартал: записи до этой даты (не включая).")
+    eval_fraction: float = Field(
+        default=0.3, ge=0.05, le=0.9, description="Доля самых новых записей квартала для сравнения моделей."
+    )
+    max_drop: float = Field(default=0.5, ge=0, le=100, description="Допустимое падение macro-F1, п.п.")
+    force: bool = Field(
+        default=False, description="Сделать претендента чемпионом независимо от сравнения (только admin)."
+    )
 
 
 class JobOut(BaseModel):

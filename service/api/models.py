@@ -75,7 +75,12 @@ def promote(
     response_model=JobOut,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Переобучить модель на размеченных записях (фоновая задача)",
-    description="Новая модель попадает в реестр; чемпионом она становится только при `promote: true`.",
+    description=(
+        "То же, что `painmap retrain`: претендент учится на данных чемпиона и метках из базы (кроме самых "
+        "новых `eval_fraction` записей, на которых модели сравниваются) и становится чемпионом, если "
+        "macro-F1 ни одной головы не упал больше чем на `max_drop` п.п.; `force: true` (только admin) "
+        "продвигает его в любом случае. Итог задачи: решение, причина и сравнение по головам."
+    ),
 )
 def retrain(
     request: Request,
@@ -84,7 +89,10 @@ def retrain(
     who: Principal = Depends(analyst),
 ) -> JobOut:
     body = body or RetrainIn()
-    if body.promote and not who.allows("admin"):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "promote: сделать модель чемпионом может только admin")
-    job_id, _ = request.app.state.jobs.submit("retrain", body.model_dump(), created_by=who.author)
+    if body.force and not who.allows("admin"):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "force: продвинуть модель в обход сравнения может только admin"
+        )
+    params = body.model_dump(mode="json")
+    job_id, _ = request.app.state.jobs.submit("retrain", params, created_by=who.author)
     return JobOut.model_validate(db.get(Job, job_id))

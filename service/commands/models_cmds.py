@@ -269,47 +269,26 @@ def retrain(
     Самые новые строки квартала (--eval-fraction, по дате) откладываются: на них сравниваются чемпион и
     претендент, и претендент их не видит при обучении.
     """
-    import pandas as pd
-
     from models.registry import ModelRegistry
+    from service.retraining import retrain as retrain_workflow
 
-    registry = ModelRegistry(model_dir)
-    champion = registry.load()
-    old_specs = td.specs_from_card(champion.card, files=[str(p) for p in data] if data else None)
-    first = old_specs[0]
-    new_spec = td.DataSpec(
-        files=[str(p) for p in new],
-        text_col=first.text_col,
-        heads=first.heads,
-        time_col=first.time_col,
+    outcome = retrain_workflow(
+        ModelRegistry(model_dir),
+        list(new),
+        data_files=list(data) if data else None,
         since=since,
         until=until,
-        hierarchy=first.hierarchy,
-        meta_cols=first.meta_cols,
+        eval_fraction=eval_fraction,
+        max_drop=max_drop,
+        force=force,
+        say=typer.echo,
     )
-    old = pd.concat([td.load(s) for s in old_specs], ignore_index=True)
-    fresh_train, holdout = td.newest_slice(td.load(new_spec), eval_fraction)
-    merged = pd.concat([old, fresh_train], ignore_index=True)
-    typer.echo(
-        f"Чемпион {champion.model_id}: {len(old)} строк прежних данных + {len(fresh_train)} нового квартала; "
-        f"сравнение на {len(holdout)} самых новых строках."
-    )
-    model_id, _, seconds = td.train_and_save(
-        registry, [*old_specs, new_spec], merged, holdout, parent=champion.model_id
-    )
-    challenger = registry.load(model_id)
-    comparison = td.compare(champion, challenger, holdout)
-    td.print_comparison(comparison, champion.model_id, model_id)
-    worst = min(row["delta_pp"] for row in comparison)
-    if force or worst >= -max_drop:
-        registry.promote(model_id)
-        reason = "принудительно (--force)" if worst < -max_drop else f"падение не больше {max_drop} п.п"
-        typer.echo(f"Претендент {model_id} (обучен за {seconds:.1f} с) стал чемпионом: {reason}.")
+    td.print_comparison(outcome.comparison, outcome.champion_id, outcome.model_id)
+    if outcome.promoted:
+        seconds = f"обучен за {outcome.seconds:.1f} с"
+        typer.echo(f"Претендент {outcome.model_id} ({seconds}) стал чемпионом: {outcome.reason}.")
     else:
-        typer.echo(
-            f"Претендент {model_id} сохранён, но не продвинут: macro-F1 хуже на {-worst:.2f} п.п. "
-            f"(порог {max_drop}); чемпион остаётся {champion.model_id}. --force продвинет его."
-        )
+        typer.echo(f"Претендент {outcome.model_id} сохранён, {outcome.reason}. --force продвинет его.")
 
 
 @models_app.command("list")

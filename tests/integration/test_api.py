@@ -362,10 +362,13 @@ def test_models_list_promote_and_retrain(server):
         assert c.post("/v1/models", json={"model_id": "no-such-model"}).status_code == 404
         # labelled sample appeals (idempotent if another test loaded them) are the training data
         c.post("/v1/items/upload", files={"file": ("appeals.csv", appeals)}, data={"source": "samples-test"})
-        job = c.post("/v1/retrain", json={"heads": ["topic", "process"]}).json()
+        assert c.post("/v1/retrain", json={"heads": ["topic"]}).status_code == 422  # heads: the champion's
+        job = c.post("/v1/retrain", json={}).json()
         done = wait_job(c, job["id"], timeout=300)
         assert done["status"] == "done", done["error"]
-        assert done["result"]["model_id"] != champion[0]["id"] and not done["result"]["promoted"]
+        result = done["result"]
+        assert result["model_id"] != champion[0]["id"] and result["champion_id"] == champion[0]["id"]
+        assert {row["head"] for row in result["comparison"]} == {"topic", "process"} and result["reason"]
         ids = [m["id"] for m in c.get("/v1/models").json()]
         assert done["result"]["model_id"] in ids
         # promotion swaps the served model at once; promoting the old champion back restores it
