@@ -1,6 +1,7 @@
 """What a model reads: the text, optionally preceded by metadata columns ("<object>. <district>. <text>").
 
-One composition shared by training (service.training) and batch scoring (service.scoring), so a model sees
+One composition shared by training (service.modelling.training) and batch scoring (service.scoring.batch), so
+a model sees
 its metadata exactly as it was trained on it. The card remembers the columns (``card["input"]``); a card
 without that field (older bundles) means plain text. The HTTP API gets texts only: there the metadata is
 empty and the input is the plain text, as for a row whose metadata cells are all empty.

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from service.db.models import Item, Job, Prediction
 from service.db.session import session_scope
-from service.serving import ModelHolder
+from service.modelling.serving import ModelHolder
 
 log = logging.getLogger("painmap.jobs")
 
@@ -37,15 +37,16 @@ JobFunction = Callable[[Session, dict[str, Any], JobContext], dict[str, Any]]
 
 
 def refresh_pains_job(session: Session, params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
-    from service.painmap_store import refresh_pains
+    from service.store.painmap import refresh_pains
 
     return refresh_pains(session, params.get("period"))
 
 
 def retrain_job(session: Session, params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
-    """`painmap retrain` on the database's labels (`service.retraining`): the same gate, the same card."""
+    """`painmap retrain` on the database's labels (`service.modelling.retraining`): the same gate, the same
+    card."""
     from models.registry import ModelRegistry
-    from service.retraining import export_labels, retrain
+    from service.modelling.retraining import export_labels, retrain
 
     registry = ModelRegistry(ctx.model_dir)
     snapshot = export_labels(session, registry, Path(ctx.model_dir).resolve().parent / "training-data")

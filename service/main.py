@@ -14,8 +14,8 @@ from service.api.deps import KeyCache, reader
 from service.api.middleware import BodyLimitMiddleware, Metrics, MetricsMiddleware
 from service.config import Settings, get_settings
 from service.jobs import JobContext, JobRunner
+from service.modelling.serving import ModelHolder
 from service.schemas import LimitedText
-from service.serving import ModelHolder
 
 DESCRIPTION = """\
 API «Карты болей»: классификация обращений и ответов опросов, хранение записей, боли по периодам,

@@ -24,7 +24,7 @@ def ensure_model(settings: Settings) -> str:
     """The champion's id; trains and promotes one on the sample appeals when the registry has none that
     loads."""
     from models.registry import BundleError, ModelRegistry
-    from service import training as td
+    from service.modelling import training as td
 
     registry = ModelRegistry(settings.model_dir)
     champion = registry.champion_id()
@@ -45,9 +45,9 @@ def ensure_model(settings: Settings) -> str:
 def load_samples(settings: Settings) -> None:
     """Sample appeals and survey answers as items, classified by the champion."""
     from service.db.session import session_scope
-    from service.ingest import frame_to_items, ingest_file_items
-    from service.io import read_table
-    from service.serving import ModelHolder
+    from service.modelling.serving import ModelHolder
+    from service.store.items import frame_to_items, ingest_file_items
+    from service.tables.io import read_table
 
     model = ModelHolder(settings.model_dir).load()
     for name in ("appeals.csv", "survey_answers.csv"):
@@ -62,7 +62,7 @@ def load_samples(settings: Settings) -> None:
 
 def refresh_pains(settings: Settings) -> None:
     from service.db.session import session_scope
-    from service.painmap_store import refresh_pains as refresh
+    from service.store.painmap import refresh_pains as refresh
 
     with session_scope(settings.database_url) as session:
         summary = refresh(session)

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import reader, served_model
-from service.ingest import mask_texts
+from service.modelling.serving import ServedModel
 from service.schemas import Classification, ClassifyRequest, ClassifyResponse
-from service.serving import ServedModel
+from service.store.items import mask_texts
 
 router = APIRouter(tags=["classify"])
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from service.auth import ROLE_RANK, Principal, authenticate, hash_key
 from service.db.session import new_session
-from service.serving import ModelHolder, ServedModel
+from service.modelling.serving import ModelHolder, ServedModel
 
 api_key_header = APIKeyHeader(
     name="X-API-Key",

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from service.api.deps import analyst, get_db, model_holder, reader
 from service.auth import Principal
 from service.db.models import Item, Prediction
-from service.ingest import frame_to_items, ingest_file_items, ingest_items
+from service.modelling.serving import ModelHolder
 from service.schemas import MAX_BATCH, IngestResult, ItemOut, ItemsIn, ItemsPage, without_nul
-from service.serving import ModelHolder
+from service.store.items import frame_to_items, ingest_file_items, ingest_items
 
 router = APIRouter(tags=["items"])
 UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xls", ".parquet", ".json", ".tsv", ".txt")
@@ -68,7 +68,7 @@ def upload_items(
     who: Principal = Depends(analyst),
     holder: ModelHolder = Depends(model_holder),
 ) -> IngestResult:
-    from service.io import InputError, read_table
+    from service.tables.io import InputError, read_table
 
     name = Path(file.filename or "upload.csv").name
     suffix = Path(name).suffix.lower()

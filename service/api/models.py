@@ -11,8 +11,8 @@ from service.api.deps import admin, analyst, get_db, model_holder, reader
 from service.api.errors import hide_paths
 from service.auth import Principal
 from service.db.models import Job, ModelRow
+from service.modelling.serving import ModelHolder
 from service.schemas import JobOut, ModelOut, PromoteIn, RetrainIn
-from service.serving import ModelHolder
 
 router = APIRouter(tags=["models"])
 

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from service.api.deps import analyst, get_db, reader
 from service.auth import Principal
 from service.db.models import PainMapEntry
-from service.painmap_store import change_entry, export_xlsx
 from service.schemas import MAX_ID, PainMapEntryOut, PainMapPatch, Status
+from service.store.painmap import change_entry, export_xlsx
 
 router = APIRouter(tags=["painmap"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

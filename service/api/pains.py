@@ -73,7 +73,7 @@ def list_item_pains(
     limit: int = Query(default=1000, ge=1, le=10_000),
     offset: int = Query(default=0, ge=0, le=10_000_000),
 ) -> list[ItemPainsOut]:
-    from service.painmap_store import item_pains
+    from service.store.painmap import item_pains
 
     if period is None:
         period = db.scalar(select(func.max(Item.period)))

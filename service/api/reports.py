@@ -1,4 +1,4 @@
-"""GET /v1/reports/quarterly: the seeds' quarterly report from stored items (service.report_store)."""
+"""GET /v1/reports/quarterly: the seeds' quarterly report from stored items (service.reports.queries)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from service.api.deps import get_db, reader
-from service.report_store import items_frame, stored_pain_report
+from service.reports.queries import items_frame, stored_pain_report
 
 router = APIRouter(tags=["reports"])
 
@@ -29,7 +29,7 @@ class ReportQuery:
 
 
 def build_report(q: ReportQuery, db: Session) -> dict:
-    from service.reports import parse_quarter, quarterly_report
+    from service.reports.quarterly import parse_quarter, quarterly_report
 
     try:
         period = parse_quarter(q.quarter)
@@ -52,7 +52,7 @@ def quarterly(q: ReportQuery = Depends(), db: Session = Depends(get_db), _: Any 
 def quarterly_html(
     q: ReportQuery = Depends(), db: Session = Depends(get_db), _: Any = Depends(reader)
 ) -> HTMLResponse:
-    from service.report_render import render_html
+    from service.reports.render import render_html
 
     return HTMLResponse(render_html(build_report(q, db)))
 
@@ -61,7 +61,7 @@ def quarterly_html(
 def quarterly_xlsx(
     q: ReportQuery = Depends(), db: Session = Depends(get_db), _: Any = Depends(reader)
 ) -> Response:
-    from service.report_render import write_xlsx
+    from service.reports.render import write_xlsx
 
     report = build_report(q, db)
     with tempfile.TemporaryDirectory() as tmp:

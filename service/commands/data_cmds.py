@@ -18,9 +18,9 @@ def load(
     """Загружает записи (идемпотентно: уже известные external_id пропускаются)."""
     from service.config import get_settings
     from service.db.session import session_scope, upgrade_db
-    from service.ingest import frame_to_items, ingest_file_items
-    from service.io import InputError, read_table
-    from service.serving import ModelHolder
+    from service.modelling.serving import ModelHolder
+    from service.store.items import frame_to_items, ingest_file_items
+    from service.tables.io import InputError, read_table
 
     settings = get_settings()
     upgrade_db(settings.database_url)

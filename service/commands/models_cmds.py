@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from service import training as td
+from service.modelling import training as td
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,8 +57,8 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     from models.model_input import MetaColumnsError
     from models.registry import BundleError
     from models.taxonomy import TaxonomyError, UnknownLabelError
-    from service.io import InputError
-    from service.scoring import ScoringError
+    from service.scoring.batch import ScoringError
+    from service.tables.io import InputError
 
     return (BundleError, InputError, ScoringError, td.TrainingDataError, LabelError, MetaColumnsError,
             UnknownLabelError, TaxonomyError)
@@ -213,7 +213,7 @@ def score(
 
     from models.model_input import resolve_meta_cols
     from models.registry import ModelRegistry
-    from service.scoring import score_file
+    from service.scoring.batch import score_file
 
     # lazy: Dask workers on this machine load the bundle themselves; the estimator is unpickled here only
     # when this process scores (or forks the scoring processes)
@@ -270,7 +270,7 @@ def retrain(
     претендент, и претендент их не видит при обучении.
     """
     from models.registry import ModelRegistry
-    from service.retraining import retrain as retrain_workflow
+    from service.modelling.retraining import retrain as retrain_workflow
 
     outcome = retrain_workflow(
         ModelRegistry(model_dir),

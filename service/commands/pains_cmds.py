@@ -78,8 +78,8 @@ def pains(
     from models.pain_periods import find_period_pains
     from models.painmap import painmap_frame
     from models.pains import PainFinder
-    from service.embedding_cache import default_embedder
-    from service.io import InputError, read_table, write_table
+    from service.store.embedding_cache import default_embedder
+    from service.tables.io import InputError, read_table, write_table
 
     if unit not in ("auto", "fragment", "text"):
         raise typer.BadParameter("допустимо auto, fragment или text", param_hint="--unit")
@@ -107,7 +107,7 @@ def pains(
     if ident is None:
         table = table.reset_index(drop=True)  # item ids are then the file's row numbers, 0-based
     if not any(c.lower() == "kind" for c in columns):
-        from service.ingest import kind_for_text_column
+        from service.store.items import kind_for_text_column
 
         # As an upload of this file would store them, so the CLI and the API cluster the same unit.
         table = table.assign(kind=kind_for_text_column(text))

@@ -13,7 +13,7 @@ survey_app = typer.Typer(
 
 def _read_any(path: Path):  # noqa: ANN202 (pandas imported lazily)
     """The table at `path`, read by the one table reader (encoding, delimiter and header sniffed once)."""
-    from service.io import read_table
+    from service.tables.io import read_table
 
     return read_table(path)
 
@@ -47,14 +47,14 @@ def report(
 
     import pandas as pd
 
-    from service.report_render import write_html, write_xlsx
-    from service.reports import (
+    from service.reports.quarterly import (
         load_spb_items,
         load_topic_rollup,
         normalize_items,
         parse_quarter,
         quarterly_report,
     )
+    from service.reports.render import write_html, write_xlsx
 
     try:
         period = parse_quarter(quarter)
@@ -87,7 +87,7 @@ def report(
             raise typer.BadParameter(f"{data}: {exc}", param_hint="--data") from exc
         frames.append(frame)
     if survey:
-        from service.survey import SurveyError, import_survey
+        from service.reports.survey import SurveyError, import_survey
 
         for path, yaml_path in zip(survey, mapping, strict=True):
             try:
@@ -105,7 +105,7 @@ def report(
 
         from service.config import get_settings
         from service.db.session import session_scope
-        from service.report_store import items_frame, stored_pain_report
+        from service.reports.queries import items_frame, stored_pain_report
 
         try:
             with session_scope() as session:
@@ -160,14 +160,14 @@ def survey_import(
     out: Path = typer.Option(..., "--out", help="Куда записать единицы обратной связи (.csv/.xlsx/.parquet)"),
 ) -> None:
     """Превращает ответы анкеты в единицы обратной связи (kind survey_answer) без данных о личности."""
-    from service.survey import SurveyError, import_survey
+    from service.reports.survey import SurveyError, import_survey
 
     try:
         items = import_survey(file, mapping, sheet=sheet)
     except SurveyError as exc:
         typer.secho(f"Ошибка импорта опроса: {exc}", fg="red", err=True)
         raise typer.Exit(2) from exc
-    from service.io import write_table
+    from service.tables.io import write_table
 
     write_table(items, out)
     respondents = items["respondent"].nunique()

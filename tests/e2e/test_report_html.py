@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from service.report_render import write_html
-from service.reports import quarterly_report
-from service.survey import import_survey
+from service.reports.quarterly import quarterly_report
+from service.reports.render import write_html
+from service.reports.survey import import_survey
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -169,7 +169,7 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A registry with a champion trained on the sample appeals (heads topic, process), or the registry
     named by PAINMAP_TEST_MODEL_DIR (to reuse one across runs)."""
     from models.registry import ModelRegistry
-    from service import training as td
+    from service.modelling import training as td
 
     if os.environ.get("PAINMAP_TEST_MODEL_DIR"):
         return Path(os.environ["PAINMAP_TEST_MODEL_DIR"])

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 import yaml
 
-from service.painmap_store import SEED_COLUMNS
+from service.store.painmap import SEED_COLUMNS
 from tests.integration.conftest import wait_job
 
 pytestmark = pytest.mark.integration

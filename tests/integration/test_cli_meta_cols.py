@@ -150,7 +150,7 @@ def test_evaluate_splits_off_train_duplicates_by_the_text_alone(trained, tmp_pat
 
 
 def test_api_model_with_meta_columns_takes_plain_texts(trained):
-    from service.serving import ServedModel
+    from service.modelling.serving import ServedModel
 
     loaded = ModelRegistry(trained[0]).load()
     served = ServedModel(loaded.model_id, loaded.estimator, loaded.card)

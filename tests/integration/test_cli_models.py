@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 pytest.importorskip("models.classify", reason="models.classify (CLASSIFY) is not there yet")
-pytest.importorskip("service.io", reason="service.io (IO-SAMPLES) is not there yet")
+pytest.importorskip("service.tables.io", reason="service.tables.io (IO-SAMPLES) is not there yet")
 
 from models.registry import ModelRegistry  # noqa: E402
 from service.cli import app  # noqa: E402

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from service.reports import quarterly_report
+from service.reports.quarterly import quarterly_report
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -121,9 +121,9 @@ def test_survey_through_the_database_reports_like_the_file(fresh_db: str) -> Non
     import pandas as pd
 
     from service.db.session import session_scope
-    from service.ingest import frame_to_items, ingest_items
-    from service.report_store import items_frame
-    from service.survey import import_survey
+    from service.reports.queries import items_frame
+    from service.reports.survey import import_survey
+    from service.store.items import frame_to_items, ingest_items
 
     survey = pd.concat(
         [

@@ -1,5 +1,5 @@
 """`painmap report --quarter 2021Q1 --spb …` on the real SPb data: the XLSX/JSON figures must equal a pandas
-computation written here from the raw files (not through service.reports)."""
+computation written here from the raw files (not through service.reports.quarterly)."""
 
 from __future__ import annotations
 

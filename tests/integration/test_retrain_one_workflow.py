@@ -44,8 +44,9 @@ def test_cli_and_api_retrain_decide_alike_and_write_the_same_card(tmp_path):
     cli_root = tmp_path / "cli"
     cli_models = cli_root / "models"
     _invoke(
-        "train", "--data", APPEALS, "--text-col", "text", "--head", "topic=topic", "--head", "process=process",
-        "--time-col", "created_at", "--until", "2025-10-01", "--model-dir", cli_models,
+        "train", "--data", APPEALS, "--text-col", "text", "--head", "topic=topic",
+        "--head", "process=process", "--time-col", "created_at", "--until", "2025-10-01",
+        "--model-dir", cli_models,
     )  # fmt: skip
     api_root = tmp_path / "api"
     shutil.copytree(cli_root, api_root)  # the registry and its signing secret beside it

@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 pytest.importorskip("models.classify", reason="models.classify (CLASSIFY) is not there yet")
-pytest.importorskip("service.io", reason="service.io (IO-SAMPLES) is not there yet")
+pytest.importorskip("service.tables.io", reason="service.tables.io (IO-SAMPLES) is not there yet")
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples" / "appeals.csv"
@@ -136,7 +136,7 @@ def test_progress_counts_every_row_once_after_a_fallback_to_rows(model_dir, tmp_
     """A quote inside an unquoted field sends the pool run back to the row reader; the progress it had
     reported is taken back, so the bar ends at the number of rows, not above it."""
     from models.registry import ModelRegistry
-    from service.scoring import score_file
+    from service.scoring.batch import score_file
 
     # late in the file, so earlier blocks are scored (and counted) before a cut lands inside a quoted field
     rows = ["id,text"] + [f"{i},Жалоба номер {i} на уборку двора" for i in range(300)] + ['300,ab"c']

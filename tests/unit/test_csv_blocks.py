@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from service.csv_blocks import BlockError, csv_layout, iter_blocks
-from service.io import ROW_COLUMN, InputError, read_table
+from service.tables.csv_blocks import BlockError, csv_layout, iter_blocks
+from service.tables.io import ROW_COLUMN, InputError, read_table
 
 TRICKY = [
     "Просто текст",

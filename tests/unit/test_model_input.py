@@ -72,7 +72,7 @@ class _Recorder:
 
 
 def test_score_frame_composes_meta_and_keeps_input_columns():
-    from service.scoring import score_frame
+    from service.scoring.batch import score_frame
 
     df = pd.DataFrame({"text": ["Яма", "Мусор"], "district": ["Невский район", ""], "id": ["a", "b"]})
     scored = score_frame(_Recorder(), df, "text", ["district"])
@@ -83,7 +83,7 @@ def test_score_frame_composes_meta_and_keeps_input_columns():
 
 
 def test_score_part_with_bound_meta_columns_pickles_and_keeps_the_runner_signature():
-    from service.scoring import score_part
+    from service.scoring.batch import score_part
 
     part = functools.partial(score_part, meta_cols=("district",))
     restored = pickle.loads(pickle.dumps(part))  # what pool/Dask workers receive

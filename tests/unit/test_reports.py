@@ -12,9 +12,9 @@ import pytest
 from openpyxl import load_workbook
 from scipy.optimize import brentq
 
-from service.report_metrics import nps, wilson_interval
-from service.report_render import write_html, write_xlsx
-from service.reports import parse_quarter, quarterly_report
+from service.reports.metrics import nps, wilson_interval
+from service.reports.quarterly import parse_quarter, quarterly_report
+from service.reports.render import write_html, write_xlsx
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 
@@ -221,7 +221,7 @@ def test_items_frame_reads_stored_items_labels_over_predictions(tmp_path: Path) 
     from sqlalchemy.orm import Session
 
     from service.db.models import Base, Item, Label, PainMapEntry, Prediction
-    from service.report_store import items_frame, stored_pain_report
+    from service.reports.queries import items_frame, stored_pain_report
 
     engine = create_engine(f"sqlite:///{tmp_path / 'r.db'}")
     Base.metadata.create_all(engine)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from service.reports import quarterly_report
-from service.survey import SurveyError, import_survey
+from service.reports.quarterly import quarterly_report
+from service.reports.survey import SurveyError, import_survey
 
 REPO = Path(__file__).resolve().parents[2]
 EXPORT = REPO / "data" / "samples" / "survey_export.xlsx"

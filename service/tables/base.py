@@ -1,5 +1,6 @@
 """What every table reader shares: the row-number column, the error that names file, row and column, the
-column matching rules and the re-openable byte source (`service.io` and `service.io_formats` build on it)."""
+column matching rules and the re-openable byte source (`service.tables.io` and `service.tables.formats` build
+on it)."""
 
 from __future__ import annotations
 

@@ -17,15 +17,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.db.models import ITEM_KINDS, SATISFIED_VALUES, Item, Label, Prediction
+from service.modelling.serving import ServedModel
 from service.schemas import MAX_ATTRIBUTE_VALUE, MAX_ATTRIBUTES, MAX_TEXT, MAX_YEAR, MIN_YEAR, without_nul
-from service.serving import ServedModel
 
 LABEL_HEADS = ("topic", "process", "category", "reason")
 TEXT_COLUMNS = ("text", "answer", "текст", "ответ", "обращение")
 ID_COLUMNS = ("external_id", "id", "respondent_id")
 RATING_PREFIXES = ("rating_", "q10_", "portal_")  # numeric answers → Item.ratings
 RATING_NAMES = ("ease",)
-# Non-numeric survey answers → Item.attributes under their item-frame names (service.reports). Only these:
+# Non-numeric survey answers → Item.attributes under their item-frame names (service.reports.quarterly). Only
+# these:
 # demographics, free-form categoricals and the export's row key never reach the database.
 ATTRIBUTE_PREFIXES = ("grid_",)
 ATTRIBUTE_NAMES = ("audience", "internal_object", "topic")

@@ -1,5 +1,6 @@
 """Where the chunks of `painmap score` come from: frames read row by row here, or byte blocks of a CSV that
-the workers parse themselves (`service.csv_blocks`), so that a parent feeding several workers stays idle."""
+the workers parse themselves (`service.tables.csv_blocks`), so that a parent feeding several workers stays
+idle."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from service.csv_blocks import CsvBlock, csv_layout, iter_blocks
-from service.io import ROW_COLUMN, InputError, column_key, iter_table_chunks
+from service.tables.csv_blocks import CsvBlock, csv_layout, iter_blocks
+from service.tables.io import ROW_COLUMN, InputError, column_key, iter_table_chunks
 
 
 def check_columns(path: Path, text_col: str, meta_cols: Sequence[str]) -> None:

@@ -26,11 +26,11 @@ import pandas as pd
 import yaml
 
 from models.taxonomy import load_taxonomy
-from service.report_metrics import counts_with_shares, csat, nps, share, wait_time
+from nlp.resources import data_dir
+from service.reports.metrics import counts_with_shares, csat, nps, share, wait_time
 
 log = logging.getLogger(__name__)
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 NEGATIVE_KINDS = {"appeal", "review"}
 # Survey answers that state no problem (the seed 000 form's «Проблем не было» and what people write instead).
 NO_PROBLEM_ANSWERS = frozenset(
@@ -303,7 +303,7 @@ def quarterly_report(
 
 def load_topic_rollup(path: Path | None = None) -> dict[str, str]:
     """process → topic from a roll-up YAML with a `processes:` table (default: sample_topics.yaml)."""
-    path = path or DATA_DIR / "taxonomy" / "sample_topics.yaml"
+    path = path or data_dir() / "taxonomy" / "sample_topics.yaml"
     with open(path, encoding="utf-8") as fh:
         data = yaml.safe_load(fh) or {}
     if not isinstance(data.get("processes"), dict):
@@ -313,7 +313,7 @@ def load_topic_rollup(path: Path | None = None) -> dict[str, str]:
 
 def load_spb_status(path: Path | None = None) -> dict:
     """The SPb status → satisfied mapping (data/taxonomy/spb_status.yaml)."""
-    path = path or DATA_DIR / "taxonomy" / "spb_status.yaml"
+    path = path or data_dir() / "taxonomy" / "spb_status.yaml"
     with open(path, encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from models.registry import ModelRegistry
-from service import training as td
+from service.modelling import training as td
 
 
 @dataclass

@@ -225,7 +225,7 @@ def import_survey(
     errors.raise_if_any()
     items = pd.DataFrame(rows)
     if mask and len(items):
-        from service.ingest import mask_texts  # the one masking path, NER included
+        from service.store.items import mask_texts  # the one masking path, NER included
 
         open_answers = items["text"] != NO_PROBLEM_TEXT
         items.loc[open_answers, "text"] = mask_texts(items.loc[open_answers, "text"].tolist())

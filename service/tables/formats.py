@@ -1,4 +1,4 @@
-"""The workbook and Parquet readers of `service.io`: cells as the strings a spreadsheet shows."""
+"""The workbook and Parquet readers of `service.tables.io`: cells as the strings a spreadsheet shows."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from service.io_base import ROW_COLUMN, InputError, resolve_columns, rows_frame
+from service.tables.base import ROW_COLUMN, InputError, resolve_columns, rows_frame
 
 if TYPE_CHECKING:
-    from service.io_base import Source
+    from service.tables.base import Source
 
 
 def cell_text(value: Any) -> str:

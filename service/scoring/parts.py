@@ -1,6 +1,6 @@
 """Part files of a resumable scoring run: one part and its row count per chunk, each whole or absent.
 
-Written by `painmap score` itself and by its pool or Dask workers (`service.scoring_workers`).
+Written by `painmap score` itself and by its pool or Dask workers (`service.scoring.workers`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Reading and writing the tables analysts bring: CSV (utf-8 / BOM / cp1251; `,` `;` tab), CSV.GZ, XLSX,
-Parquet (XLSX and Parquet readers in service.io_formats); formula-safe, atomic export (`write_table`,
-`formula_safe`: in service.io_write, re-exported).
+Parquet (XLSX and Parquet readers in service.tables.formats); formula-safe, atomic export (`write_table`,
+`formula_safe`: in service.tables.write, re-exported).
 
 The format is recognised by content, not by extension (a workbook renamed .csv is still read as a workbook).
 Every problem raises `InputError` naming the file, row and column, never a bare parser traceback.
@@ -27,14 +27,14 @@ from typing import IO
 
 import pandas as pd
 
-from service.io_base import ROW_COLUMN as ROW_COLUMN
-from service.io_base import InputError as InputError
-from service.io_base import Source
-from service.io_base import column_key as column_key
-from service.io_base import resolve_columns as resolve_columns
-from service.io_base import rows_frame as rows_frame
-from service.io_write import formula_safe as formula_safe
-from service.io_write import write_table as write_table
+from service.tables.base import ROW_COLUMN as ROW_COLUMN
+from service.tables.base import InputError as InputError
+from service.tables.base import Source
+from service.tables.base import column_key as column_key
+from service.tables.base import resolve_columns as resolve_columns
+from service.tables.base import rows_frame as rows_frame
+from service.tables.write import formula_safe as formula_safe
+from service.tables.write import write_table as write_table
 
 MAX_CELL_CHARS = 10_000_000
 # Python's CSV field limit is process-wide and was raised per read, so a file's fate depended on what the
@@ -96,11 +96,11 @@ def _chunks(source: Source, chunksize: int | None, text_col: str | None, require
     if not head:
         raise InputError("файл пустой", source.name)
     if head.startswith(b"PK\x03\x04"):
-        from service.io_formats import xlsx_rows
+        from service.tables.formats import xlsx_rows
 
         rows = xlsx_rows(source, sheet)
     elif head.startswith(b"PAR1"):
-        from service.io_formats import parquet_chunks
+        from service.tables.formats import parquet_chunks
 
         return parquet_chunks(source, chunksize, wanted)
     elif head.startswith(b"\x1f\x8b"):

@@ -1,5 +1,5 @@
 """Writing tables for analysts: formula-safe (no cell runs as a spreadsheet formula) and atomic (a temp file
-renamed into place, so a crash never leaves half a file). Re-exported by ``service.io``.
+renamed into place, so a crash never leaves half a file). Re-exported by ``service.tables.io``.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ When the pool or Dask workers score, parsing rows and pickling frames in the par
 of a worker's CPU, on the same cores. Instead the parent reads raw bytes and cuts them after a newline
 outside quotes (quote parity: RFC 4180 doubles quotes inside quoted fields, so the parity of the quote count
 says whether a newline is inside a field). Each worker decodes and parses its block with the same row rules
-as `service.io` (`body_frames`).
+as `service.tables.io` (`body_frames`).
 
 A cut is trusted only because the worker checks it: the parse of a block that starts at a record boundary
 runs in strict mode and must end outside quotes. A quote inside an unquoted field (`ab"c`) misleads the
@@ -26,7 +26,14 @@ from typing import IO
 
 import pandas as pd
 
-from service.io import MAX_CELL_CHARS, ROW_COLUMN, InputError, body_frames, csv_dialect, iter_table_chunks
+from service.tables.io import (
+    MAX_CELL_CHARS,
+    ROW_COLUMN,
+    InputError,
+    body_frames,
+    csv_dialect,
+    iter_table_chunks,
+)
 
 _ASCII_COMPATIBLE = {"utf-8", "utf-8-sig", "ascii", "cp1251", "windows-1251", "koi8_r", "koi8-r", "cp866",
                      "mac_cyrillic"}
@@ -56,7 +63,7 @@ class CsvLayout:
 
 @dataclass(frozen=True)
 class CsvBlock:
-    """Raw bytes of whole records and what is needed to parse them the way `service.io` would.
+    """Raw bytes of whole records and what is needed to parse them the way `service.tables.io` would.
 
     A block of a plain (not gzipped) file also knows where its bytes lie (`span`: path, offset, length), so
     a worker that sees the same disk can be sent the block without its bytes (`located`) and read them."""
@@ -94,7 +101,7 @@ class CsvBlock:
             raise BlockError(f"байты не в кодировке {encoding}") from exc
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter, strict=True)
         rows = enumerate(reader, start=1)
-        if self.first:  # skip the header as service.io does: the first record with a non-blank cell
+        if self.first:  # skip the header as service.tables.io does: the first record with a non-blank cell
             for _, cells in rows:
                 if any(c.strip() for c in cells):
                     break

@@ -72,7 +72,7 @@ def load(spec: DataSpec) -> pd.DataFrame:
     the text alone (what is compared with the training texts for duplicates).
     """
     from models.model_input import compose_text
-    from service.io import read_table
+    from service.tables.io import read_table
 
     meta_cols = list(spec.meta_cols or [])
     required = [*meta_cols, *spec.heads.values(), *(c for c in (spec.time_col, spec.split_col) if c)]
@@ -112,7 +112,7 @@ def load(spec: DataSpec) -> pd.DataFrame:
 
 def read_texts(files: list[Path], text_col: str) -> list[str]:
     """The text column of each file (what the evaluation compares with for train duplicates)."""
-    from service.io import read_table
+    from service.tables.io import read_table
 
     return [t for f in files for t in read_table(Path(f), text_col=text_col)[text_col].fillna("").astype(str)]
 

@@ -102,7 +102,7 @@ def refresh_pains(session: Session, period: str | None = None, embedder=None) ->
     make the pains repeat the classifier (and the CLI does not group unless asked)."""
     from models.pain_periods import find_period_pains
     from models.painmap import suggest_entries
-    from service.embedding_cache import default_embedder
+    from service.store.embedding_cache import default_embedder
 
     known = periods(session)
     if not known:
@@ -254,7 +254,7 @@ def change_entry(entry: PainMapEntry, changes: dict[str, Any], author: str) -> l
 
 def export_xlsx(entries: list[PainMapEntry]) -> bytes:
     """The pain map in the seeds' form, as XLSX bytes (cells that look like formulas are neutralised)."""
-    from service.io import write_table
+    from service.tables.io import write_table
 
     frame = pd.DataFrame(
         [{title: getattr(e, field) for title, field in SEED_COLUMNS.items()} for e in entries],

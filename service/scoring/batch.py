@@ -9,7 +9,8 @@ key starts afresh. When every chunk is done the parts are assembled into a temp 
 onto it, so OUT never holds a partial result.
 
 With several workers (pool or Dask), a CSV input is cut into byte blocks of whole records that the workers
-parse themselves (service.csv_blocks), so this process only reads bytes and writes parts. A block that does
+parse themselves (service.tables.csv_blocks), so this process only reads bytes and writes parts. A block that
+does
 not parse cleanly sends the whole run back to the row reader: it names the bad row, or, when the data is
 fine and only the cut was misled, scores the file row by row.
 """
@@ -32,11 +33,11 @@ import pandas as pd
 
 from models.model_input import card_meta_cols, compose_text
 from models.registry import LoadedModel
-from service.csv_blocks import BlockError, CsvBlock
-from service.io import ROW_COLUMN, InputError
-from service.scoring_parts import part_path as _part_path
-from service.scoring_parts import rows_path as _rows_path
-from service.scoring_parts import write_part
+from service.scoring.parts import part_path as _part_path
+from service.scoring.parts import rows_path as _rows_path
+from service.scoring.parts import write_part
+from service.tables.csv_blocks import BlockError, CsvBlock
+from service.tables.io import ROW_COLUMN, InputError
 
 STATE_VERSION = 2  # 2: CSV parts for CSV output
 OUTPUT_FORMATS = (".csv", ".csv.gz", ".xlsx", ".parquet", ".json")
@@ -97,16 +98,17 @@ def score_part(
     The runners call it positionally as (estimator, chunk, text_col, index, kind); `score_file` binds
     `meta_cols` with functools.partial (a partial of a module-level function with a tuple pickles).
     """
-    if isinstance(chunk, CsvBlock):  # raw records: parsed here, in the worker (service.csv_blocks)
+    if isinstance(chunk, CsvBlock):  # raw records: parsed here, in the worker (service.tables.csv_blocks)
         chunk = chunk.frame()
     frame = score_frame(estimator, chunk, text_col, meta_cols)
     if kind == ".parquet":
         buffer = io.BytesIO()
         frame.to_parquet(buffer, index=False)
         return len(frame), buffer.getvalue()
-    from service.io_write import csv_text
+    from service.tables.write import csv_text
 
-    # Same text as service.io.write_table would write (formula-safe, quoted, utf-8-sig: Excel opens it as
+    # Same text as service.tables.io.write_table would write (formula-safe, quoted, utf-8-sig: Excel opens it
+    # as
     # UTF-8); only the first part carries the BOM and the header, so the parts concatenate into one file.
     text = csv_text(frame, header=index == 0)
     data = text.encode("utf-8-sig" if index == 0 else "utf-8")
@@ -179,7 +181,7 @@ def _assemble(partial: Path, n_parts: int, out: Path, kind: str) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from service.io import write_table
+    from service.tables.io import write_table
 
     if suffix == ".parquet":
         schemas = [pq.read_schema(p) for p in parts]
@@ -215,7 +217,7 @@ def score_file(
     progress: ProgressFn | None = None,
     meta_cols: Sequence[str] | None = None,
 ) -> ScoreResult:
-    """Score SRC into OUT, resuming an interrupted run. Raises service.io.InputError on bad input.
+    """Score SRC into OUT, resuming an interrupted run. Raises service.tables.io.InputError on bad input.
 
     ``meta_cols``: SRC's columns written before the text, as the model was trained (None: the model's own
     names from its card, `models.model_input.card_meta_cols`; for a model without metadata, none).
@@ -223,7 +225,7 @@ def score_file(
     ``engine="local"`` scores in this process (``workers=1``) or in ``workers`` forked processes;
     ``engine="dask"`` on a dask.distributed cluster (LocalCluster of ``workers`` unless ``scheduler``).
     """
-    from service.scoring_input import byte_blocks, check_columns, row_chunks
+    from service.scoring.input import byte_blocks, check_columns, row_chunks
 
     src, out = Path(src), Path(out)
     out_kind = _output_kind(out)
@@ -277,8 +279,8 @@ class _Job:
 
 def _run(job: _Job, blocks: Iterator[CsvBlock] | None, started: float) -> ScoreResult:
     """One attempt: from `blocks` (parsed by the workers) or, when None, from rows read here."""
-    from service.scoring_input import row_chunks
-    from service.scoring_workers import run_dask, run_inline, run_pool
+    from service.scoring.input import row_chunks
+    from service.scoring.workers import run_dask, run_inline, run_pool
 
     src, out, model, text_col, progress = job.src, job.out, job.model, job.text_col, job.progress
     kind = _part_kind(_output_kind(out) or ".csv")

@@ -1,4 +1,5 @@
-"""Renders a quarterly report dict (service.reports.quarterly_report) as the seeds' XLSX workbook and as a
+"""Renders a quarterly report dict (service.reports.quarterly.quarterly_report) as the seeds' XLSX workbook
+and as a
 self-contained HTML page with inline SVG charts. Russian labels throughout: analysts read these files."""
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from models.painmap import PrevalenceThresholds
 from nlp.resources import data_dir
-from service.io_write import FORMULA_PREFIXES
-from service.painmap_store import SEED_COLUMNS
+from service.store.painmap import SEED_COLUMNS
+from service.tables.write import FORMULA_PREFIXES
 
-TEMPLATES = Path(__file__).resolve().parent / "web" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 TAXONOMY = data_dir() / "taxonomy"
 # The seeds' pain-map form (seed 000, Appendix 3), titled as the stored pain map exports it.
 PAINMAP_COLUMNS = list(SEED_COLUMNS)

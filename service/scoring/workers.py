@@ -1,6 +1,7 @@
 """Where `painmap score` runs its chunks: in this process, in a pool of forked processes, or on Dask.
 
-Every runner maps ``(index, chunk)`` to ``(index, rows, part bytes)`` with ``service.scoring.score_part`` and
+Every runner maps ``(index, chunk)`` to ``(index, rows, part bytes)`` with
+``service.scoring.batch.score_part`` and
 keeps a bounded number of chunks in flight, so memory stays flat whatever the file size. The parent writes
 the parts, except on a LocalCluster: there each worker reads its block from the file and writes its part
 itself (``None`` comes back instead of the bytes), so this process, on the same cores, neither ships the
@@ -23,7 +24,7 @@ from typing import Any
 
 from models.registry import LoadedModel
 
-Chunks = Iterator[tuple[int, Any]]  # (index, a DataFrame or a service.csv_blocks.CsvBlock)
+Chunks = Iterator[tuple[int, Any]]  # (index, a DataFrame or a service.tables.csv_blocks.CsvBlock)
 Scored = Iterator[tuple[int, int, bytes | None]]
 ScorePart = Callable[[Any, Any, str, int, str], tuple[int, bytes]]
 _PR_SET_PDEATHSIG = 1
@@ -191,7 +192,7 @@ def _bundle_task(
     rows, data = score_part(_bundle_model[1], chunk, text_col, index, kind)
     if partial is None:
         return rows, data
-    from service.scoring_parts import write_part
+    from service.scoring.parts import write_part
 
     write_part(data, rows, Path(partial), index, kind)
     return rows, None

@@ -1,0 +1,1 @@
+"""Batch scoring of files: input checks, resumable parts, local and Dask workers."""
