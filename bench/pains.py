@@ -32,7 +32,8 @@ CATEGORIES = ("Благоустройство", "Содержание МКД")
 CLASSIFIER_DIR = ROOT / "var" / "pains-bench-classifier"
 
 from models.pain_clusters import MergedKMeansClusterer  # noqa: E402
-from models.pains import PainFinder, PainReport  # noqa: E402
+from models.pain_report import PainReport  # noqa: E402
+from models.pains import PainFinder  # noqa: E402
 from models.tracking import PainTracker  # noqa: E402
 
 

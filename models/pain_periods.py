@@ -19,8 +19,9 @@ from typing import Any
 
 import pandas as pd
 
+from models.pain_report import PainReport
 from models.painmap import suggest_entries
-from models.pains import PainFinder, PainReport
+from models.pains import PainFinder
 from models.tracking import PainTracker
 
 

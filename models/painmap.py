@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from models.pains import Pain, PainReport
+from models.pain_report import Pain, PainReport
 
 LEVELS = ("низкая", "средняя", "высокая")
 NO_PROCESS = "Процесс не определён"

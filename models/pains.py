@@ -13,16 +13,16 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from models.intervals import wilson_bounds as wilson_interval
+from models.intervals import wilson_bounds
 from models.pain_clusters import NOISE, GroupedClusterer, MergedKMeansClusterer
 from models.pain_cues import PainCues
 from models.pain_labels import CentralPhraseLabeller, PainMembers, distinct_quotes, label_pains
+from models.pain_report import Pain, PainReport
 from models.pain_semantic import SemanticVectorizer
 
 # Mask placeholders («[ФИО]», «[ТЕЛЕФОН]») say a name was there, not what is wrong: never a lemma of a pain.
@@ -33,67 +33,17 @@ AUTO_TEXT_CHARS = 200
 ONE_MATTER_KINDS = frozenset({"appeal", "review", "complaint"})
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars → Python, so reports serialise to JSON."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
 @dataclass
-class Pain:
-    """One recurring problem of a period. `signature` (lemma → weight) lets tracking compare periods."""
+class _FragmentRows:
+    """A period's unique problem fragments: lemmas, the text shown for each, the item text it is quoted
+    from, (item, row) occurrences, the count of each row and its group (`cluster_by` value)."""
 
-    id: str
-    label: str
-    keywords: list[str]
-    quotes: list[str]
-    size: int
-    n_fragments: int
-    prevalence: float
-    ci_low: float
-    ci_high: float
-    processes: list[dict[str, Any]]
-    breakdown: dict[str, dict[str, int]]
-    item_ids: list[Hashable]
-    signature: dict[str, float] = field(repr=False, default_factory=dict)
-    lineage: str = "new"
-    previous_ids: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["item_ids"] = [_plain(i) for i in self.item_ids]
-        data.pop("signature")
-        return data
-
-
-@dataclass
-class PainReport:
-    """Pains of one period plus the items that went to noise and those that carried no problem at all."""
-
-    pains: list[Pain]
-    n_items: int
-    noise_item_ids: list[Hashable]
-    no_pain_item_ids: list[Hashable]
-    item_pain: dict[Hashable, str | None]
-    gone: list[str] = field(default_factory=list)
-    # Every item of the period (input order) → its pains, primary first; [] for noise and no-pain items.
-    item_pains: dict[Hashable, list[str]] = field(default_factory=dict)
-
-    @property
-    def noise_share(self) -> float:
-        return len(self.noise_item_ids) / self.n_items if self.n_items else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """Pains, items and counts; pain-map suggestions are `models.painmap.suggest_entries(report)`."""
-        return {
-            "pains": [p.to_dict() for p in self.pains],
-            "noise_item_ids": [_plain(i) for i in self.noise_item_ids],
-            "no_pain_item_ids": [_plain(i) for i in self.no_pain_item_ids],
-            "n_items": self.n_items,
-            "gone": list(self.gone),
-            "items": [
-                {"id": _plain(i), "pains": list(pains)} for i, pains in self.item_pains.items()
-            ],
-        }
+    lemmas: list[list[str]]
+    shown: list[str]
+    quote_source: list[str]
+    occurrences: list[tuple[int, int]]
+    counts: np.ndarray
+    groups: np.ndarray
 
 
 class PainFinder:
@@ -231,73 +181,20 @@ class PainFinder:
         # Without an id column an item is known by its index label (the row number for a fresh frame).
         ids = list(items[id_col]) if id_col else list(items.index)
         texts = items[text_col].fillna("").astype(str).tolist()
-
-        # Identical lemma sequences (within a group) are one row weighted by their count: faster and
-        # steadier clusters.
-        keys: dict[str, int] = {}
-        rows: list[list[str]] = []
-        shown: list[str] = []
-        quote_source: list[str] = []
-        occurrences: list[tuple[int, int]] = []  # (item index, unique row)
         kinds = items[kind_col].fillna("").astype(str).tolist() if kind_col in items.columns else None
-        for index, fragment, lemmas, masked in self._problem_fragments(texts, preprocessor, cues, kinds):
-            key = item_group[index] + "\x00" + " ".join(lemmas)
-            row = keys.setdefault(key, len(rows))
-            if row == len(rows):
-                rows.append(lemmas)
-                shown.append(fragment)
-                quote_source.append(masked)
-            elif (fragment, masked) < (shown[row], quote_source[row]):
-                shown[row], quote_source[row] = fragment, masked  # the same text whatever the item order
-            occurrences.append((index, row))
-        # Rows in lemma order, not arrival order: pains must not depend on the order the items came in
-        # (a database returns a period's rows in no fixed order; k-means seeds tie on equal weights).
-        order = sorted(range(len(rows)), key=list(keys).__getitem__)
-        rank = {old: new for new, old in enumerate(order)}
-        rows, shown, quote_source = ([seq[r] for r in order] for seq in (rows, shown, quote_source))
-        occurrences = [(index, rank[row]) for index, row in occurrences]
-        counts = np.bincount([r for _, r in occurrences], minlength=len(rows)).astype(np.float64)
-        row_group = np.array([key.split("\x00", 1)[0] for key in sorted(keys)], dtype=object)
-
-        with_problem = sorted({i for i, _ in occurrences})
-        if rows:
-            vectorizer.fit(rows, sample_weight=counts)
-            if getattr(vectorizer, "needs_texts", False):
-                X = vectorizer.transform(rows, texts=shown, sample_weight=counts)
-            else:
-                X = vectorizer.transform(rows)
-            if isinstance(clusterer, GroupedClusterer):
-                clusterer.fit(X, sample_weight=counts, groups=row_group)
-            else:
-                clusterer.fit(X, sample_weight=counts)
-            labels = np.asarray(clusterer.labels_)
-            similarity = np.asarray(clusterer.similarity_)
-        else:
-            X, labels, similarity = np.zeros((0, 1)), np.zeros(0, dtype=int), np.zeros(0)
+        rows = self._fragment_rows(texts, item_group, kinds, preprocessor, cues)
+        X, labels, similarity = self._cluster(rows, vectorizer, clusterer)
         n_pains = int(labels.max()) + 1 if len(labels) else 0
-
-        item_votes: dict[int, Counter] = defaultdict(Counter)
-        for index, row in occurrences:
-            if labels[row] != NOISE:
-                item_votes[index][int(labels[row])] += 1
-        # An item's pains: the one most of its fragments belong to first (ties: the earliest fragment, as
-        # Counter keeps insertion order), then the others, at most `max_pains_per_item`: a long appeal
-        # whose every clause joined some pain read as 2–24 problems at once.
-        # A further pain needs a fair share of the item's fragments (`secondary_share`): a survey answer
-        # naming two problems keeps both; one clause of a long letter does not make it a second problem.
-        item_list: dict[int, list[int]] = {}
-        for index, votes in item_votes.items():
-            ranked = sorted(votes.items(), key=lambda pv: -pv[1])
-            need = self.secondary_share * sum(votes.values())
-            item_list[index] = [ranked[0][0]] + [p for p, v in ranked[1:] if v >= need]
-            item_list[index] = item_list[index][: self.max_pains_per_item]
+        item_list = self._item_pains(rows.occurrences, labels)
         pain_items: list[set[int]] = [set() for _ in range(n_pains)]
         for index, chosen in item_list.items():
             for p in chosen:
                 pain_items[p].add(index)
 
         keywords = (
-            labeller.keywords(vectorizer.tfidf(rows), counts, labels, n_pains, vectorizer.feature_names())
+            labeller.keywords(
+                vectorizer.tfidf(rows.lemmas), rows.counts, labels, n_pains, vectorizer.feature_names()
+            )
             if n_pains
             else []
         )
@@ -309,15 +206,15 @@ class PainFinder:
         for p in range(n_pains):
             members_idx = np.flatnonzero(labels == p)
             members = PainMembers(
-                texts=[shown[i] for i in members_idx],
-                counts=counts[members_idx],
+                texts=[rows.shown[i] for i in members_idx],
+                counts=rows.counts[members_idx],
                 similarity=similarity[members_idx],
                 vectors=X[members_idx],
-                item_texts=[quote_source[i] for i in members_idx],
+                item_texts=[rows.quote_source[i] for i in members_idx],
             )
             all_members.append(members)
             item_idx = sorted(pain_items[p])
-            low, high = wilson_interval(len(item_idx), n_items)
+            low, high = wilson_bounds(len(item_idx), n_items)
             breakdown = {c: _value_counts(items[c].iloc[item_idx]) for c in breakdown_cols}
             processes = [
                 {"name": name, "items": n, "share": round(n / len(item_idx), 4)}
@@ -337,21 +234,12 @@ class PainFinder:
                     processes=processes,
                     breakdown=breakdown,
                     item_ids=[ids[i] for i in item_idx],
-                    signature=self._signature([rows[i] for i in members_idx], members.counts),
+                    signature=self._signature([rows.lemmas[i] for i in members_idx], members.counts),
                 )
             )
-        # Order by size so P001 is the most widespread; ids get renumbered to match.
         order = sorted(range(n_pains), key=lambda p: (-pains[p].size, p))
-        renamed = {p: f"P{rank + 1:03d}" for rank, p in enumerate(order)}
-        pains = [pains[p] for p in order]
-        ordered = [all_members[p] for p in order]
-        # Labelled in size order, each with a phrase no bigger pain took, and quoted with items no bigger
-        # pain quotes: two pains named or quoted alike read as one problem counted twice.
-        for pain, p, label, quotes in zip(
-            pains, order, label_pains(labeller, ordered, [x.keywords for x in pains], cues),
-            distinct_quotes(labeller, ordered), strict=True,
-        ):
-            pain.id, pain.label, pain.quotes = renamed[p], label, quotes
+        renamed = self._name_in_order(order, pains, all_members, labeller, cues)
+        with_problem = sorted({i for i, _ in rows.occurrences})
         item_pain: dict[Hashable, str | None] = {ids[i]: None for i in with_problem}
         item_pains: dict[Hashable, list[str]] = {ids[i]: [] for i in range(n_items)}
         for index, chosen in item_list.items():
@@ -359,12 +247,90 @@ class PainFinder:
             item_pains[ids[index]] = [renamed[p] for p in chosen]
         return PainReport(
             item_pains=item_pains,
-            pains=pains,
+            pains=[pains[p] for p in order],
             n_items=n_items,
-            noise_item_ids=[ids[i] for i in with_problem if i not in item_votes],
+            noise_item_ids=[ids[i] for i in with_problem if i not in item_list],
             no_pain_item_ids=[ids[i] for i in sorted(set(range(n_items)) - set(with_problem))],
             item_pain=item_pain,
         )
+
+    def _fragment_rows(self, texts, item_group, kinds, preprocessor, cues) -> _FragmentRows:
+        """The period's problem fragments as unique rows: identical lemma sequences (within a group) are one
+        row weighted by their count — faster and steadier clusters — in lemma order, not arrival order:
+        pains must not depend on the order the items came in (a database returns a period's rows in no
+        fixed order; k-means seeds tie on equal weights)."""
+        keys: dict[str, int] = {}
+        lemmas: list[list[str]] = []
+        shown: list[str] = []
+        quote_source: list[str] = []
+        occurrences: list[tuple[int, int]] = []  # (item index, unique row)
+        for index, fragment, content, masked in self._problem_fragments(texts, preprocessor, cues, kinds):
+            key = item_group[index] + "\x00" + " ".join(content)
+            row = keys.setdefault(key, len(lemmas))
+            if row == len(lemmas):
+                lemmas.append(content)
+                shown.append(fragment)
+                quote_source.append(masked)
+            elif (fragment, masked) < (shown[row], quote_source[row]):
+                shown[row], quote_source[row] = fragment, masked  # the same text whatever the item order
+            occurrences.append((index, row))
+        order = sorted(range(len(lemmas)), key=list(keys).__getitem__)
+        rank = {old: new for new, old in enumerate(order)}
+        lemmas, shown, quote_source = ([seq[r] for r in order] for seq in (lemmas, shown, quote_source))
+        occurrences = [(index, rank[row]) for index, row in occurrences]
+        counts = np.bincount([r for _, r in occurrences], minlength=len(lemmas)).astype(np.float64)
+        groups = np.array([key.split("\x00", 1)[0] for key in sorted(keys)], dtype=object)
+        return _FragmentRows(lemmas, shown, quote_source, occurrences, counts, groups)
+
+    @staticmethod
+    def _cluster(rows: _FragmentRows, vectorizer, clusterer) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(vectors, pain of each row with -1 for noise, similarity of each row to its pain)."""
+        if not rows.lemmas:
+            return np.zeros((0, 1)), np.zeros(0, dtype=int), np.zeros(0)
+        vectorizer.fit(rows.lemmas, sample_weight=rows.counts)
+        if getattr(vectorizer, "needs_texts", False):
+            X = vectorizer.transform(rows.lemmas, texts=rows.shown, sample_weight=rows.counts)
+        else:
+            X = vectorizer.transform(rows.lemmas)
+        if isinstance(clusterer, GroupedClusterer):
+            clusterer.fit(X, sample_weight=rows.counts, groups=rows.groups)
+        else:
+            clusterer.fit(X, sample_weight=rows.counts)
+        return X, np.asarray(clusterer.labels_), np.asarray(clusterer.similarity_)
+
+    def _item_pains(self, occurrences: list[tuple[int, int]], labels: np.ndarray) -> dict[int, list[int]]:
+        """Each item's pains: the one most of its fragments belong to first (ties: the earliest fragment, as
+        Counter keeps insertion order), then the others, at most `max_pains_per_item`: a long appeal whose
+        every clause joined some pain read as 2–24 problems at once. A further pain needs a fair share of
+        the item's fragments (`secondary_share`): a survey answer naming two problems keeps both; one clause
+        of a long letter does not make it a second problem. Items whose fragments are all noise are absent."""
+        votes: dict[int, Counter] = defaultdict(Counter)
+        for index, row in occurrences:
+            if labels[row] != NOISE:
+                votes[index][int(labels[row])] += 1
+        chosen: dict[int, list[int]] = {}
+        for index, counter in votes.items():
+            ranked = sorted(counter.items(), key=lambda pv: -pv[1])
+            need = self.secondary_share * sum(counter.values())
+            picks = [ranked[0][0]] + [p for p, v in ranked[1:] if v >= need]
+            chosen[index] = picks[: self.max_pains_per_item]
+        return chosen
+
+    @staticmethod
+    def _name_in_order(
+        order: list[int], pains: list[Pain], members: list[PainMembers], labeller, cues
+    ) -> dict[int, str]:
+        """Number the pains in `order` (by size: P001 the most widespread), then label and quote them in that
+        order, each with a phrase no bigger pain took and items no bigger pain quotes: two pains named or
+        quoted alike read as one problem counted twice. → the new id of each pain's cluster index."""
+        renamed = {p: f"P{rank + 1:03d}" for rank, p in enumerate(order)}
+        ordered = [members[p] for p in order]
+        keywords = [pains[p].keywords for p in order]
+        labels = label_pains(labeller, ordered, keywords, cues)
+        quotes = distinct_quotes(labeller, ordered)
+        for p, label, quote in zip(order, labels, quotes, strict=True):
+            pains[p].id, pains[p].label, pains[p].quotes = renamed[p], label, quote
+        return renamed
 
     def _signature(self, rows: list[list[str]], counts: np.ndarray) -> dict[str, float]:
         bag: Counter = Counter()

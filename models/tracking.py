@@ -17,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from models.pains import Pain, PainReport
+from models.pain_report import Pain, PainReport
 
 _NUMBER = re.compile(r"(\d+)$")
 

@@ -11,16 +11,18 @@ OUT_KINDS = (".json", ".xlsx", ".csv")
 
 
 def _column(columns: list[str], wanted: str | None, option: str) -> str | None:
-    """The file's own spelling of a column named on the command line (case and spaces ignored)."""
+    """The file's own spelling of a column named on the command line, by the one matching rule of the
+    table readers (`service.tables.base.resolve_columns`: exact, then case, spaces and ё ignored; two
+    matching columns refused)."""
     if wanted is None:
         return None
-    key = wanted.strip().lower()
-    for col in columns:
-        if str(col).strip().lower() == key:
-            return str(col)
-    raise typer.BadParameter(
-        f"нет столбца «{wanted}»; есть: {', '.join(map(str, columns))}", param_hint=option
-    )
+    from service.tables.base import InputError, resolve_columns
+
+    try:
+        rename = resolve_columns("файл", columns, [wanted])
+    except InputError as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from exc
+    return next(iter(rename), wanted)
 
 
 def _pains_table(report_dict: dict[str, Any]):  # noqa: ANN202 (pandas imported lazily)

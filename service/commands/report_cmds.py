@@ -47,13 +47,7 @@ def report(
 
     import pandas as pd
 
-    from service.reports.quarterly import (
-        load_spb_items,
-        load_topic_rollup,
-        normalize_items,
-        parse_quarter,
-        quarterly_report,
-    )
+    from service.reports.quarterly import load_topic_rollup, parse_quarter, quarterly_report
     from service.reports.render import write_html, write_xlsx
 
     try:
@@ -64,65 +58,19 @@ def report(
         raise typer.BadParameter(
             "каждому --survey нужен свой --mapping (в том же порядке)", param_hint="--mapping"
         )
-    frames = []
-    if spb:
-        frames.append(load_spb_items(spb))
-    if data:
-        renames = {
-            text_col: "text",
-            created_col: "created_at",
-            answered_col: "answered_at",
-            topic_col: "topic",
-            channel_col: "channel",
-        }
-        frame = _read_any(data)
-        missing = [c for c in (text_col, created_col) if c not in frame.columns]
-        if missing:
-            raise typer.BadParameter(f"{data}: нет столбцов {', '.join(missing)}", param_hint="--data")
-        frame = frame.rename(columns={k: v for k, v in renames.items() if k != v})
-        frame.index = range(2, len(frame) + 2)  # file lines (header = line 1) for error messages
-        try:
-            normalize_items(frame)
-        except ValueError as exc:
-            raise typer.BadParameter(f"{data}: {exc}", param_hint="--data") from exc
-        frames.append(frame)
-    if survey:
-        from service.reports.survey import SurveyError, import_survey
-
-        for path, yaml_path in zip(survey, mapping, strict=True):
-            try:
-                frames.append(import_survey(path, yaml_path))
-            except SurveyError as exc:
-                typer.secho(f"Ошибка импорта опроса: {exc}", fg="red", err=True)
-                raise typer.Exit(2) from exc
-    pains = None
-    if pains_file:
-        pains = json.loads(pains_file.read_text(encoding="utf-8"))
+    renames = {
+        text_col: "text",
+        created_col: "created_at",
+        answered_col: "answered_at",
+        topic_col: "topic",
+        channel_col: "channel",
+    }
+    frames = _items_from_files(spb, data, renames, survey, mapping)
+    pains = json.loads(pains_file.read_text(encoding="utf-8")) if pains_file else None
     if frames:
         items = pd.concat(frames, ignore_index=True)
     else:
-        from sqlalchemy.exc import SQLAlchemyError
-
-        from service.config import get_settings
-        from service.db.session import session_scope
-        from service.reports.queries import items_frame, stored_pain_report
-
-        try:
-            with session_scope() as session:
-                items = items_frame(session, [str(period), str(period - 1)])
-                pains = pains or stored_pain_report(session, str(period))
-        except SQLAlchemyError as exc:
-            typer.secho(
-                f"База {get_settings().database_url} не прочитана ({type(exc).__name__}): выполните "
-                "`painmap db upgrade` и загрузите данные, или укажите --spb/--data/--survey.",
-                fg="red",
-                err=True,
-            )
-            raise typer.Exit(2) from exc
-        if items.empty:
-            typer.secho(
-                f"В базе нет записей за {period} и {period - 1}: отчёт будет пустым.", fg="yellow", err=True
-            )
+        items, pains = _items_from_database(period, pains)
     rollup = load_topic_rollup(topic_rollup) if topic_rollup else None
     try:
         result = quarterly_report(
@@ -150,6 +98,64 @@ def report(
         f"Негативной обратной связи: {cur['negative']['count']} из {cur['items']}; "
         f"удовлетворены: {cur['satisfied']['count']}; неудовлетворены: {cur['unsatisfied']['count']}"
     )
+
+
+def _items_from_files(spb, data, renames: dict[str, str], survey: list[Path], mapping: list[Path]) -> list:
+    """The report's items from --spb, --data (columns renamed to the items schema) and each --survey."""
+    from service.reports.quarterly import load_spb_items, normalize_items
+
+    frames = []
+    if spb:
+        frames.append(load_spb_items(spb))
+    if data:
+        frame = _read_any(data)
+        required = [k for k, v in renames.items() if v in ("text", "created_at")]
+        missing = [c for c in required if c not in frame.columns]
+        if missing:
+            raise typer.BadParameter(f"{data}: нет столбцов {', '.join(missing)}", param_hint="--data")
+        frame = frame.rename(columns={k: v for k, v in renames.items() if k != v})
+        frame.index = range(2, len(frame) + 2)  # file lines (header = line 1) for error messages
+        try:
+            normalize_items(frame)
+        except ValueError as exc:
+            raise typer.BadParameter(f"{data}: {exc}", param_hint="--data") from exc
+        frames.append(frame)
+    if survey:
+        from service.reports.survey import SurveyError, import_survey
+
+        for path, yaml_path in zip(survey, mapping, strict=True):
+            try:
+                frames.append(import_survey(path, yaml_path))
+            except SurveyError as exc:
+                typer.secho(f"Ошибка импорта опроса: {exc}", fg="red", err=True)
+                raise typer.Exit(2) from exc
+    return frames
+
+
+def _items_from_database(period, pains):  # noqa: ANN202 (pandas imported lazily)
+    """The stored items of the quarter and the one before, and the quarter's stored pains (unless given)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from service.config import get_settings
+    from service.db.session import session_scope
+    from service.reports.queries import items_frame, stored_pain_report
+
+    try:
+        with session_scope() as session:
+            items = items_frame(session, [str(period), str(period - 1)])
+            pains = pains or stored_pain_report(session, str(period))
+    except SQLAlchemyError as exc:
+        typer.secho(
+            f"База {get_settings().database_url} не прочитана ({type(exc).__name__}): выполните "
+            "`painmap db upgrade` и загрузите данные, или укажите --spb/--data/--survey.",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2) from exc
+    if items.empty:
+        message = f"В базе нет записей за {period} и {period - 1}: отчёт будет пустым."
+        typer.secho(message, fg="yellow", err=True)
+    return items, pains
 
 
 @survey_app.command("import")

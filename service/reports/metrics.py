@@ -8,8 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from models.intervals import Z95
-from models.intervals import wilson_bounds as wilson_interval
+from models.intervals import Z95, wilson_bounds
 
 
 def _round(x: float | None, digits: int = 4) -> float | None:
@@ -20,7 +19,7 @@ def _round(x: float | None, digits: int = 4) -> float | None:
 
 def share(k: int, n: int) -> dict:
     """{'count', 'total', 'share', 'ci_low', 'ci_high'} for k of n (share None when n == 0)."""
-    low, high = wilson_interval(k, n)
+    low, high = wilson_bounds(k, n)
     return {
         "count": int(k),
         "total": int(n),

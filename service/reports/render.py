@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from models.painmap import PrevalenceThresholds
 from nlp.resources import data_dir
 from service.store.painmap import SEED_COLUMNS
-from service.tables.write import FORMULA_PREFIXES
+from service.tables.write import formula_safe_cell
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 TAXONOMY = data_dir() / "taxonomy"
@@ -26,7 +26,6 @@ PREVALENCE_LEVELS = (
     (PrevalenceThresholds().high, "высокая"), (PrevalenceThresholds().medium, "средняя"), (0.0, "низкая")
 )
 _SHARE_TITLES = ("Доля", "Распространённость", "95 % ДИ")
-_FORMULA_START = FORMULA_PREFIXES
 
 
 @lru_cache(maxsize=1)
@@ -213,13 +212,6 @@ def painmap_rows(report: dict) -> list[list]:
     return rows
 
 
-def _safe(value):
-    """Neutralises spreadsheet formulas in text cells (a leading apostrophe keeps the text as typed)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def report_sheets(report: dict) -> dict[str, pd.DataFrame]:
     cur_q, prev_q = report["quarter"], report["previous_quarter"]
     cur, prev = report["current"], report["previous"]
@@ -270,7 +262,7 @@ def write_xlsx(report: dict, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in report_sheets(report).items():
-            frame.map(_safe).to_excel(writer, sheet_name=name, index=False)
+            frame.map(formula_safe_cell).to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
             for col_cells in sheet.columns:
                 width = max(len(str(c.value or "")) for c in col_cells)

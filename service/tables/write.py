@@ -19,9 +19,9 @@ XLSX_MAX_CELL_CHARS = 32_767
 
 def formula_safe(df: pd.DataFrame) -> pd.DataFrame:
     """A copy where text cells (and column names) a spreadsheet would run as formulas start with «'»."""
-    out = df.rename(columns=lambda c: _neutralise(c) if isinstance(c, str) else c)
+    out = df.rename(columns=lambda c: formula_safe_cell(c) if isinstance(c, str) else c)
     for col in out.columns[[pd.api.types.is_string_dtype(dt) for dt in out.dtypes]]:
-        out[col] = out[col].map(_neutralise)
+        out[col] = out[col].map(formula_safe_cell)
     return out
 
 
@@ -48,7 +48,8 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def _neutralise(value: Any) -> Any:
+def formula_safe_cell(value: Any) -> Any:
+    """One cell as text a spreadsheet shows as typed: a leading apostrophe before `= + - @ TAB CR`."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value

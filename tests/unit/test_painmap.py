@@ -9,15 +9,16 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from models.intervals import wilson_bounds
+from models.pain_report import Pain, PainReport
 from models.painmap import SEEDS_COLUMNS, PrevalenceThresholds, painmap_frame, suggest_entries
-from models.pains import Pain, PainReport, wilson_interval
 
 ROOT = Path(__file__).resolve().parents[2]
 PLANTED = ROOT / "data" / "samples" / "planted_pains.csv"
 
 
 def _pain(pid: str, size: int, n: int, processes: dict[str, int]) -> Pain:
-    low, high = wilson_interval(size, n)
+    low, high = wilson_bounds(size, n)
     return Pain(
         id=pid,
         label=f"Проблема {pid}",

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from models.intervals import wilson_bounds
 from models.pain_cues import PainCues
 from models.pain_labels import CentralPhraseLabeller, PainMembers, normalise_phrase
-from models.pains import PainFinder, find_pains, wilson_interval
+from models.pains import PainFinder, find_pains
 
 ROOT = Path(__file__).resolve().parents[2]
 PLANTED = ROOT / "data" / "samples" / "planted_pains.csv"
@@ -75,11 +76,11 @@ def test_problem_answers_are_kept(answer):
 
 
 def test_wilson_interval_contains_share_and_narrows_with_n():
-    low, high = wilson_interval(10, 100)
+    low, high = wilson_bounds(10, 100)
     assert low < 0.1 < high
-    low2, high2 = wilson_interval(100, 1000)
+    low2, high2 = wilson_bounds(100, 1000)
     assert high2 - low2 < high - low
-    assert wilson_interval(0, 50)[0] == pytest.approx(0.0, abs=1e-12) and wilson_interval(0, 50)[1] > 0
+    assert wilson_bounds(0, 50)[0] == pytest.approx(0.0, abs=1e-12) and wilson_bounds(0, 50)[1] > 0
 
 
 @pytest.mark.parametrize(
@@ -151,7 +152,7 @@ def test_planted_pains_are_recovered_with_prevalence_in_interval(q1_report):
         found = set().union(*(set(p.item_ids) for p in mine)) if mine else set()
         hits = int((truth.loc[sorted(found)] == key).sum()) if found else 0
         assert hits >= 0.85 * true_count, (key, hits, true_count)
-        low, high = wilson_interval(len(found), n)
+        low, high = wilson_bounds(len(found), n)
         assert low <= true_count / n <= high, (key, len(found), true_count)
         assert len(mine) <= 3, (key, [p.label for p in mine])  # an analyst still reads one problem, not ten
 

@@ -12,7 +12,8 @@ import pytest
 from openpyxl import load_workbook
 from scipy.optimize import brentq
 
-from service.reports.metrics import nps, wilson_interval
+from models.intervals import wilson_bounds
+from service.reports.metrics import nps
 from service.reports.quarterly import parse_quarter, quarterly_report
 from service.reports.render import write_html, write_xlsx
 
@@ -27,7 +28,7 @@ def test_wilson_interval_solves_the_score_test(k: int, n: int) -> None:
     p_hat = k / n
     low = 0.0 if k == 0 else brentq(score, 1e-12, p_hat - 1e-12)
     high = 1.0 if k == n else brentq(score, p_hat + 1e-12, 1 - 1e-12)
-    got = wilson_interval(k, n)
+    got = wilson_bounds(k, n)
     assert got[0] == pytest.approx(low, abs=1e-9)
     assert got[1] == pytest.approx(high, abs=1e-9)
 

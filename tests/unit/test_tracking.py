@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 
-from models.pains import Pain, PainReport, wilson_interval
+from models.intervals import wilson_bounds
+from models.pain_report import Pain, PainReport
 from models.tracking import PainTracker
 
 
 def _pain(pid: str, words: list[str], size: int, n: int, keywords: list[str] | None = None) -> Pain:
     norm = math.sqrt(len(words))
-    low, high = wilson_interval(size, n)
+    low, high = wilson_bounds(size, n)
     return Pain(
         id=pid,
         label=" ".join(words).capitalize(),
