@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import lru_cache
 
-from fastapi import APIRouter, Depends, FastAPI
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, FastAPI
+from fastapi_offline import FastAPIOffline
 
-from service.api import classify, errors, health, items, jobs, labels, models, painmap, pains, reports
-from service.api.deps import KeyCache, reader
+from service.api import (
+    classify,
+    errors,
+    health,
+    items,
+    jobs,
+    labels,
+    models,
+    painmap,
+    pains,
+    preprocess,
+    reports,
+)
+from service.api.deps import KeyCache
 from service.api.middleware import BodyLimitMiddleware, Metrics, MetricsMiddleware
 from service.config import Settings, get_settings
 from service.jobs import JobContext, JobRunner
 from service.modelling.serving import ModelHolder
-from service.schemas import LimitedText
 
 DESCRIPTION = """\
 API «Карты болей»: классификация обращений и ответов опросов, хранение записей, боли по периодам,
@@ -24,45 +34,6 @@ API «Карты болей»: классификация обращений и 
 Ключ API передаётся в заголовке `X-API-Key` (`painmap keys create --role reader|analyst|admin`).
 Чтение — любой роли, запись — analyst или admin, смена модели — admin.
 """
-
-
-class PreprocessRequest(BaseModel):
-    texts: list[LimitedText] = Field(
-        min_length=1, max_length=1000, examples=[["Во дворе не убран снег, звоните 8 900 123-45-67"]]
-    )
-
-
-@lru_cache(maxsize=1)
-def _shared_preprocessor():  # noqa: ANN202 (nlp imported lazily)
-    """One Preprocessor per process: dictionaries and NER load once, not per request."""
-    from nlp import Preprocessor
-
-    return Preprocessor()
-
-
-def _preprocess_router() -> APIRouter:
-    router = APIRouter(tags=["preprocess"])
-
-    @router.post("/preprocess", summary="Предобработка текстов (маскирование, леммы, фрагменты)")
-    def preprocess(body: PreprocessRequest, _: object = Depends(reader)) -> dict:
-        # A sync route: FastAPI runs it in a thread, so NER never blocks the event loop.
-        preprocessor = _shared_preprocessor()
-        docs = list(preprocessor.pipe(body.texts))
-        return {
-            "version": preprocessor.version,
-            "docs": [
-                {
-                    "masked_text": d.masked_text,
-                    # Lemmas of the masked text: the raw text's would carry the names masking removed.
-                    "lemmas": preprocessor.features(d.masked_text),
-                    "fragments": d.fragments,
-                    "sentences": d.sentences,
-                }
-                for d in docs
-            ],
-        }
-
-    return router
 
 
 def _classify_missing(app: FastAPI) -> None:
@@ -91,7 +62,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         app.state.jobs.shutdown()
 
-    app = FastAPI(title="painmap", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # /docs and /redoc from the assets inside the fastapi-offline wheel: municipal networks have no CDN.
+    app = FastAPIOffline(
+        title="painmap",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        static_url="/docs-assets",
+    )
     app.state.settings = settings
     app.state.models = ModelHolder(settings.model_dir)
     app.state.jobs = JobRunner(JobContext(settings.database_url, settings.model_dir, app.state.models))
@@ -101,9 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.key_cache = KeyCache()
 
     v1 = APIRouter(prefix="/v1")
-    for module in (classify, items, labels, pains, painmap, models, jobs, reports):
+    for module in (classify, items, labels, pains, painmap, models, jobs, reports, preprocess):
         v1.include_router(module.router)
-    v1.include_router(_preprocess_router())
     app.include_router(v1)
     app.include_router(health.router)
     errors.install(app)
