@@ -56,7 +56,8 @@ def _no_model_warning(holder: ModelHolder, model, created: int) -> str | None:  
     "/items/upload",
     response_model=IngestResult,
     summary="Загрузить таблицу записей (CSV/XLSX/Parquet/JSON)",
-    description="Multipart-поле `file`. Колонка текста: text/answer/текст/ответ; "
+    description="Multipart-поле `file`. Столбцы текста, идентификатора, даты и канала можно назвать полями "
+    "`text_col`, `id_col`, `date_col`, `channel_col`; без них колонка текста: text/answer/текст/ответ; "
     "id: external_id/id/respondent_id; необязательные: channel, created_at, answered_at, satisfied, process, "
     "nps, period/quarter, rating_*/q10_*, метки topic/process.",
 )
@@ -64,6 +65,10 @@ def upload_items(
     request: Request,
     file: UploadFile = File(description="Таблица с записями"),
     source: str = Form(default="upload", min_length=1, max_length=100),
+    text_col: str | None = Form(default=None, max_length=200, description="Столбец текста (иначе по имени)"),
+    id_col: str | None = Form(default=None, max_length=200, description="Столбец идентификатора записи"),
+    date_col: str | None = Form(default=None, max_length=200, description="Столбец даты поступления"),
+    channel_col: str | None = Form(default=None, max_length=200, description="Столбец канала"),
     db: Session = Depends(get_db),
     who: Principal = Depends(analyst),
     holder: ModelHolder = Depends(model_holder),
@@ -83,7 +88,8 @@ def upload_items(
         path.write_bytes(file.file.read())
         try:
             frame = read_table(path)
-            items = list(frame_to_items(frame, source=source, where=f"файл {name}"))
+            chosen = {"text": text_col, "id": id_col, "date": date_col, "channel": channel_col}
+            items = list(frame_to_items(frame, source=source, where=f"файл {name}", chosen=chosen))
         except (InputError, ValueError) as exc:
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc).replace(str(path), name)

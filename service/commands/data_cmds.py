@@ -14,6 +14,10 @@ def load(
     ),
     kind: str = typer.Option(None, help="appeal | survey_answer | review (по умолчанию по колонкам)"),
     classify: bool = typer.Option(True, help="Классифицировать моделью-чемпионом"),
+    text_col: str | None = typer.Option(None, "--text-col", help="Столбец текста (иначе text/текст/…)"),
+    id_col: str | None = typer.Option(None, "--id-col", help="Столбец идентификатора записи"),
+    date_col: str | None = typer.Option(None, "--date-col", help="Столбец даты поступления"),
+    channel_col: str | None = typer.Option(None, "--channel-col", help="Столбец канала"),
 ) -> None:
     """Загружает записи (идемпотентно: уже известные external_id пропускаются)."""
     from service.config import get_settings
@@ -25,7 +29,11 @@ def load(
     settings = get_settings()
     upgrade_db(settings.database_url)
     try:
-        items = list(frame_to_items(read_table(path), source=source or path.name, kind=kind, where=str(path)))
+        chosen = {"text": text_col, "id": id_col, "date": date_col, "channel": channel_col}
+        frame = read_table(path)
+        items = list(
+            frame_to_items(frame, source=source or path.name, kind=kind, where=str(path), chosen=chosen)
+        )
     except (InputError, ValueError) as exc:
         typer.echo(f"ошибка: {exc}", err=True)
         raise typer.Exit(2) from exc

@@ -72,6 +72,7 @@ def load(spec: DataSpec) -> pd.DataFrame:
     the text alone (what is compared with the training texts for duplicates).
     """
     from models.model_input import compose_text
+    from service.tables.dates import parse_dates
     from service.tables.io import read_table
 
     meta_cols = list(spec.meta_cols or [])
@@ -87,7 +88,7 @@ def load(spec: DataSpec) -> pd.DataFrame:
         for head, column in spec.heads.items():
             frame[head] = raw[column]
         if spec.time_col:
-            frame[TIME] = pd.to_datetime(raw[spec.time_col], errors="coerce", format="mixed")
+            frame[TIME] = parse_dates(raw[spec.time_col])
         if spec.split_col and spec.split_values:
             frame = frame[raw[spec.split_col].astype(str).isin(spec.split_values)]
         frames.append(frame)

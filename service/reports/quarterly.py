@@ -28,6 +28,7 @@ import yaml
 from models.taxonomy import load_taxonomy
 from nlp.resources import data_dir
 from service.reports.metrics import counts_with_shares, csat, nps, share, wait_time
+from service.tables.dates import parse_dates
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def _satisfied(value: Any) -> str:
 def _dates(values: pd.Series, column: str) -> pd.Series:
     """Datetimes of a column; a value that is present but not a date is an error naming its rows
     (the frame's index labels: the CLI numbers them as lines of the file)."""
-    parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+    parsed = parse_dates(values)
     bad = parsed.isna() & values.notna() & (values.astype("object").astype(str).str.strip() != "")
     if bad.any():
         rows = ", ".join(f"строка {i} («{values[i]}»)" for i in list(values.index[bad])[:5])

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from service.db.models import ITEM_KINDS, SATISFIED_VALUES, Item, Label, Prediction
 from service.modelling.serving import ServedModel
 from service.schemas import MAX_ATTRIBUTE_VALUE, MAX_ATTRIBUTES, MAX_TEXT, MAX_YEAR, MIN_YEAR, without_nul
+from service.tables.dates import parse_date
 
 LABEL_HEADS = ("topic", "process", "category", "reason")
 TEXT_COLUMNS = ("text", "answer", "текст", "ответ", "обращение")
@@ -198,7 +199,8 @@ def _datetime(value: Any, where: str) -> datetime | None:
     if value is None:
         return None
     try:
-        stamp = pd.Timestamp(value)
+        # «03.04.2025» is the 3rd of April in Russian exports (pandas alone reads it month first).
+        stamp = parse_date(value) if isinstance(value, str) else pd.Timestamp(value)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{where}: не дата/время: {value!r}") from exc
     if pd.isna(stamp):
@@ -233,14 +235,63 @@ def kind_for_text_column(name: str) -> str:
     return "survey_answer" if name.strip().lower() in SURVEY_TEXT_COLUMNS else "appeal"
 
 
+# The columns a user may name for an upload (`text_col`, `id_col`, `date_col`, `channel_col`) → the item
+# field each feeds; the other columns are found by their usual names.
+CHOSEN_FIELDS = {"text": "text", "id": "external_id", "date": "created_at", "channel": "channel"}
+
+
+def choose_columns(
+    frame: pd.DataFrame, chosen: dict[str, str | None], where: str
+) -> tuple[pd.DataFrame, str]:
+    """The frame with the columns the user named («Текст обращения» as text, …) renamed to the item fields
+    they feed, and the name of the text column as the file spells it (it decides the rows' kind).
+
+    A named column is matched by the table readers' rule (case, spaces and ё ignored); a missing one is
+    refused with the file's columns listed. A column of the file that already bears a field's name but was
+    not chosen steps aside («text (не выбран)»), so the choice, not the guess, feeds the field."""
+    from service.tables.base import InputError, resolve_columns
+
+    columns = [str(c) for c in frame.columns]
+    rename: dict[str, str] = {}
+    for role, wanted in chosen.items():
+        if not wanted:
+            continue
+        try:
+            found = next(iter(resolve_columns(where, columns, [wanted])), wanted)
+        except InputError as exc:
+            raise ValueError(f"{exc} (выбран как столбец «{role}»)") from exc
+        rename[found] = CHOSEN_FIELDS[role]
+    taken = set(rename.values())
+    aside = {c: f"{c} (не выбран)" for c in columns if c.strip().lower() in taken and c not in rename}
+    text_name = next((c for c, field in rename.items() if field == "text"), None)
+    frame = frame.rename(columns={**aside, **rename})
+    if text_name is None:
+        lower = {c.strip().lower(): c for c in columns}
+        text_name = next((lower[c] for c in TEXT_COLUMNS if c in lower), "text")
+    return frame, text_name
+
+
 def frame_to_items(
-    frame: pd.DataFrame, *, source: str, kind: str | None = None, where: str = "файл"
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    kind: str | None = None,
+    where: str = "файл",
+    chosen: dict[str, str | None] | None = None,
 ) -> Iterable[dict[str, Any]]:
-    """Rows of an uploaded table → item dicts; errors name the row (1-based, header excluded) and column."""
+    """Rows of an uploaded table → item dicts; errors name the row (1-based, header excluded) and column.
+    `chosen` names the file's text, id, date and channel columns (`CHOSEN_FIELDS`); the rest are found by
+    their usual names."""
+    text_name = None
+    if chosen and any(chosen.values()):
+        frame, text_name = choose_columns(frame, chosen, where)
     columns = {str(c).strip().lower(): c for c in frame.columns}
     text_col = next((columns[c] for c in TEXT_COLUMNS if c in columns), None)
     if text_col is None:
-        raise ValueError(f"{where}: нет колонки с текстом (ожидается одна из: {', '.join(TEXT_COLUMNS)})")
+        raise ValueError(
+            f"{where}: нет колонки с текстом (ожидается одна из: {', '.join(TEXT_COLUMNS)}; "
+            f"в файле: {', '.join(map(str, frame.columns))}); укажите её явно (text_col, --text-col)"
+        )
     id_col = next((columns[c] for c in ID_COLUMNS if c in columns), None)
     rating_cols = [c for low, c in columns.items() if low.startswith(RATING_PREFIXES) or low in RATING_NAMES]
     attribute_cols = [
@@ -251,7 +302,7 @@ def frame_to_items(
     # report counts their ratings, grids and satisfaction once without anything traceable being stored.
     tokens: dict[str, str] = {}
     if kind is None:
-        kind = kind_for_text_column(str(text_col))
+        kind = kind_for_text_column(str(text_name or text_col))
     if kind not in ITEM_KINDS:
         raise ValueError(f"{where}: неизвестный вид записей {kind!r} (допустимы {', '.join(ITEM_KINDS)})")
     rows_of_id: dict[str, list[int]] = {}
