@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -38,6 +38,9 @@ from service.scoring.parts import rows_path as _rows_path
 from service.scoring.parts import write_part
 from service.tables.csv_blocks import BlockError, CsvBlock
 from service.tables.io import ROW_COLUMN, InputError
+
+if TYPE_CHECKING:
+    from service.scoring.input import InputLayout
 
 STATE_VERSION = 2  # 2: CSV parts for CSV output
 OUTPUT_FORMATS = (".csv", ".csv.gz", ".xlsx", ".parquet", ".json")
@@ -225,7 +228,7 @@ def score_file(
     ``engine="local"`` scores in this process (``workers=1``) or in ``workers`` forked processes;
     ``engine="dask"`` on a dask.distributed cluster (LocalCluster of ``workers`` unless ``scheduler``).
     """
-    from service.scoring.input import byte_blocks, check_columns, row_chunks
+    from service.scoring.input import byte_blocks, input_layout, row_chunks
 
     src, out = Path(src), Path(out)
     out_kind = _output_kind(out)
@@ -237,7 +240,7 @@ def score_file(
         raise InputError("файл не найден", src)
     started = time.perf_counter()
     meta = tuple(card_meta_cols(model.card) if meta_cols is None else meta_cols)
-    check_columns(src, text_col, meta)
+    layout = input_layout(src, text_col, meta)  # sniffed and its header read once, for every reader
     out.parent.mkdir(parents=True, exist_ok=True)
     counted = 0
 
@@ -247,14 +250,14 @@ def score_file(
         if progress:
             progress(n)
 
-    job = _Job(src, out, model, text_col, chunksize, meta, engine, workers, scheduler, counting)
+    job = _Job(src, out, model, text_col, chunksize, meta, engine, workers, scheduler, counting, layout)
     # several workers parse their own byte blocks; one process reads rows itself (nothing to offload)
-    blocks = byte_blocks(src, chunksize, text_col, meta) if engine == "dask" or workers > 1 else None
+    blocks = byte_blocks(layout, chunksize, text_col, meta) if engine == "dask" or workers > 1 else None
     if blocks is not None:
         try:
             return _run(job, blocks, started)
         except BlockError:
-            for _ in row_chunks(src, chunksize, text_col, meta):  # names the row when the data is at fault
+            for _ in row_chunks(layout, chunksize, text_col, meta):  # names the row when the data is at fault
                 pass
             # the data is fine: a quote inside an unquoted field misled the byte cut; read row by row,
             # counting the progress again from zero
@@ -275,6 +278,7 @@ class _Job:
     workers: int
     scheduler: str | None
     progress: ProgressFn | None
+    layout: InputLayout
 
 
 def _run(job: _Job, blocks: Iterator[CsvBlock] | None, started: float) -> ScoreResult:
@@ -293,7 +297,7 @@ def _run(job: _Job, blocks: Iterator[CsvBlock] | None, started: float) -> ScoreR
     n_chunks = 0
     rows = 0
     source: Iterator[Any] = (
-        blocks if blocks is not None else row_chunks(src, job.chunksize, text_col, job.meta)
+        blocks if blocks is not None else row_chunks(job.layout, job.chunksize, text_col, job.meta)
     )
 
     def todo() -> Iterator[tuple[int, Any]]:

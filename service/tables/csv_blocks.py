@@ -112,14 +112,20 @@ class CsvBlock:
         return frame.drop(columns=ROW_COLUMN)
 
 
-def csv_layout(path: Path, text_col: str, required: Sequence[str] = ()) -> CsvLayout | None:
+def csv_layout(path: Path, text_col: str, required: Sequence[str] = (), *,
+               dialect: tuple[str, str, bool] | None = None,
+               columns: Sequence[str] | None = None) -> CsvLayout | None:
     """How to cut `path` into blocks, or None when it must be read row by row (not a plain or gzipped CSV,
     an encoding that is not ASCII-compatible, no `\\n` line ends). Raises InputError as the row reader does
-    for an unreadable header or a missing `text_col` / `required` column."""
-    chunks = iter_table_chunks(path, chunksize=1, text_col=text_col, required=required)
-    first = next(chunks)
-    chunks.close()
-    dialect = csv_dialect(path)
+    for an unreadable header or a missing `text_col` / `required` column. A caller that has sniffed the
+    file and read its header already passes `dialect` and `columns`, and neither is done again."""
+    if columns is None:
+        dialect = dialect or csv_dialect(path)
+        chunks = iter_table_chunks(path, chunksize=1, text_col=text_col, required=required, dialect=dialect)
+        columns = [c for c in next(chunks).columns if c != ROW_COLUMN]
+        chunks.close()
+    elif dialect is None:
+        dialect = csv_dialect(path)
     if dialect is None or dialect[0].lower() not in _ASCII_COMPATIBLE:
         return None
     encoding, delimiter, gzipped = dialect
@@ -132,8 +138,7 @@ def csv_layout(path: Path, text_col: str, required: Sequence[str] = ()) -> CsvLa
     for line in sample.split(b"\n")[:-1]:  # lines that end outside quotes end a record
         odd ^= line.count(b'"') & 1
         records += not odd
-    columns = tuple(c for c in first.columns if c != ROW_COLUMN)
-    return CsvLayout(encoding, delimiter, gzipped, columns, len(sample), records)
+    return CsvLayout(encoding, delimiter, gzipped, tuple(columns), len(sample), records)
 
 
 def iter_blocks(path: Path, layout: CsvLayout, target: int,

@@ -73,10 +73,13 @@ def read_upload(data: bytes, filename: str, *, text_col: str | None = None, requ
 def iter_table_chunks(path: str | os.PathLike[str], *, chunksize: int | None = 50_000,
                       text_col: str | None = None, required: Sequence[str] = (),
                       sheet: str | int | None = None,
-                      max_cell_chars: int = MAX_CELL_CHARS) -> Iterator[pd.DataFrame]:
+                      max_cell_chars: int = MAX_CELL_CHARS,
+                      dialect: tuple[str, str, bool] | None = None) -> Iterator[pd.DataFrame]:
     """Stream the table in frames of ≤ `chunksize` rows, each with `__row__` (spreadsheet row number).
 
     Yields at least one frame (maybe empty, with the columns), so a header-only file still shows its columns.
+    `dialect` is a CSV's (encoding, delimiter, gzipped) from `csv_dialect` when the caller has it already:
+    the file is then not sniffed again.
     """
     path = Path(path)
     if not path.is_file():
@@ -84,13 +87,14 @@ def iter_table_chunks(path: str | os.PathLike[str], *, chunksize: int | None = 5
     if chunksize is not None and chunksize < 1:
         raise ValueError(f"chunksize must be ≥ 1, got {chunksize}")
     return _chunks(Source(str(path), lambda: path.open("rb"), path), chunksize, text_col, required, sheet,
-                   max_cell_chars)
+                   max_cell_chars, dialect)
 
 
 # ---------------------------------------------------------------- format detection
 
 def _chunks(source: Source, chunksize: int | None, text_col: str | None, required: Sequence[str],
-            sheet: str | int | None, max_cell_chars: int) -> Iterator[pd.DataFrame]:
+            sheet: str | int | None, max_cell_chars: int,
+            dialect: tuple[str, str, bool] | None = None) -> Iterator[pd.DataFrame]:
     head = source.head(8)
     wanted = [c for c in (text_col, *required) if c]
     if not head:
@@ -104,11 +108,11 @@ def _chunks(source: Source, chunksize: int | None, text_col: str | None, require
 
         return parquet_chunks(source, chunksize, wanted)
     elif head.startswith(b"\x1f\x8b"):
-        rows = _csv_rows(source, source.open_gzip, max_cell_chars)
+        rows = _csv_rows(source, source.open_gzip, max_cell_chars, dialect)
     elif kind := next((k for magic, k in _MAGIC.items() if head.startswith(magic)), None):
         raise InputError(f"это {kind}, а не таблица CSV/XLSX", source.name)
     else:
-        rows = _csv_rows(source, source.open_bytes, max_cell_chars)
+        rows = _csv_rows(source, source.open_bytes, max_cell_chars, dialect)
     return _frames(source.name, rows, chunksize, wanted, max_cell_chars)
 
 
@@ -185,10 +189,10 @@ def _sniff(source: Source, open_bytes: Callable[[], IO[bytes]]) -> tuple[str, st
     return encoding, _detect_delimiter(sample.decode(encoding, errors="ignore"), truncated)
 
 
-def _csv_rows(source: Source, open_bytes: Callable[[], IO[bytes]],
-              max_cell_chars: int) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(source: Source, open_bytes: Callable[[], IO[bytes]], max_cell_chars: int,
+              dialect: tuple[str, str, bool] | None = None) -> Iterator[tuple[int, list[str]]]:
     """(row number, cells) for every record; the first one is the header."""
-    encoding, delimiter = _sniff(source, open_bytes)
+    encoding, delimiter = dialect[:2] if dialect is not None else _sniff(source, open_bytes)
     row = 0
     try:
         with open_bytes() as raw, io.TextIOWrapper(raw, encoding=encoding, newline="") as fh:

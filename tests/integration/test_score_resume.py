@@ -150,3 +150,33 @@ def test_progress_counts_every_row_once_after_a_fallback_to_rows(model_dir, tmp_
     assert result.rows == 400
     assert sum(steps) == 400
     assert any(s < 0 for s in steps), "the byte-block attempt should have failed and been taken back"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_input_is_sniffed_once_and_its_header_read_once(
+    model_dir, big_input, tmp_path, monkeypatch, workers
+):
+    """Before it cuts a CSV, `score` used to sniff the encoding and delimiter and parse the header four
+    times; now one layout (service.scoring.input.input_layout) serves every reader in this process."""
+    import service.tables.io as table_io
+    from models.registry import ModelRegistry
+    from service.scoring.batch import score_file
+
+    calls = {"sniff": 0, "header": 0}
+    real_sniff, real_frames = table_io._sniff, table_io._frames
+
+    def counting_sniff(*args, **kwargs):
+        calls["sniff"] += 1
+        return real_sniff(*args, **kwargs)
+
+    def counting_frames(name, rows, chunksize, *args, **kwargs):
+        calls["header"] += chunksize == 1  # a header probe reads one row
+        return real_frames(name, rows, chunksize, *args, **kwargs)
+
+    monkeypatch.setattr(table_io, "_sniff", counting_sniff)
+    monkeypatch.setattr(table_io, "_frames", counting_frames)
+    model = ModelRegistry(model_dir).load(lazy=True)
+    out = tmp_path / "out.csv"
+    result = score_file(big_input, out, model, text_col="text", chunksize=500, workers=workers)
+    assert result.rows == len(pd.read_csv(big_input))
+    assert calls == {"sniff": 1, "header": 1}
