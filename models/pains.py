@@ -214,29 +214,10 @@ class PainFinder:
             )
             all_members.append(members)
             item_idx = sorted(pain_items[p])
-            low, high = wilson_bounds(len(item_idx), n_items)
-            breakdown = {c: _value_counts(items[c].iloc[item_idx]) for c in breakdown_cols}
-            processes = [
-                {"name": name, "items": n, "share": round(n / len(item_idx), 4)}
-                for name, n in (breakdown.get(group_col, {}) if group_col else {}).items()
-            ]
-            pains.append(
-                Pain(
-                    id=f"P{p + 1:03d}",
-                    label="",
-                    keywords=keywords[p],
-                    quotes=[],
-                    size=len(item_idx),
-                    n_fragments=int(members.counts.sum()),
-                    prevalence=len(item_idx) / n_items if n_items else 0.0,
-                    ci_low=low,
-                    ci_high=high,
-                    processes=processes,
-                    breakdown=breakdown,
-                    item_ids=[ids[i] for i in item_idx],
-                    signature=self._signature([rows.lemmas[i] for i in members_idx], members.counts),
-                )
-            )
+            pain = self._pain(items, item_idx, breakdown_cols, group_col, ids)
+            pain.id, pain.keywords, pain.n_fragments = f"P{p + 1:03d}", keywords[p], int(members.counts.sum())
+            pain.signature = self._signature([rows.lemmas[i] for i in members_idx], members.counts)
+            pains.append(pain)
         order = sorted(range(n_pains), key=lambda p: (-pains[p].size, p))
         renamed = self._name_in_order(order, pains, all_members, labeller, cues)
         with_problem = sorted({i for i, _ in rows.occurrences})
@@ -252,6 +233,31 @@ class PainFinder:
             noise_item_ids=[ids[i] for i in with_problem if i not in item_list],
             no_pain_item_ids=[ids[i] for i in sorted(set(range(n_items)) - set(with_problem))],
             item_pain=item_pain,
+        )
+
+    @staticmethod
+    def _pain(items: pd.DataFrame, item_idx: list[int], breakdown_cols: list, group_col, ids: list) -> Pain:
+        """A pain's counts: size, prevalence with its Wilson interval, breakdown by column, processes."""
+        n_items = len(items)
+        low, high = wilson_bounds(len(item_idx), n_items)
+        breakdown = {c: _value_counts(items[c].iloc[item_idx]) for c in breakdown_cols}
+        processes = [
+            {"name": name, "items": n, "share": round(n / len(item_idx), 4)}
+            for name, n in (breakdown.get(group_col, {}) if group_col else {}).items()
+        ]
+        return Pain(
+            id="",
+            label="",
+            keywords=[],
+            quotes=[],
+            size=len(item_idx),
+            n_fragments=0,
+            prevalence=len(item_idx) / n_items if n_items else 0.0,
+            ci_low=low,
+            ci_high=high,
+            processes=processes,
+            breakdown=breakdown,
+            item_ids=[ids[i] for i in item_idx],
         )
 
     def _fragment_rows(self, texts, item_group, kinds, preprocessor, cues) -> _FragmentRows:
