@@ -116,7 +116,7 @@ def main() -> None:
     first_admin_key(settings)
     base = f"http://{settings.host}:{settings.port}"
     say(f"документация API: {base}/docs")
-    say(f"карта болей (XLSX): {base}/v1/painmap/export.xlsx?status=suggested  (заголовок X-API-Key)")
+    say(f"карта болей (XLSX): {base}/v1/painmap/export.xlsx  (заголовок X-API-Key)")
     say(f"готовность: {base}/readyz; метрики: {base}/metrics")
     limit_malloc_arenas()
     uvicorn.run(

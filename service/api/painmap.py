@@ -48,23 +48,26 @@ def list_entries(
 @router.get(
     "/painmap/export.xlsx",
     summary="Карта болей в форме регламента (XLSX)",
-    description="Принятые и выполненные записи (или с указанным статусом) в колонках приложения 3.",
+    description="Записи квартала `period` (или всех периодов) со всеми статусами, или только со статусом "
+    "`status`, в колонках приложения 3 и со статусом; период указан в заголовке листа.",
     response_class=Response,
     responses={200: {"content": {XLSX: {}}, "description": "Файл XLSX"}},
     dependencies=[Depends(reader)],
 )
 def export(
-    db: Session = Depends(get_db), status_: Status | None = Query(default=None, alias="status")
+    db: Session = Depends(get_db),
+    status_: Status | None = Query(default=None, alias="status"),
+    period: str | None = Query(default=None, pattern=r"^\d{4}Q[1-4]$", examples=["2025Q2"]),
 ) -> Response:
-    query = select(PainMapEntry).order_by(PainMapEntry.number)
-    if status_ is None:
-        query = query.where(PainMapEntry.status.in_(("accepted", "done")))
-    else:
+    query = select(PainMapEntry).order_by(PainMapEntry.period, PainMapEntry.number)
+    if status_ is not None:
         query = query.where(PainMapEntry.status == status_)
-    content = export_xlsx(list(db.scalars(query)))
-    return Response(
-        content, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="painmap.xlsx"'}
-    )
+    if period is not None:
+        query = query.where(PainMapEntry.period == period)
+    content = export_xlsx(list(db.scalars(query)), period)
+    name = f"painmap_{period}.xlsx" if period else "painmap.xlsx"
+    disposition = f'attachment; filename="{name}"'
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": disposition})
 
 
 def _decide(db: Session, entry_id: int, new_status: str, who: Principal) -> PainMapEntryOut:

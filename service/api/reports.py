@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from service.api.deps import get_db, reader
-from service.reports.queries import items_frame, stored_pain_report
 
 router = APIRouter(tags=["reports"])
 
@@ -29,17 +28,15 @@ class ReportQuery:
 
 
 def build_report(q: ReportQuery, db: Session) -> dict:
-    from service.reports.quarterly import parse_quarter, quarterly_report
+    from service.reports.stored import EmptyQuarter, stored_quarterly_report
 
     try:
-        period = parse_quarter(q.quarter)
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from exc
-    items = items_frame(db, [str(period), str(period - 1)], topic_head=q.topic_head)
-    pains = stored_pain_report(db, str(period))
-    try:
-        return quarterly_report(items, str(period), deadline_days=q.deadline_days, pains=pains, top=q.top)
-    except ValueError as exc:  # stored dates that are not dates: a data error, named by the report
+        return stored_quarterly_report(
+            db, q.quarter, deadline_days=q.deadline_days, topic_head=q.topic_head, top=q.top
+        )
+    except EmptyQuarter as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except ValueError as exc:  # a malformed quarter, or stored dates that are not dates (named by the report)
         raise HTTPException(422, str(exc)) from exc
 
 

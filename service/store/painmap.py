@@ -7,8 +7,6 @@ they are still `suggested`: an accepted, rejected or done entry is the analyst's
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -252,16 +250,45 @@ def change_entry(entry: PainMapEntry, changes: dict[str, Any], author: str) -> l
     return changed
 
 
-def export_xlsx(entries: list[PainMapEntry]) -> bytes:
-    """The pain map in the seeds' form, as XLSX bytes (cells that look like formulas are neutralised)."""
-    from service.tables.io import write_table
+STATUS_TITLES = {
+    "suggested": "предложено", "accepted": "принято", "rejected": "отклонено", "done": "выполнено"
+}
+_EXPORT_WIDTHS = {"№": 6, "Мероприятия": 40, "Ответственный": 24, "Срок реализации": 16, "Статус": 14}
 
-    frame = pd.DataFrame(
-        [{title: getattr(e, field) for title, field in SEED_COLUMNS.items()} for e in entries],
-        columns=list(SEED_COLUMNS),
-    )
-    frame["№"] = range(1, len(frame) + 1)  # the form's row number; stored numbers have gaps after rejections
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "painmap.xlsx"
-        write_table(frame, path)
-        return path.read_bytes()
+
+def export_xlsx(entries: list[PainMapEntry], period: str | None = None) -> bytes:
+    """The pain map in the seeds' form as XLSX bytes: a title row naming the period, the form's columns
+    plus the entry's status, wrapped text and set widths (cells that look like formulas are neutralised)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    from service.tables.write import formula_safe_cell
+
+    titles = [*SEED_COLUMNS, "Статус"]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Карта болей"
+    periods = sorted({e.period for e in entries if e.period})
+    shown = period or (", ".join(periods) if periods else "все периоды")
+    sheet.append([f"Карта болей за {shown}"])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append(titles)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    # the form's row number; stored numbers have gaps after rejections
+    for number, entry in enumerate(entries, start=1):
+        values = [getattr(entry, field) for field in SEED_COLUMNS.values()]
+        values[0] = number
+        sheet.append([formula_safe_cell(v) for v in values] + [STATUS_TITLES.get(entry.status, entry.status)])
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for column, title in enumerate(titles, start=1):
+        letter = sheet.cell(row=2, column=column).column_letter
+        sheet.column_dimensions[letter].width = _EXPORT_WIDTHS.get(title, 30)
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.alignment = wrap
+    sheet.freeze_panes = "A3"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

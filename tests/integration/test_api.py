@@ -340,15 +340,24 @@ def test_pains_painmap_workflow_and_export(server):
         assert (kept["status"], kept["measures"]) == ("accepted", "График уборки")
         suggested = c.get("/v1/painmap", params={"status": "suggested", "period": period}).json()
         assert len(suggested) <= len(c.get("/v1/pains", params={"period": period}).json())
-        export = c.get("/v1/painmap/export.xlsx")
+        export = c.get("/v1/painmap/export.xlsx", params={"period": period})
+        accepted_only = c.get("/v1/painmap/export.xlsx", params={"period": period, "status": "accepted"})
+        n_entries = len(c.get("/v1/painmap", params={"period": period}).json())
     assert export.status_code == 200
+    assert f"painmap_{period}.xlsx" in export.headers["content-disposition"]
     sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == list(SEED_COLUMNS)
-    assert [r[0] for r in rows[1:]] == list(range(1, len(rows)))
-    exported = {r[2]: r for r in rows[1:]}  # by problem text
-    assert exported[first["problem"]][5] == "График уборки"
-    assert second["problem"] not in exported or second["id"] == first["id"]
+    assert rows[0][0] == f"Карта болей за {period}"  # the period in the title
+    assert list(rows[1]) == [*SEED_COLUMNS, "Статус"]
+    assert [r[0] for r in rows[2:]] == list(range(1, len(rows) - 1))
+    assert len(rows) - 2 == n_entries  # every status by default: suggestions, accepted and rejected
+    assert sheet.column_dimensions["F"].width >= 30 and sheet["C3"].alignment.wrap_text
+    exported = {r[2]: r for r in rows[2:]}  # by problem text
+    assert exported[first["problem"]][5] == "График уборки" and exported[first["problem"]][8] == "принято"
+    if second["id"] != first["id"]:
+        assert exported[second["problem"]][8] == "отклонено"
+    only = list(openpyxl.load_workbook(io.BytesIO(accepted_only.content)).active.iter_rows(values_only=True))
+    assert {r[8] for r in only[2:]} == {"принято"}
 
 
 def test_models_list_promote_and_retrain(server):

@@ -66,6 +66,11 @@ def test_quarterly_report_from_stored_items(server):
         bad = c.get("/v1/reports/quarterly", params={"quarter": "2019Q7"})
         page = c.get("/v1/reports/quarterly.html", params={"quarter": "2019Q3"})
         book = c.get("/v1/reports/quarterly.xlsx", params={"quarter": "2019Q3"})
+        empty = c.get("/v1/reports/quarterly", params={"quarter": "1999Q1"})
+        empty_page = c.get("/v1/reports/quarterly.html", params={"quarter": "1999Q1"})
+    # A quarter without items is said to be empty (not a report of zeros), naming quarters that have data.
+    assert empty.status_code == 404 and "нет записей" in empty.json()["detail"] and "2019Q3" in empty.text
+    assert empty_page.status_code == 404
     assert page.status_code == 200 and "<svg" in page.text and "ПОС" in page.text
     sheets = openpyxl.load_workbook(io.BytesIO(book.content))
     assert sheets.sheetnames == ["показатели", "каналы", "темы", "боли", "карта болей"]
