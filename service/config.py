@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     # How long a request waits for SQLite's write lock (a refresh or an upload holding it) before the API
     # answers 503 with Retry-After instead.
     db_busy_timeout_s: float = 10.0
+    # The analysts' pages: the key signing session cookies (created on first use, mode 600, shared by the
+    # workers), how long a login lasts, and whether cookies need https (set behind a TLS proxy).
+    session_secret_file: Path = PROJECT_ROOT / "var" / "session.secret"
+    session_hours: float = 8.0
+    https_only: bool = False
 
 
 @lru_cache(maxsize=1)

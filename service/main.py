@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
+from starlette.middleware.sessions import SessionMiddleware
 
+from models.bundle_signing import read_secret
 from service.api import (
     classify,
     errors,
@@ -26,6 +31,10 @@ from service.api.middleware import BodyLimitMiddleware, Metrics, MetricsMiddlewa
 from service.config import Settings, get_settings
 from service.jobs import JobContext, JobRunner
 from service.modelling.serving import ModelHolder
+from service.web import routes as pages
+from service.web.session import SESSION_COOKIE, LoginRequired
+
+STATIC = Path(__file__).resolve().parent / "web" / "static"
 
 DESCRIPTION = """\
 API «Карты болей»: классификация обращений и ответов опросов, хранение записей, боли по периодам,
@@ -49,6 +58,11 @@ def _classify_missing(app: FastAPI) -> None:
         ).first()
     if missing is not None:
         app.state.jobs.submit("classify_missing", {}, created_by="модель загружена")
+
+
+async def _to_login(request: Request, _: Exception) -> RedirectResponse:
+    """A page opened without a valid session goes to the login form (303: a form POST becomes a GET)."""
+    return RedirectResponse("/login", status_code=303)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -83,8 +97,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         v1.include_router(module.router)
     app.include_router(v1)
     app.include_router(health.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)
+    app.add_exception_handler(LoginRequired, _to_login)
 
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=read_secret(settings.session_secret_file, create=True).hex(),
+        session_cookie=SESSION_COOKIE,
+        max_age=int(settings.session_hours * 3600),
+        same_site="strict",
+        https_only=settings.https_only,
+    )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
-from sqlalchemy.orm import Session
 
 from service.auth import ROLE_RANK, Principal, authenticate, hash_key
-from service.db.session import new_session
+from service.db.session import new_session, request_session
 from service.modelling.serving import ModelHolder, ServedModel
 
 api_key_header = APIKeyHeader(
@@ -20,16 +19,8 @@ api_key_header = APIKeyHeader(
 )
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """A session per request; committed by the route, rolled back if it raised."""
-    session = new_session(request.app.state.settings.database_url)
-    try:
-        yield session
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+# One session per request, shared with the pages (service.db.session).
+get_db = request_session
 
 
 class KeyCache:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -14,11 +14,9 @@ from service.auth import Principal
 from service.db.models import Item, Prediction
 from service.modelling.serving import ModelHolder
 from service.schemas import MAX_BATCH, IngestResult, ItemOut, ItemsIn, ItemsPage, without_nul
-from service.store.items import frame_to_items, ingest_file_items, ingest_items
+from service.store.items import ingest_file_items, ingest_items
 
 router = APIRouter(tags=["items"])
-UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xls", ".parquet", ".json", ".tsv", ".txt")
-MAX_UPLOAD_ROWS = 100_000
 
 
 @router.post(
@@ -73,37 +71,18 @@ def upload_items(
     who: Principal = Depends(analyst),
     holder: ModelHolder = Depends(model_holder),
 ) -> IngestResult:
-    from service.tables.io import InputError, read_table
+    from service.store.uploads import UploadError, check_suffix, upload_items
 
     name = Path(file.filename or "upload.csv").name
-    suffix = Path(name).suffix.lower()
-    if suffix not in UPLOAD_SUFFIXES:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
-            f"файл {name!r}: формат {suffix or '(без расширения)'} не поддерживается; "
-            f"допустимы {', '.join(UPLOAD_SUFFIXES)}",
-        )
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        path.write_bytes(file.file.read())
-        try:
-            frame = read_table(path)
+    try:
+        suffix = check_suffix(name)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"upload{suffix}"
+            path.write_bytes(file.file.read())
             chosen = {"text": text_col, "id": id_col, "date": date_col, "channel": channel_col}
-            items = list(frame_to_items(frame, source=source, where=f"файл {name}", chosen=chosen))
-        except (InputError, ValueError) as exc:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc).replace(str(path), name)
-            ) from exc
-    if not items:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY, f"файл {name!r}: нет ни одной строки с текстом"
-        )
-    if len(items) > MAX_UPLOAD_ROWS:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE,
-            f"файл {name!r}: {len(items)} строк, допускается не больше {MAX_UPLOAD_ROWS}; "
-            "большие файлы размечайте командой `painmap score`",
-        )
+            items = upload_items(path, name, source=source, chosen=chosen)
+    except UploadError as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
     model = holder.get()
     totals = ingest_file_items(
         db, items, model, store_raw=request.app.state.settings.store_raw, author=who.author,

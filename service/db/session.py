@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import Request
 
 from service.config import get_settings
 
@@ -74,6 +75,19 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def request_session(request: Request) -> Iterator[Session]:
+    """A session per HTTP request (the app's database), for the API's routers and the pages alike;
+    committed by the route, rolled back if it raised."""
+    session = new_session(request.app.state.settings.database_url)
+    try:
+        yield session
     except BaseException:
         session.rollback()
         raise

@@ -1,0 +1,254 @@
+"""The analysts' pages: login, overview of a quarter, the pain map, uploads, the quarterly report.
+
+Thin like the API's routers: they read and write through `service.store` and `service.reports`, the same
+functions the API calls; a page only turns their results into HTML.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.db.models import PainMapEntry
+from service.db.session import request_session as get_db
+from service.store.painmap import STATUS_TITLES, change_entry, export_xlsx, periods
+from service.web.session import CSRF_FIELD, PageUser, check_form, log_in, log_out, page_user
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UPLOAD_PREVIEW_ROWS = 5
+UPLOAD_KEEP_S = 24 * 3600
+QUARTER = r"^\d{4}Q[1-4]$"
+
+router = APIRouter(include_in_schema=False)
+
+
+def user(request: Request, db: Session = Depends(get_db)) -> PageUser:
+    return page_user(request, db)
+
+
+def _page(
+    request: Request, template: str, who: PageUser | None, code: int = 200, **context: Any
+) -> HTMLResponse:
+    context.update(request=request, user=who, csrf_field=CSRF_FIELD, page=template)
+    return TEMPLATES.TemplateResponse(request, f"{template}.html", context, status_code=code)
+
+
+def _quarter(db: Session, wanted: str | None) -> tuple[str | None, list[str]]:
+    known = [p for p in periods(db) if p]
+    return (wanted or (known[-1] if known else None)), known
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> HTMLResponse:
+    return _page(request, "login", None)
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, key: str = Form(default="", max_length=200), db: Session = Depends(get_db)):
+    if log_in(request, db, key) is None:
+        error = (
+            "Ключ не подошёл: проверьте его или попросите администратора выдать новый "
+            "(painmap keys create)."
+        )
+        # 200, not 401: the form is shown again with the reason (a 401 asks for HTTP authentication).
+        return _page(request, "login", None, error=error)
+    return RedirectResponse("/", status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/logout")
+def logout(request: Request, csrf_token: str | None = Form(default=None), who: PageUser = Depends(user)):
+    check_form(who, csrf_token, "reader")
+    log_out(request)
+    return RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(
+    request: Request,
+    quarter: str | None = Query(default=None, pattern=QUARTER),
+    db: Session = Depends(get_db),
+    who: PageUser = Depends(user),
+) -> HTMLResponse:
+    from service.reports.stored import EmptyQuarter, stored_quarterly_report
+
+    chosen, known = _quarter(db, quarter)
+    report, message = None, None
+    if chosen is None:
+        message = "В базе ещё нет записей: загрузите обращения или ответы опросов на странице «Загрузка»."
+    else:
+        try:
+            report = stored_quarterly_report(db, chosen)
+        except (EmptyQuarter, ValueError) as exc:
+            message = str(exc)
+    return _page(request, "overview", who, quarter=chosen, quarters=known, report=report, message=message)
+
+
+@router.get("/report.html", response_class=HTMLResponse)
+def report_page(
+    quarter: str = Query(pattern=QUARTER), db: Session = Depends(get_db), _: PageUser = Depends(user)
+) -> HTMLResponse:
+    from service.reports.render import render_html
+
+    return HTMLResponse(render_html(_stored_report(db, quarter)))
+
+
+@router.get("/report.xlsx")
+def report_xlsx(
+    quarter: str = Query(pattern=QUARTER), db: Session = Depends(get_db), _: PageUser = Depends(user)
+) -> Response:
+    from service.reports.render import write_xlsx
+
+    report = _stored_report(db, quarter)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = write_xlsx(report, Path(tmp) / "report.xlsx").read_bytes()
+    disposition = f'attachment; filename="report_{quarter}.xlsx"'
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
+
+
+def _stored_report(db: Session, quarter: str) -> dict:
+    from service.reports.stored import EmptyQuarter, stored_quarterly_report
+
+    try:
+        return stored_quarterly_report(db, quarter)
+    except EmptyQuarter as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+
+
+@router.get("/painmap", response_class=HTMLResponse)
+def painmap_page(
+    request: Request,
+    period: str | None = Query(default=None, pattern=QUARTER),
+    db: Session = Depends(get_db),
+    who: PageUser = Depends(user),
+) -> HTMLResponse:
+    chosen, known = _quarter(db, period)
+    entries = list(
+        db.scalars(select(PainMapEntry).where(PainMapEntry.period == chosen).order_by(PainMapEntry.number))
+    )
+    return _page(
+        request, "painmap", who, period=chosen, quarters=known, entries=entries, statuses=STATUS_TITLES
+    )
+
+
+@router.post("/painmap/{entry_id}")
+def painmap_change(
+    entry_id: int,
+    csrf_token: str | None = Form(default=None),
+    status_: str | None = Form(default=None, alias="status"),
+    measures: str | None = Form(default=None, max_length=5000),
+    responsible: str | None = Form(default=None, max_length=300),
+    deadline: str | None = Form(default=None, max_length=100),
+    db: Session = Depends(get_db),
+    who: PageUser = Depends(user),
+):
+    check_form(who, csrf_token, "analyst")
+    entry = db.get(PainMapEntry, entry_id)
+    if entry is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"записи карты болей {entry_id} нет")
+    if status_ is not None and status_ not in STATUS_TITLES:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"неизвестный статус {status_!r}")
+    changes = {"status": status_, "measures": measures, "responsible": responsible, "deadline": deadline}
+    change_entry(entry, {k: v.strip() for k, v in changes.items() if v is not None}, who.principal.author)
+    db.commit()
+    return RedirectResponse(f"/painmap?period={entry.period}#entry-{entry.id}", status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/painmap/export.xlsx")
+def painmap_export(
+    period: str | None = Query(default=None, pattern=QUARTER),
+    db: Session = Depends(get_db),
+    _: PageUser = Depends(user),
+) -> Response:
+    query = select(PainMapEntry).order_by(PainMapEntry.period, PainMapEntry.number)
+    if period is not None:
+        query = query.where(PainMapEntry.period == period)
+    name = f"painmap_{period}.xlsx" if period else "painmap.xlsx"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(export_xlsx(list(db.scalars(query)), period), media_type=XLSX, headers=headers)
+
+
+@router.get("/upload", response_class=HTMLResponse)
+def upload_form(request: Request, who: PageUser = Depends(user)) -> HTMLResponse:
+    return _page(request, "upload", who, step="file")
+
+
+@router.post("/upload", response_class=HTMLResponse)
+def upload_preview(
+    request: Request,
+    csrf_token: str | None = Form(default=None),
+    file: UploadFile = File(),
+    who: PageUser = Depends(user),
+) -> HTMLResponse:
+    """Step 1: keep the file for step 2, show its header and first rows, guess the columns."""
+    from service.store.uploads import UploadError, check_suffix, guess_columns, preview
+
+    check_form(who, csrf_token, "analyst")
+    name = Path(file.filename or "upload.csv").name
+    try:
+        token = f"{uuid.uuid4().hex}{check_suffix(name)}"
+        path = _upload_dir(request) / token
+        path.write_bytes(file.file.read())
+        columns, rows, n_rows = preview(path, name, UPLOAD_PREVIEW_ROWS)
+    except UploadError as exc:
+        return _page(request, "upload", who, exc.status, step="file", error=str(exc))
+    return _page(
+        request, "upload", who, step="columns", token=token, name=name, columns=columns, rows=rows,
+        n_rows=n_rows, guess=guess_columns(columns),
+    )  # fmt: skip
+
+
+@router.post("/upload/store", response_class=HTMLResponse)
+def upload_store(
+    request: Request,
+    csrf_token: str | None = Form(default=None),
+    token: str = Form(pattern=r"^[0-9a-f]{32}\.[a-z.]+$"),
+    name: str = Form(max_length=300),
+    text_col: str = Form(max_length=200),
+    id_col: str | None = Form(default=None, max_length=200),
+    date_col: str | None = Form(default=None, max_length=200),
+    channel_col: str | None = Form(default=None, max_length=200),
+    db: Session = Depends(get_db),
+    who: PageUser = Depends(user),
+) -> HTMLResponse:
+    """Step 2: store the kept file with the chosen columns, whole or not at all; the summary or the error."""
+    from service.store.items import ingest_file_items
+    from service.store.uploads import UploadError, upload_items
+
+    check_form(who, csrf_token, "analyst")
+    path = _upload_dir(request) / token
+    if not path.is_file():
+        error = "Файл для загрузки не найден (сервер перезапускался?): выберите его снова."
+        return _page(request, "upload", who, 410, step="file", error=error)
+    chosen = {"text": text_col, "id": id_col, "date": date_col, "channel": channel_col}
+    chosen = {role: (column or None) for role, column in chosen.items()}
+    try:
+        items = upload_items(path, name, source=name, chosen=chosen)
+    except UploadError as exc:
+        return _page(request, "upload", who, exc.status, step="file", error=str(exc))
+    model = request.app.state.models.get()
+    totals = ingest_file_items(
+        db, items, model, store_raw=request.app.state.settings.store_raw, author=who.principal.author
+    )
+    path.unlink(missing_ok=True)
+    return _page(request, "upload", who, step="done", name=name, totals=totals, classified=model is not None)
+
+
+def _upload_dir(request: Request) -> Path:
+    """Where a previewed file waits for its columns (var/uploads); files left there a day are removed."""
+    folder = Path(request.app.state.settings.cache_dir).parent / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    stale = time.time() - UPLOAD_KEEP_S
+    for old in folder.iterdir():
+        if old.is_file() and old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
+    return folder

@@ -1,0 +1,180 @@
+"""The analysts' pages in a real browser (Playwright driving Debian's chromium) against a real server.
+
+An analyst logs in with a key, uploads an export whose text column is «Текст обращения» (choosing the
+columns on the preview), opens the overview, accepts a pain-map suggestion and sets its deadline, exports
+the quarter's XLSX and reads it back; a reader sees the same pages and can change nothing. Every page is
+screenshotted at 1366×768 (tests/artifacts/pages/, not committed), checked for console errors, for requests
+to other hosts and with axe (no serious or critical violation).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import httpx
+import openpyxl
+import pandas as pd
+import pytest
+
+from tests.integration.conftest import SAMPLES, start_server, wait_job
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SEVERE = ("serious", "critical")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "pages"
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.integration,
+    pytest.mark.skipif(CHROMIUM is None, reason="нет chromium (Debian-пакет)"),
+]
+
+
+@pytest.fixture(scope="module")
+def site(model_dir, tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'painmap.db'}"
+    yield from start_server(url, model_dir, "sqlite")
+
+
+@pytest.fixture(scope="module")
+def export_file(tmp_path_factory) -> Path:
+    """The sample appeals of one quarter as a municipal export names its columns."""
+    frame = pd.read_csv(SAMPLES / "appeals.csv")
+    frame = frame[(frame.created_at >= "2025-04") & (frame.created_at < "2025-07")]  # 2025Q2
+    titles = {"id": "Номер", "text": "Текст обращения", "created_at": "Дата поступления", "channel": "Канал"}
+    frame = frame.rename(columns=titles)[["Номер", "Дата поступления", "Канал", "Текст обращения"]]
+    path = tmp_path_factory.mktemp("export") / "Обращения 2 квартал.csv"
+    frame.to_csv(path, index=False, sep=";")
+    return path
+
+
+class Watch:
+    """Console errors and requests to hosts other than the server, for one page."""
+
+    def __init__(self, page, base: str) -> None:
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("request", self._request)
+        self.base = base
+
+    def _request(self, request) -> None:  # noqa: ANN001 (a Playwright Request)
+        if not request.url.startswith((self.base, "data:")):
+            self.foreign.append(request.url)
+
+
+def _check(page, watch: Watch, name: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+    assert watch.errors == [], f"{name}: ошибки в консоли {watch.errors}"
+    assert watch.foreign == [], f"{name}: запросы к другим хостам {watch.foreign}"
+    violations = Axe().run(page).response["violations"]
+    serious = [(v["id"], v["impact"], len(v["nodes"])) for v in violations if v["impact"] in SEVERE]
+    assert serious == [], f"{name}: нарушения доступности {serious}"
+
+
+def _login(browser, site, role: str):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    page = context.new_page()
+    watch = Watch(page, site.url)
+    page.goto(site.url + "/")
+    assert page.url.endswith("/login")  # no session: the login form
+    page.fill("#key", "pm_not-a-key")
+    page.click("button[type=submit]")
+    assert page.locator(".error").is_visible()
+    page.fill("#key", site.keys[role])
+    page.click("button[type=submit]")
+    page.wait_for_url(site.url + "/")
+    return context, page, watch
+
+
+def test_analyst_uploads_accepts_and_exports_reader_only_reads(site, export_file):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        context, page, watch = _login(browser, site, "analyst")
+        _check(page, watch, "login-overview-empty")
+        assert "нет записей" in page.inner_text("main")
+
+        # upload: the preview shows the header; the text column is chosen (and guessed) by its title
+        page.goto(site.url + "/upload")
+        _check(page, watch, "upload")
+        page.set_input_files("#file", str(export_file))
+        page.click("form[action='/upload'] button[type=submit]")
+        assert page.locator("th", has_text="Текст обращения").count() == 1, page.inner_text("main")
+        assert page.input_value("#text_col") == "Текст обращения"
+        preview = page.inner_text("table")
+        assert "[ФИО]" in preview and "Воробьёва" not in preview  # the preview is masked too
+        page.select_option("#id_col", "Номер")
+        page.select_option("#date_col", "Дата поступления")
+        page.select_option("#channel_col", "Канал")
+        _check(page, watch, "upload-columns")
+        page.click("form[action='/upload/store'] button[type=submit]")
+        done = page.inner_text("[role=status]")
+        n_rows = len(pd.read_csv(export_file, sep=";"))
+        assert f"новых записей {n_rows}" in done
+        _check(page, watch, "upload-done")
+
+        with httpx.Client(base_url=site.url, headers={"X-API-Key": site.keys["admin"]}, timeout=60) as api:
+            job = api.post("/v1/pains/refresh", json={"period": "2025Q2"}).json()
+            assert wait_job(api, job["id"], timeout=300)["status"] == "done"
+
+        page.goto(site.url + "/?quarter=2025Q2")
+        assert page.inner_text(".cards .big >> nth=0") == str(n_rows)
+        _check(page, watch, "overview")
+
+        # the pain map: accept the first suggestion and set its deadline
+        page.goto(site.url + "/painmap?period=2025Q2")
+        row = page.locator("tbody tr").first
+        entry_id = row.get_attribute("id").removeprefix("entry-")
+        row.locator("select[name=status]").select_option("accepted")
+        row.locator("input[name=deadline]").fill("IV квартал 2025")
+        row.locator("input[name=responsible]").fill("Управление ЖКХ")
+        row.locator("button[type=submit]").click()
+        page.wait_for_url(f"**/painmap?period=2025Q2#entry-{entry_id}")
+        saved = page.locator(f"#entry-{entry_id}")
+        assert saved.locator("input[name=deadline]").input_value() == "IV квартал 2025"
+        assert "История" in saved.inner_text()
+        _check(page, watch, "painmap")
+
+        with page.expect_download() as download:
+            page.click("text=Выгрузить XLSX")
+        book = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+        rows = list(book.active.iter_rows(values_only=True))
+        assert rows[0][0] == "Карта болей за 2025Q2"
+        accepted = [r for r in rows[2:] if r[8] == "принято"]
+        assert len(accepted) == 1
+        assert (accepted[0][6], accepted[0][7]) == ("Управление ЖКХ", "IV квартал 2025")
+
+        page.goto(site.url + "/report.html?quarter=2025Q2")
+        assert page.locator("svg").count() > 0
+        context.close()
+
+        # a reader sees the pages but every write is refused, even with the session's own token
+        context, page, watch = _login(browser, site, "reader")
+        page.goto(site.url + "/painmap?period=2025Q2")
+        assert page.locator(f"#entry-{entry_id} select[name=status]").is_disabled()
+        token = page.locator("input[name=csrf_token]").first.input_value()
+        refused = page.request.post(
+            f"{site.url}/painmap/{entry_id}", form={"csrf_token": token, "status": "rejected"}
+        )
+        assert refused.status == 403
+        forged = page.request.post(f"{site.url}/logout", form={"csrf_token": "forged"})
+        assert forged.status == 403
+        small = {"name": "a.csv", "mimeType": "text/csv", "buffer": b"text\n1"}
+        upload = page.request.post(f"{site.url}/upload", multipart={"csrf_token": token, "file": small})
+        assert upload.status == 403
+        context.close()
+        browser.close()
+
+    with httpx.Client(base_url=site.url, headers={"X-API-Key": site.keys["reader"]}) as api:
+        entries = api.get("/v1/painmap", params={"period": "2025Q2"}).json()
+    entry = next(e for e in entries if e["id"] == int(entry_id))
+    assert entry["status"] == "accepted" and entry["deadline"] == "IV квартал 2025"
+    assert {h["field"] for h in entry["history"]} >= {"status", "deadline", "responsible"}
+    assert entry["history"][-1]["author"] == "test-analyst"
