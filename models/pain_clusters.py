@@ -42,6 +42,7 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
         absorb_similarity: float = 0.2,
         link_share: float = 0.15,
         link_k: int = 5,
+        link_lift: float = 2.0,
         minibatch_above: int = 50_000,
         random_state: int = 0,
     ) -> None:
@@ -57,6 +58,7 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
         self.absorb_similarity = absorb_similarity
         self.link_share = link_share
         self.link_k = link_k
+        self.link_lift = link_lift
         self.minibatch_above = minibatch_above
         self.random_state = random_state
 
@@ -229,9 +231,15 @@ class MergedKMeansClusterer(ClusterMixin, BaseEstimator):
         size = size.astype(np.float64).copy()
         groups = np.arange(n)
         alive = np.ones(n, dtype=bool)
+        total = size.sum()
         while alive.sum() > 1:
             small = np.minimum(size[:, None], size[None, :])
             share = sym / np.maximum(2 * k * small, 1e-9)
+            # A big pain draws every small one's outside links by its size alone (in a period of 80
+            # appeals one pain swallowed 76): a join needs the links to beat the other pain's share of the
+            # period `link_lift` times over.
+            big = np.maximum(size[:, None], size[None, :])
+            share[share < self.link_lift * big / max(total, 1e-9)] = 0.0
             share[~alive, :] = -1.0
             share[:, ~alive] = -1.0
             np.fill_diagonal(share, -1.0)

@@ -133,14 +133,20 @@ class PainFinder:
         """Yield (item index, fragment text, lemmas, masked item text) for fragments that carry a problem."""
         whole = self.unit_for(texts, kinds) == "text"
         for index, doc in enumerate(preprocessor.pipe(texts)):
-            kept = 0
-            units = [doc.masked_text] if whole else doc.fragments
-            for fragment in units or [doc.masked_text]:
+            kept = []
+            for fragment in doc.fragments or [doc.masked_text]:
                 lemmas = preprocessor.features(_PLACEHOLDER.sub(" ", fragment))
                 content = cues.cluster_lemmas(lemmas)
                 if content and cues.carries_problem(fragment, lemmas):
-                    kept += 1
-                    yield index, fragment, content, doc.masked_text
+                    kept.append((fragment, content))
+            if kept and whole:
+                # One unit per text, made of its problem clauses only: the greeting, the self-introduction
+                # and «прошу разобраться» no longer fill the first 300 characters e5 reads, nor the lemmas.
+                text = " ".join(fragment for fragment, _ in kept)
+                yield index, text, [w for _, content in kept for w in content], doc.masked_text
+                continue
+            for fragment, content in kept:
+                yield index, fragment, content, doc.masked_text
             # Splitting can leave nothing while the whole text still names a problem: keep it whole then. Its
             # lemmas come from the masked text, as the fragments' do (doc.lemmas would carry names into the
             # keywords analysts read).

@@ -121,7 +121,7 @@ def test_greedy_joins_do_not_chain_weak_links():
     # Pains A–B strongly linked; B–C just over the threshold for little B (8+8 links of 2·5·10): a union of
     # every linked pair joined all three; the greedy join takes A+B first, and AB's links to big C are then
     # too few for AB's size (16 of 2·5·20).
-    model = MergedKMeansClusterer(link_share=0.15)
+    model = MergedKMeansClusterer(link_share=0.15, link_lift=0.0)
     links = np.array([[0.0, 40.0, 0.0], [40.0, 0.0, 8.0], [0.0, 8.0, 0.0]])
     size = np.array([10.0, 10.0, 30.0])
     groups = model._greedy_joins(links, size, k=5)
@@ -131,3 +131,21 @@ def test_greedy_joins_do_not_chain_weak_links():
     links[1, 2] = links[2, 1] = 30.0
     groups = model._greedy_joins(links, size, k=5)
     assert len(set(groups)) == 1
+
+
+def test_a_big_pain_does_not_swallow_the_small_ones_by_size_alone():
+    # 80 appeals: one pain of 60 and four of 5. Each small pain sends 70 % of its outside links to the big
+    # one — what its size alone predicts (60 of the 75 other items) — so none is a wording of it; a join
+    # of all of them was one pain of 76 appeals. A small pair linked far beyond their size is joined.
+    size = np.array([60.0, 5.0, 5.0, 5.0, 5.0])
+    k = 5
+    links = np.zeros((5, 5))
+    for p in range(1, 5):
+        links[p, 0] = 0.7 * k * size[p]
+        links[0, p] = 0.1 * k * size[p]
+    links[3, 4] = links[4, 3] = 0.3 * k * 5
+    groups = MergedKMeansClusterer(link_share=0.15, link_lift=2.0)._greedy_joins(links, size, k)
+    assert len({groups[0], groups[1], groups[2]}) == 3 and groups[3] != groups[0]
+    assert groups[3] == groups[4]
+    swallowed = MergedKMeansClusterer(link_share=0.15, link_lift=0.0)._greedy_joins(links, size, k)
+    assert len(set(swallowed)) == 1  # without the lift every small pain joins the big one
