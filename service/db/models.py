@@ -115,12 +115,37 @@ class Pain(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     label: Mapped[str] = mapped_column(Text)
+    # The analyst's own name for the pain: shown instead of `label`, kept when a refresh relabels it.
+    analyst_label: Mapped[str | None] = mapped_column(Text)
     keywords: Mapped[list[Any] | None] = mapped_column(JSON)
     first_period: Mapped[str | None] = mapped_column(String(10))
     last_period: Mapped[str | None] = mapped_column(String(10))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     snapshots: Mapped[list[PainSnapshot]] = relationship(back_populates="pain", cascade="all, delete-orphan")
+    changes: Mapped[list[PainChange]] = relationship(
+        back_populates="pain", cascade="all, delete-orphan", order_by="PainChange.id"
+    )
+
+    @property
+    def shown_label(self) -> str:
+        return self.analyst_label or self.label
+
+
+class PainChange(Base):
+    """One analyst correction of a pain (a new name), with who and when."""
+
+    __tablename__ = "pain_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pain_id: Mapped[str] = mapped_column(ForeignKey("pains.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(50))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(100))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    pain: Mapped[Pain] = relationship(back_populates="changes")
 
 
 class PainSnapshot(Base):

@@ -97,20 +97,24 @@ def items_frame(session: Session, periods: list[str], *, topic_head: str = "topi
 
 def stored_pains(session: Session, period: str) -> list[dict]:
     """Pain snapshots of `period` in the issue #5 JSON shape (what the pains job stored)."""
-    from service.db.models import PainSnapshot
+    from service.db.models import Pain, PainSnapshot
 
-    snaps = session.execute(select(PainSnapshot).where(PainSnapshot.period == period)).scalars().all()
+    rows = session.execute(
+        select(PainSnapshot, Pain.analyst_label)
+        .join(Pain, Pain.id == PainSnapshot.pain_id)
+        .where(PainSnapshot.period == period)
+    ).all()
     return [
         {
             "id": s.pain_id,
-            "label": s.label,
+            "label": renamed or s.label,  # an analyst's name for the pain wins over the found one
             "size": s.size,
             "prevalence": s.prevalence,
             "ci_low": s.ci_low,
             "ci_high": s.ci_high,
             "processes": s.processes or [],
         }
-        for s in snaps
+        for s, renamed in rows
     ]
 
 

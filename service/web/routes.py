@@ -27,6 +27,7 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "tem
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_PREVIEW_ROWS = 5
 UPLOAD_KEEP_S = 24 * 3600
+PAIN_PAGE = 20  # a pain's items per page
 QUARTER = r"^\d{4}Q[1-4]$"
 
 router = APIRouter(include_in_schema=False)
@@ -122,6 +123,61 @@ def _stored_report(db: Session, quarter: str) -> dict:
         return stored_quarterly_report(db, quarter)
     except EmptyQuarter as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+
+
+@router.get("/pains", response_class=HTMLResponse)
+def pains_page(
+    request: Request,
+    period: str | None = Query(default=None, pattern=QUARTER),
+    db: Session = Depends(get_db),
+    who: PageUser = Depends(user),
+) -> HTMLResponse:
+    from service.store.pains import period_pains
+
+    chosen, known = _quarter(db, period)
+    pains = period_pains(db, chosen) if chosen else []
+    return _page(request, "pains", who, period=chosen, quarters=known, pains=pains)
+
+
+@router.get("/pains/{pain_id}", response_class=HTMLResponse)
+def pain_page(
+    request: Request,
+    pain_id: str,
+    period: str = Query(pattern=QUARTER),
+    page_no: int = Query(default=1, ge=1, le=100_000, alias="page"),
+    db: Session = Depends(get_db),
+    who: PageUser = Depends(user),
+) -> HTMLResponse:
+    from service.store.pains import pain_detail, pain_items
+
+    pain = pain_detail(db, pain_id, period)
+    if pain is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"боли {pain_id} за {period} нет")
+    items, total = pain_items(db, pain_id, period, PAIN_PAGE, (page_no - 1) * PAIN_PAGE)
+    pages = max(1, -(-total // PAIN_PAGE))
+    return _page(
+        request, "pain", who, period=period, pain=pain, items=items, total=total, page_no=page_no, pages=pages
+    )
+
+
+@router.post("/pains/{pain_id}/rename")
+def pain_rename(
+    pain_id: str,
+    csrf_token: str | None = Form(default=None),
+    period: str = Form(pattern=QUARTER),
+    label: str = Form(default="", max_length=300),
+    db: Session = Depends(get_db),
+    who: PageUser = Depends(user),
+):
+    from service.store.pains import rename_pain
+
+    check_form(who, csrf_token, "analyst")
+    try:
+        rename_pain(db, pain_id, label, who.principal.author)
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    db.commit()
+    return RedirectResponse(f"/pains/{pain_id}?period={period}", status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/painmap", response_class=HTMLResponse)

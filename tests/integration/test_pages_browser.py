@@ -85,7 +85,7 @@ def _login(browser, site, role: str):
     assert page.url.endswith("/login")  # no session: the login form
     page.fill("#key", "pm_not-a-key")
     page.click("button[type=submit]")
-    assert page.locator(".error").is_visible()
+    page.locator(".error").wait_for()  # the form again, with the reason
     page.fill("#key", site.keys[role])
     page.click("button[type=submit]")
     page.wait_for_url(site.url + "/")
@@ -127,6 +127,22 @@ def test_analyst_uploads_accepts_and_exports_reader_only_reads(site, export_file
         page.goto(site.url + "/?quarter=2025Q2")
         assert page.inner_text(".cards .big >> nth=0") == str(n_rows)
         _check(page, watch, "overview")
+
+        # pains: open the largest, rename it; the name survives the next refresh and is in the history
+        page.goto(site.url + "/pains?period=2025Q2")
+        _check(page, watch, "pains")
+        page.locator("tbody tr a").first.click()
+        pain_url = page.url
+        page.fill("#label", "Долгое ожидание решения")
+        page.click("form[action$='/rename'] button[type=submit]")
+        assert page.inner_text("h1") == "Долгое ожидание решения"
+        _check(page, watch, "pain")
+        with httpx.Client(base_url=site.url, headers={"X-API-Key": site.keys["admin"]}, timeout=60) as api:
+            job = api.post("/v1/pains/refresh", json={"period": "2025Q2"}).json()
+            assert wait_job(api, job["id"], timeout=300)["status"] == "done"
+        page.goto(pain_url)
+        assert page.inner_text("h1") == "Долгое ожидание решения"
+        assert "test-analyst" in page.inner_text("main")  # who renamed it, in the history
 
         # the pain map: accept the first suggestion and set its deadline
         page.goto(site.url + "/painmap?period=2025Q2")
