@@ -207,6 +207,19 @@ class LabelsResult(BaseModel):
     ids: list[int]
 
 
+class LabelOut(BaseModel):
+    """A stored label: imported with a file (`import`) or set by an analyst (`correction`)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    item_id: int
+    head: str
+    value: str
+    source: str
+    author: str | None
+    created_at: UtcMoment
+
+
 class PainOut(BaseModel):
     id: str
     period: str

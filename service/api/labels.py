@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.api.deps import analyst, get_db
+from service.api.deps import analyst, get_db, reader
 from service.auth import Principal
 from service.db.models import Item, Label
-from service.schemas import LabelsIn, LabelsResult
+from service.schemas import MAX_ID, LabelOut, LabelsIn, LabelsResult
 
 router = APIRouter(tags=["labels"])
 
@@ -50,3 +50,26 @@ def post_labels(
     ids = [r.id for r in rows]
     db.commit()
     return LabelsResult(created=len(ids), ids=ids)
+
+
+@router.get(
+    "/labels",
+    response_model=list[LabelOut],
+    summary="Сохранённые метки (импорт и исправления аналитиков), новые первыми",
+    dependencies=[Depends(reader)],
+)
+def list_labels(
+    db: Session = Depends(get_db),
+    head: str | None = Query(default=None, max_length=50),
+    item_id: int | None = Query(default=None, ge=1, le=MAX_ID),
+    source: str | None = Query(default=None, pattern="^(import|correction)$"),
+    author: str | None = Query(default=None, max_length=100),
+    limit: int = Query(default=100, ge=1, le=1000),
+    offset: int = Query(default=0, ge=0, le=10_000_000),
+) -> list[LabelOut]:
+    query = select(Label).order_by(Label.id.desc())
+    for column, value in ((Label.head, head), (Label.item_id, item_id), (Label.source, source),
+                          (Label.author, author)):
+        if value is not None:
+            query = query.where(column == value)
+    return [LabelOut.model_validate(row) for row in db.scalars(query.limit(limit).offset(offset))]

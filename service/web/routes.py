@@ -28,6 +28,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_PREVIEW_ROWS = 5
 UPLOAD_KEEP_S = 24 * 3600
 PAIN_PAGE = 20  # a pain's items per page
+REVIEW_PAGE = 10  # review items shown at once
 QUARTER = r"^\d{4}Q[1-4]$"
 
 router = APIRouter(include_in_schema=False)
@@ -231,6 +232,52 @@ def painmap_export(
     name = f"painmap_{period}.xlsx" if period else "painmap.xlsx"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(export_xlsx(list(db.scalars(query)), period), media_type=XLSX, headers=headers)
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_page(
+    request: Request,
+    head: str | None = Query(default=None, max_length=50),
+    db: Session = Depends(get_db),
+    who: PageUser = Depends(user),
+) -> HTMLResponse:
+    """The items the model abstained on, least certain first, with its top 3; one click sets the label."""
+    from service.store.review import heads_with_predictions, review_progress, review_queue
+
+    heads = heads_with_predictions(db)
+    head = head if head in heads else (heads[0] if heads else None)
+    queue = review_queue(db, head, REVIEW_PAGE) if head else []
+    model = request.app.state.models.get()
+    estimator = getattr(model, "estimator", None)
+    top = estimator.top_k([item.text_masked for _, item in queue], k=3) if queue and estimator else []
+    classes = [str(c) for c in getattr(estimator, "classes_", {}).get(head, [])] if head else []
+    rows = [
+        {"item": item, "prediction": pred, "top": (top[n].get(head, []) if top else [])}
+        for n, (pred, item) in enumerate(queue)
+    ]
+    progress = review_progress(db, head) if head else None
+    context = {"head": head, "heads": heads, "rows": rows, "classes": classes, "progress": progress}
+    return _page(request, "review", who, **context)
+
+
+@router.post("/review/label")
+def review_label(
+    csrf_token: str | None = Form(default=None),
+    item_id: int = Form(ge=1, le=2**62),
+    head: str = Form(max_length=50),
+    value: str = Form(min_length=1, max_length=200),
+    db: Session = Depends(get_db),
+    who: PageUser = Depends(user),
+):
+    from service.store.review import add_label
+
+    check_form(who, csrf_token, "analyst")
+    try:
+        add_label(db, item_id, head, value, who.principal.author)
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    db.commit()
+    return RedirectResponse(f"/review?head={head}", status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/upload", response_class=HTMLResponse)

@@ -167,6 +167,21 @@ def test_analyst_uploads_accepts_and_exports_reader_only_reads(site, export_file
         assert len(accepted) == 1
         assert (accepted[0][6], accepted[0][7]) == ("Управление ЖКХ", "IV квартал 2025")
 
+        # review: label 5 items the model was unsure of, one click each; they are labels in the API
+        page.goto(site.url + "/review")
+        _check(page, watch, "review")
+        before = int(page.locator("[role=status] strong").first.inner_text())
+        assert before >= 5, "the sample model should leave items for review"
+        chosen = []
+        for _ in range(5):
+            card = page.locator("section.review").first
+            item_id = card.locator("input[name=item_id]").first.input_value()
+            button = card.locator("button[name=value]").first
+            chosen.append((int(item_id), button.get_attribute("value")))
+            button.click()
+            page.wait_for_load_state()
+        assert int(page.locator("[role=status] strong").first.inner_text()) == before - 5
+
         page.goto(site.url + "/report.html?quarter=2025Q2")
         assert page.locator("svg").count() > 0
         context.close()
@@ -190,7 +205,9 @@ def test_analyst_uploads_accepts_and_exports_reader_only_reads(site, export_file
 
     with httpx.Client(base_url=site.url, headers={"X-API-Key": site.keys["reader"]}) as api:
         entries = api.get("/v1/painmap", params={"period": "2025Q2"}).json()
+        labels = api.get("/v1/labels", params={"source": "correction", "author": "test-analyst"}).json()
     entry = next(e for e in entries if e["id"] == int(entry_id))
     assert entry["status"] == "accepted" and entry["deadline"] == "IV квартал 2025"
     assert {h["field"] for h in entry["history"]} >= {"status", "deadline", "responsible"}
     assert entry["history"][-1]["author"] == "test-analyst"
+    assert {(label["item_id"], label["value"]) for label in labels} >= set(chosen)
