@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
 
 from fastapi import FastAPI, Request, status
@@ -37,14 +36,6 @@ async def validation_error(_: Request, exc: RequestValidationError) -> Response:
 
 
 # An absolute path in an answer tells a caller how the server is laid out: keep its last two parts only.
-_ABSOLUTE_PATH = re.compile(r"(?<![\w.~])/(?:[^\s/:'\"«»,;()]+/)+(?=[^\s/:'\"«»,;()]+/[^\s/:'\"«»,;()]+)")
-
-
-def hide_paths(message: str) -> str:
-    """«/srv/painmap/var/models/2026…-ab12/manifest.json: …» → «…/2026…-ab12/manifest.json: …»."""
-    return _ABSOLUTE_PATH.sub("…/", message)
-
-
 RETRY_AFTER_S = 5
 # Messages of a database that is busy, not broken: SQLite's lock, PostgreSQL's lock and pool timeouts.
 _BUSY = ("database is locked", "database table is locked", "lock timeout", "could not obtain lock",

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from service.api.errors import hide_paths
 from service.db.session import get_engine
+from service.modelling.champion import hide_paths
 
 router = APIRouter(tags=["health"])
 

@@ -42,7 +42,7 @@ def post_items(
 def _no_model_warning(holder: ModelHolder, model, created: int) -> str | None:  # noqa: ANN001
     if model is not None or not created:
         return None
-    from service.api.errors import hide_paths
+    from service.modelling.champion import hide_paths
 
     return hide_paths(
         f"записи сохранены без классификации: модель не загружена ({holder.problem}); они будут "

@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
 from service.api.deps import admin, analyst, get_db, model_holder, reader
-from service.api.errors import hide_paths
 from service.auth import Principal
-from service.db.models import Job, ModelRow
+from service.db.models import Job
+from service.modelling.champion import PromotionRefused, model_cards, promote_model
 from service.modelling.serving import ModelHolder
 from service.schemas import JobOut, ModelOut, PromoteIn, RetrainIn
 
 router = APIRouter(tags=["models"])
 
 
-def _mirror(db: Session, cards: list[dict]) -> None:
-    """Keep the `models` table in step with the registry on disk (the bundles stay the source of truth)."""
-    for card in cards:
-        row = db.get(ModelRow, str(card["id"])) or ModelRow(id=str(card["id"]))
-        row.card = {k: v for k, v in card.items() if k != "champion"}
-        if card.get("champion") and not row.is_champion:
-            row.promoted_at = datetime.now(UTC)
-        row.is_champion = bool(card.get("champion"))
-        db.add(row)
-    db.commit()
-
-
 @router.get(
     "/models", response_model=list[ModelOut], summary="Модели в реестре", dependencies=[Depends(reader)]
 )
 def list_models(db: Session = Depends(get_db), holder: ModelHolder = Depends(model_holder)) -> list[ModelOut]:
-    cards = holder.registry().list()
-    _mirror(db, cards)
+    cards = model_cards(db, holder)
     return [
         ModelOut(id=str(c["id"]), champion=bool(c.get("champion")), created=c.get("created"), card=c)
         for c in cards
@@ -53,20 +38,12 @@ def promote(
     holder: ModelHolder = Depends(model_holder),
     _: Principal = Depends(admin),
 ) -> ModelOut:
-    from models.registry import BundleError
-
-    registry = holder.registry()
-    if body.model_id not in registry.ids():
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"model_id: модели {body.model_id!r} нет в реестре")
     try:
-        registry.load(body.model_id)  # refuse before promoting what could not be served
-        registry.promote(body.model_id)
-    except BundleError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, hide_paths(f"model_id: {exc}")) from exc
-    holder.load(body.model_id)
-    cards = registry.list()
-    _mirror(db, cards)
-    card = next(c for c in cards if str(c["id"]) == body.model_id)
+        card = promote_model(db, holder, body.model_id)
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except PromotionRefused as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     return ModelOut(id=body.model_id, champion=True, created=card.get("created"), card=card)
 
 

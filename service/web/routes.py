@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.db.models import PainMapEntry
+from service.db.models import Job, PainMapEntry
 from service.db.session import request_session as get_db
 from service.store.painmap import STATUS_TITLES, change_entry, export_xlsx, periods
 from service.web.session import CSRF_FIELD, PageUser, check_form, log_in, log_out, page_user
@@ -278,6 +278,70 @@ def review_label(
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     db.commit()
     return RedirectResponse(f"/review?head={head}", status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/models", response_class=HTMLResponse)
+def models_page(
+    request: Request,
+    job: str | None = Query(default=None, max_length=64),
+    db: Session = Depends(get_db),
+    who: PageUser = Depends(user),
+) -> HTMLResponse:
+    from service.modelling.champion import model_cards
+
+    cards = model_cards(db, request.app.state.models)
+    return _page(request, "models", who, cards=cards, job=_job(db, job) if job else None)
+
+
+@router.get("/models/jobs/{job_id}", response_class=HTMLResponse)
+def model_job(
+    request: Request, job_id: str, db: Session = Depends(get_db), who: PageUser = Depends(user)
+) -> HTMLResponse:
+    """The retraining job's state, polled by the page (htmx) until it is done or failed."""
+    job = _job(db, job_id)
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"задачи {job_id} нет")
+    return _page(request, "model_job", who, job=job)
+
+
+@router.post("/models/retrain")
+def models_retrain(
+    request: Request,
+    csrf_token: str | None = Form(default=None),
+    since: str | None = Form(default=None, pattern=r"^(\d{4}-\d{2}-\d{2})?$"),
+    until: str | None = Form(default=None, pattern=r"^(\d{4}-\d{2}-\d{2})?$"),
+    force: bool = Form(default=False),
+    who: PageUser = Depends(user),
+):
+    """The same job as POST /v1/retrain: the champion's data + the labels in the database, the same gate."""
+    check_form(who, csrf_token, "admin" if force else "analyst")
+    params = {"since": since or None, "until": until or None, "force": force}
+    job_id, _ = request.app.state.jobs.submit("retrain", params, created_by=who.principal.author)
+    return RedirectResponse(f"/models?job={job_id}", status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/models/promote")
+def models_promote(
+    request: Request,
+    csrf_token: str | None = Form(default=None),
+    model_id: str = Form(max_length=100),
+    db: Session = Depends(get_db),
+    who: PageUser = Depends(user),
+):
+    from service.modelling.champion import PromotionRefused, promote_model
+
+    check_form(who, csrf_token, "admin")
+    try:
+        promote_model(db, request.app.state.models, model_id)
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except PromotionRefused as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    return RedirectResponse("/models", status.HTTP_303_SEE_OTHER)
+
+
+def _job(db: Session, job_id: str) -> Job | None:
+    return db.get(Job, job_id)
 
 
 @router.get("/upload", response_class=HTMLResponse)

@@ -33,8 +33,15 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def site(model_dir, tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'painmap.db'}"
-    yield from start_server(url, model_dir, "sqlite")
+    """A server of its own, with a copy of the registry (and its signing secret): retraining and promoting
+    here change nobody else's champion."""
+    from models.registry import ModelRegistry
+
+    root = tmp_path_factory.mktemp("pages")
+    registry = ModelRegistry(model_dir)
+    shutil.copytree(model_dir, root / "models")
+    shutil.copy(registry.secret_file, root / registry.secret_file.name)
+    yield from start_server(f"sqlite:///{root / 'painmap.db'}", root / "models", "sqlite")
 
 
 @pytest.fixture(scope="module")
@@ -182,6 +189,20 @@ def test_analyst_uploads_accepts_and_exports_reader_only_reads(site, export_file
             page.wait_for_load_state()
         assert int(page.locator("[role=status] strong").first.inner_text()) == before - 5
 
+        # models: retrain on the new labels as a job the page follows; the decision and the comparison
+        with httpx.Client(base_url=site.url, headers={"X-API-Key": site.keys["analyst"]}, timeout=120) as api:
+            labelled = (SAMPLES / "appeals.csv").read_bytes()  # a labelled file: topic and process columns
+            files = {"file": ("labelled.csv", labelled)}
+            stored = api.post("/v1/items/upload", files=files, data={"source": "labelled"})
+            assert stored.status_code == 200, stored.text
+        page.goto(site.url + "/models")
+        _check(page, watch, "models")
+        page.click("form[action='/models/retrain'] button[type=submit]")
+        page.wait_for_selector("#job h2:has-text('готово'), #job h2:has-text('не удалось')", timeout=240_000)
+        assert "готово" in page.inner_text("#job h2"), page.inner_text("#job")
+        assert page.locator("#job tbody tr").count() == 2  # topic and process, champion vs challenger
+        _check(page, watch, "models-retrained")
+
         page.goto(site.url + "/report.html?quarter=2025Q2")
         assert page.locator("svg").count() > 0
         context.close()
@@ -200,6 +221,18 @@ def test_analyst_uploads_accepts_and_exports_reader_only_reads(site, export_file
         small = {"name": "a.csv", "mimeType": "text/csv", "buffer": b"text\n1"}
         upload = page.request.post(f"{site.url}/upload", multipart={"csrf_token": token, "file": small})
         assert upload.status == 403
+        promote = page.request.post(f"{site.url}/models/promote", form={"csrf_token": token, "model_id": "x"})
+        assert promote.status == 403
+        context.close()
+
+        # an admin promotes the model that is not the champion; the API serves it at once
+        context, page, watch = _login(browser, site, "admin")
+        page.goto(site.url + "/models")
+        form = page.locator("form[action='/models/promote']").first
+        promoted = form.locator("input[name=model_id]").input_value()
+        form.locator("button").click()
+        page.wait_for_load_state()
+        assert "чемпион" in page.locator("tr", has_text=promoted).inner_text()
         context.close()
         browser.close()
 
@@ -211,3 +244,6 @@ def test_analyst_uploads_accepts_and_exports_reader_only_reads(site, export_file
     assert {h["field"] for h in entry["history"]} >= {"status", "deadline", "responsible"}
     assert entry["history"][-1]["author"] == "test-analyst"
     assert {(label["item_id"], label["value"]) for label in labels} >= set(chosen)
+    with httpx.Client(base_url=site.url, headers={"X-API-Key": site.keys["reader"]}) as api:
+        served = api.post("/v1/classify", json={"texts": ["Не вывозят мусор"]}).json()["model_id"]
+    assert served == promoted
