@@ -6,12 +6,14 @@ jobs are CPU-heavy and the machines are small, so running two at once would only
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import traceback
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,9 @@ class JobContext:
     database_url: str
     model_dir: Path
     models: ModelHolder | None = None
+    store_raw: bool = False
+    # Set for each run: progress(done, total) records how far the job has got (the pages' progress bars).
+    progress: Callable[[int, int], None] | None = None
 
 
 JobFunction = Callable[[Session, dict[str, Any], JobContext], dict[str, Any]]
@@ -91,10 +96,31 @@ def classify_missing_job(session: Session, params: dict[str, Any], ctx: JobConte
     return {"classified": done, "model_id": model.model_id}
 
 
+def upload_job(session: Session, params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+    """A file kept by the upload page or a large POST /v1/items/upload, stored whole or not at all (one
+    transaction; a re-run stores each row once), its progress counted batch by batch; the kept file is
+    removed either way (its rows are in the database or the error says what to fix)."""
+    from service.store.items import ingest_file_items
+    from service.store.uploads import upload_items
+
+    path = Path(params["path"])
+    try:
+        items = upload_items(path, params["name"], source=params["source"], chosen=params.get("chosen"))
+        model = ctx.models.get() if ctx.models is not None else None
+        totals = ingest_file_items(
+            session, items, model, store_raw=ctx.store_raw, author=params.get("author"), progress=ctx.progress
+        )
+    finally:
+        path.unlink(missing_ok=True)
+    totals.pop("ids", None)
+    return {**totals, "name": params["name"], "rows": len(items), "classified_now": model is not None}
+
+
 JOBS: dict[str, JobFunction] = {
     "pains_refresh": refresh_pains_job,
     "retrain": retrain_job,
     "classify_missing": classify_missing_job,
+    "upload": upload_job,
 }
 
 
@@ -109,7 +135,8 @@ def fail_interrupted_jobs(database_url: str) -> int:
 
 
 class JobRunner:
-    """Submits jobs to one background thread and records their progress in the database."""
+    """Submits jobs to one background thread and records their state in the database (their progress in
+    var/jobs/, see `_progress`)."""
 
     def __init__(self, ctx: JobContext) -> None:
         self.ctx = ctx
@@ -127,9 +154,10 @@ class JobRunner:
         with session_scope(self.ctx.database_url) as session:
             job = session.get(Job, job_id)
             job.status, job.started_at = "running", datetime.now(UTC)
+        ctx = replace(self.ctx, progress=lambda done, total: self._progress(job_id, done, total))
         try:
             with session_scope(self.ctx.database_url) as session:
-                result = JOBS[kind](session, params, self.ctx)
+                result = JOBS[kind](session, params, ctx)
             status, error = "done", None
         except Exception as exc:  # a job's failure is its result, not the server's
             log.error("задача %s (%s) не выполнена:\n%s", job_id, kind, traceback.format_exc())
@@ -137,6 +165,27 @@ class JobRunner:
         with session_scope(self.ctx.database_url) as session:
             job = session.get(Job, job_id)
             job.status, job.result, job.error, job.finished_at = status, result, error, datetime.now(UTC)
+        (self._progress_dir() / f"{job_id}.json").unlink(missing_ok=True)
+
+    def _progress(self, job_id: str, done: int, total: int) -> None:
+        """Record progress in a small file beside the models (var/jobs/ID.json), not in the database: a job
+        that stores a file holds SQLite's write lock until it commits, so a row update would wait for it.
+        Every worker of the server reads the same file."""
+        folder = self._progress_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{job_id}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps({"done": int(done), "total": int(total)}), encoding="utf-8")
+        os.replace(tmp, folder / f"{job_id}.json")
+
+    def progress(self, job_id: str) -> dict[str, int] | None:
+        """{"done": n, "total": m} of a running job, or None before its first step."""
+        try:
+            return json.loads((self._progress_dir() / f"{job_id}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def _progress_dir(self) -> Path:
+        return Path(self.ctx.model_dir).resolve().parent / "jobs"
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -86,7 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.models = ModelHolder(settings.model_dir)
-    app.state.jobs = JobRunner(JobContext(settings.database_url, settings.model_dir, app.state.models))
+    app.state.jobs = JobRunner(
+        JobContext(settings.database_url, settings.model_dir, app.state.models, store_raw=settings.store_raw)
+    )
     # Items stored while no model was loaded get their labels as soon as one is (at start or later).
     app.state.models.on_change.append(lambda _: _classify_missing(app))
     app.state.metrics = Metrics()

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import tempfile
+import uuid
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile, status
+from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.api.deps import analyst, get_db, model_holder, reader
 from service.auth import Principal
-from service.db.models import Item, Prediction
+from service.db.models import Item, Job, Prediction
 from service.modelling.serving import ModelHolder
-from service.schemas import MAX_BATCH, IngestResult, ItemOut, ItemsIn, ItemsPage, without_nul
+from service.schemas import MAX_BATCH, IngestResult, ItemOut, ItemsIn, ItemsPage, JobOut, without_nul
 from service.store.items import ingest_file_items, ingest_items
 
 router = APIRouter(tags=["items"])
@@ -57,7 +58,10 @@ def _no_model_warning(holder: ModelHolder, model, created: int) -> str | None:  
     description="Multipart-поле `file`. Столбцы текста, идентификатора, даты и канала можно назвать полями "
     "`text_col`, `id_col`, `date_col`, `channel_col`; без них колонка текста: text/answer/текст/ответ; "
     "id: external_id/id/respondent_id; необязательные: channel, created_at, answered_at, satisfied, process, "
-    "nps, period/quarter, rating_*/q10_*, метки topic/process.",
+    "nps, period/quarter, rating_*/q10_*, метки topic/process. Файл проверяется сразу (ошибки — 422 со "
+    "строкой и столбцом); файл больше 5 000 строк сохраняется фоновой задачей: ответ 202 с задачей "
+    "(`GET /v1/jobs/{id}`), файл сохраняется целиком или не сохраняется.",
+    responses={202: {"model": JobOut, "description": "Большой файл: сохраняется фоновой задачей"}},
 )
 def upload_items(
     request: Request,
@@ -70,23 +74,33 @@ def upload_items(
     db: Session = Depends(get_db),
     who: Principal = Depends(analyst),
     holder: ModelHolder = Depends(model_holder),
-) -> IngestResult:
-    from service.store.uploads import UploadError, check_suffix, upload_items
+):
+    from service.store.uploads import JOB_ROWS, UploadError, check_suffix, upload_dir, upload_items
 
     name = Path(file.filename or "upload.csv").name
+    chosen = {"text": text_col, "id": id_col, "date": date_col, "channel": channel_col}
+    settings = request.app.state.settings
     try:
         suffix = check_suffix(name)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"upload{suffix}"
-            path.write_bytes(file.file.read())
-            chosen = {"text": text_col, "id": id_col, "date": date_col, "channel": channel_col}
-            items = upload_items(path, name, source=source, chosen=chosen)
     except UploadError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
+    path = upload_dir(settings.cache_dir) / f"{uuid.uuid4().hex}{suffix}"
+    path.write_bytes(file.file.read())
+    try:
+        items = upload_items(path, name, source=source, chosen=chosen)
+    except UploadError as exc:
+        path.unlink(missing_ok=True)
+        raise HTTPException(exc.status, str(exc)) from exc
+    if len(items) > JOB_ROWS:
+        params = {"path": str(path), "name": name, "source": source, "chosen": chosen, "author": who.author}
+        job_id, _ = request.app.state.jobs.submit("upload", params, created_by=who.author)
+        job = JobOut.model_validate(db.get(Job, job_id)).model_dump(mode="json")
+        headers = {"Location": f"/v1/jobs/{job_id}"}
+        return JSONResponse(job, status_code=status.HTTP_202_ACCEPTED, headers=headers)
+    path.unlink(missing_ok=True)
     model = holder.get()
     totals = ingest_file_items(
-        db, items, model, store_raw=request.app.state.settings.store_raw, author=who.author,
-        batch=MAX_BATCH,
+        db, items, model, store_raw=settings.store_raw, author=who.author, batch=MAX_BATCH
     )
     return IngestResult(**totals, warning=_no_model_warning(holder, model, totals["created"]))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -157,11 +157,12 @@ def ingest_file_items(
     store_raw: bool = False,
     author: str | None = None,
     batch: int = 1000,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """All of a file's items in one transaction: the file is stored whole or not at all (a crash, a kill
     or an error half-way leaves nothing of it), and a re-run stores each row exactly once. Batches bound the
     memory of masking and classification; each runs in a savepoint, so the retry on a concurrent insert of
-    the same id rolls back that batch only."""
+    the same id rolls back that batch only. `progress(done, total)` is called after each batch."""
     model_id = model.model_id if model else None
     totals: dict[str, Any] = {"created": 0, "existing": 0, "classified": 0, "model_id": model_id, "ids": []}
     try:
@@ -178,6 +179,8 @@ def ingest_file_items(
             for key in ("created", "existing", "classified"):
                 totals[key] += result[key]
             totals["model_id"], totals["ids"] = result["model_id"], totals["ids"] + result["ids"]
+            if progress is not None:
+                progress(min(start + batch, len(items)), len(items))
         session.commit()
     except BaseException:
         session.rollback()

@@ -13,6 +13,10 @@ from service.store.items import ID_COLUMNS, TEXT_COLUMNS, frame_to_items
 
 UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xls", ".parquet", ".json", ".tsv", ".txt", ".gz")
 MAX_UPLOAD_ROWS = 100_000
+# Files with more rows are stored by a background job (masking and classifying 5,000 appeals takes a while):
+# the API answers 202 with the job, the page follows its progress.
+JOB_ROWS = 5_000
+KEEP_S = 24 * 3600  # a kept upload nobody stored is removed after a day
 DATE_COLUMNS = ("created_at", "date", "дата", "дата поступления", "дата обращения", "дата регистрации")
 CHANNEL_COLUMNS = ("channel", "канал", "канал поступления", "источник")
 
@@ -89,3 +93,16 @@ def guess_columns(columns: list[str]) -> dict[str, str | None]:
         "date": first(DATE_COLUMNS, "дата"),
         "channel": first(CHANNEL_COLUMNS, "канал"),
     }
+
+
+def upload_dir(cache_dir: Path) -> Path:
+    """Where uploads wait for their job or their columns (var/uploads); files older than a day go."""
+    import time
+
+    folder = Path(cache_dir).parent / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    stale = time.time() - KEEP_S
+    for old in folder.iterdir():
+        if old.is_file() and old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
+    return folder

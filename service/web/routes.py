@@ -7,7 +7,6 @@ functions the API calls; a page only turns their results into HTML.
 from __future__ import annotations
 
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,6 @@ from service.web.session import CSRF_FIELD, PageUser, check_form, log_in, log_ou
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_PREVIEW_ROWS = 5
-UPLOAD_KEEP_S = 24 * 3600
 PAIN_PAGE = 20  # a pain's items per page
 REVIEW_PAGE = 10  # review items shown at once
 QUARTER = r"^\d{4}Q[1-4]$"
@@ -387,35 +385,42 @@ def upload_store(
     db: Session = Depends(get_db),
     who: PageUser = Depends(user),
 ) -> HTMLResponse:
-    """Step 2: store the kept file with the chosen columns, whole or not at all; the summary or the error."""
-    from service.store.items import ingest_file_items
-    from service.store.uploads import UploadError, upload_items
-
+    """Step 2: store the kept file with the chosen columns as a background job the page follows."""
     check_form(who, csrf_token, "analyst")
     path = _upload_dir(request) / token
     if not path.is_file():
         error = "Файл для загрузки не найден (сервер перезапускался?): выберите его снова."
         return _page(request, "upload", who, 410, step="file", error=error)
     chosen = {"text": text_col, "id": id_col, "date": date_col, "channel": channel_col}
-    chosen = {role: (column or None) for role, column in chosen.items()}
-    try:
-        items = upload_items(path, name, source=name, chosen=chosen)
-    except UploadError as exc:
-        return _page(request, "upload", who, exc.status, step="file", error=str(exc))
-    model = request.app.state.models.get()
-    totals = ingest_file_items(
-        db, items, model, store_raw=request.app.state.settings.store_raw, author=who.principal.author
-    )
-    path.unlink(missing_ok=True)
-    return _page(request, "upload", who, step="done", name=name, totals=totals, classified=model is not None)
+    params = {
+        "path": str(path),
+        "name": name,
+        "source": name,
+        "chosen": {role: (column or None) for role, column in chosen.items()},
+        "author": who.principal.author,
+    }
+    job_id, _ = request.app.state.jobs.submit("upload", params, created_by=who.principal.author)
+    return RedirectResponse(f"/upload/jobs/{job_id}", status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/upload/jobs/{job_id}", response_class=HTMLResponse)
+def upload_job_page(
+    request: Request,
+    job_id: str,
+    fragment: bool = Query(default=False),
+    db: Session = Depends(get_db),
+    who: PageUser = Depends(user),
+) -> HTMLResponse:
+    """The upload's progress (polled by htmx as a fragment until the job ends), then its summary."""
+    job = _job(db, job_id)
+    if job is None or job.kind != "upload":
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"загрузки {job_id} нет")
+    progress = request.app.state.jobs.progress(job_id)
+    template = "upload_job" if fragment else "upload"
+    return _page(request, template, who, step="job", job=job, progress=progress)
 
 
 def _upload_dir(request: Request) -> Path:
-    """Where a previewed file waits for its columns (var/uploads); files left there a day are removed."""
-    folder = Path(request.app.state.settings.cache_dir).parent / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    stale = time.time() - UPLOAD_KEEP_S
-    for old in folder.iterdir():
-        if old.is_file() and old.stat().st_mtime < stale:
-            old.unlink(missing_ok=True)
-    return folder
+    from service.store.uploads import upload_dir
+
+    return upload_dir(request.app.state.settings.cache_dir)

@@ -122,9 +122,10 @@ def test_analyst_uploads_accepts_and_exports_reader_only_reads(site, export_file
         page.select_option("#channel_col", "Канал")
         _check(page, watch, "upload-columns")
         page.click("form[action='/upload/store'] button[type=submit]")
-        done = page.inner_text("[role=status]")
+        page.wait_for_selector("#upload-job h2:has-text('загружен')", timeout=120_000)  # the job, followed
+        done = page.inner_text("#upload-job [role=status]")
         n_rows = len(pd.read_csv(export_file, sep=";"))
-        assert f"новых записей {n_rows}" in done
+        assert f"Новых записей {n_rows}" in done
         _check(page, watch, "upload-done")
 
         with httpx.Client(base_url=site.url, headers={"X-API-Key": site.keys["admin"]}, timeout=60) as api:

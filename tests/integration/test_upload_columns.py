@@ -56,3 +56,23 @@ def test_without_a_text_column_the_error_says_how_to_name_it():
     items = list(frame_to_items(frame, source="t", chosen={"text": "Текст обращения", "id": "Номер"}))
     assert items[0]["text"] == "Яма на дороге" and items[0]["external_id"] == "1"
     assert items[0]["kind"] == "appeal"
+
+
+def test_a_large_upload_is_a_job_stored_whole(server):
+    from tests.integration.conftest import wait_job
+
+    source = f"big-{uuid.uuid4().hex[:8]}"
+    rows = ["id,text"] + [f"{i},Не вывозят мусор во дворе дома {i}" for i in range(5_200)]
+    files = {"file": ("big.csv", "\n".join(rows).encode("utf-8"))}
+    repeated = "\n".join(["id,text", "1,яма", "1,яма ещё"]).encode("utf-8")
+    with server.client("analyst") as c:
+        accepted = c.post("/v1/items/upload", files=files, data={"source": source})
+        assert accepted.status_code == 202, accepted.text
+        assert accepted.headers["location"] == f"/v1/jobs/{accepted.json()['id']}"
+        done = wait_job(c, accepted.json()["id"], timeout=300)
+        stored = c.get("/v1/items", params={"source": source, "limit": 1}).json()
+        bad = c.post("/v1/items/upload", files={"file": ("r.csv", repeated)}, data={"source": source + "r"})
+    assert done["status"] == "done", done["error"]
+    assert done["result"]["created"] == 5_200 and done["result"]["name"] == "big.csv"
+    assert stored["total"] == 5_200
+    assert bad.status_code == 422 and "повторяется" in bad.json()["detail"]  # checked before any job
