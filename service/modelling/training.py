@@ -184,11 +184,11 @@ def train_and_save(
         "metrics": metrics,
         "parent": parent,
     }
-    try:
-        from models.taxonomy import load_taxonomy
+    from models.taxonomy import load_taxonomy
 
+    try:
         card["taxonomy_version"] = load_taxonomy().version
-    except (ImportError, OSError) as exc:
+    except OSError as exc:  # the taxonomy files are unreadable: the model is still usable, its card says so
         card["taxonomy_version"] = f"недоступна: {exc}"
     return registry.save(model, card), metrics, seconds
 
