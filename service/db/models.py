@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -115,8 +116,11 @@ class Pain(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     label: Mapped[str] = mapped_column(Text)
-    # The analyst's own name for the pain: shown instead of `label`, kept when a refresh relabels it.
+    # The analyst's corrections, applied at every refresh (models.pain_corrections): their own name for
+    # the pain (shown instead of `label`), the pain it was merged into, and «не боль».
     analyst_label: Mapped[str | None] = mapped_column(Text)
+    merged_into: Mapped[str | None] = mapped_column(String(64))
+    not_a_pain: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     keywords: Mapped[list[Any] | None] = mapped_column(JSON)
     first_period: Mapped[str | None] = mapped_column(String(10))
     last_period: Mapped[str | None] = mapped_column(String(10))
@@ -130,6 +134,17 @@ class Pain(Base):
     @property
     def shown_label(self) -> str:
         return self.analyst_label or self.label
+
+
+class PainExclusion(Base):
+    """An item an analyst moved out of a pain: it no longer counts to that pain in any refresh."""
+
+    __tablename__ = "pain_exclusions"
+
+    pain_id: Mapped[str] = mapped_column(ForeignKey("pains.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    author: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class PainChange(Base):

@@ -98,9 +98,11 @@ def refresh_pains(session: Session, period: str | None = None, embedder=None) ->
     All periods are computed before anything is written, so the write transaction is short. Pains are
     grouped by topic only when most items' topics come from labels: the model's own predictions would
     make the pains repeat the classifier (and the CLI does not group unless asked)."""
+    from models.pain_corrections import apply_corrections
     from models.pain_periods import find_period_pains
     from models.painmap import suggest_entries
     from service.store.embedding_cache import default_embedder
+    from service.store.pains import stored_corrections
 
     known = periods(session)
     if not known:
@@ -123,7 +125,9 @@ def refresh_pains(session: Session, period: str | None = None, embedder=None) ->
     summary: dict[str, Any] = {"period": period, "periods": [], "cluster_by": by_topic}
     if run.errors:
         summary["errors"] = run.errors
+    corrections = stored_corrections(session)
     for part in run.periods:
+        apply_corrections(part.report, corrections)  # the analysts' merges, «не боль», moved items
         _store_snapshots(session, str(part.period), part.report.to_dict()["pains"])
         _store_item_pains(session, str(part.period), part.report.item_pains)
         summary["periods"].append(

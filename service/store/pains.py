@@ -1,5 +1,6 @@
-"""Stored pains as analysts read and correct them: a period's pains, one pain with its items, a rename
-that the next refresh keeps (the refresh rewrites `label`, never `analyst_label`), with its history."""
+"""Stored pains as analysts read and correct them: a period's pains, one pain with its items, and the
+corrections every refresh keeps — a rename (the refresh rewrites `label`, never `analyst_label`), a merge,
+«не боль», items moved out (`models.pain_corrections` applies them) — each with its history."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.db.models import Item, ItemPains, Pain, PainChange, PainSnapshot
+from service.db.models import Item, ItemPains, Pain, PainChange, PainExclusion, PainSnapshot
 
 MAX_LABEL = 300
 
@@ -19,7 +20,7 @@ def period_pains(session: Session, period: str) -> list[dict[str, Any]]:
     rows = session.execute(
         select(PainSnapshot, Pain)
         .join(Pain, Pain.id == PainSnapshot.pain_id)
-        .where(PainSnapshot.period == period)
+        .where(PainSnapshot.period == period, Pain.not_a_pain.is_(False), Pain.merged_into.is_(None))
         .order_by(PainSnapshot.size.desc(), PainSnapshot.pain_id)
     ).all()
     ids = [pain.id for _, pain in rows]
@@ -102,3 +103,56 @@ def rename_pain(session: Session, pain_id: str, label: str, author: str) -> Pain
     pain.analyst_label = label
     session.flush()
     return pain
+
+
+def stored_corrections(session: Session):  # noqa: ANN201 (models imported lazily)
+    """Every analyst correction, as `models.pain_corrections.PainCorrections`."""
+    from models.pain_corrections import PainCorrections
+
+    query = select(Pain.id, Pain.merged_into).where(Pain.merged_into.is_not(None))
+    merged = {pain_id: into for pain_id, into in session.execute(query)}
+    hidden = frozenset(session.scalars(select(Pain.id).where(Pain.not_a_pain.is_(True))))
+    rows = session.execute(select(PainExclusion.item_id, PainExclusion.pain_id))
+    excluded = frozenset((item_id, pain_id) for item_id, pain_id in rows)
+    return PainCorrections(merged=merged, hidden=hidden, excluded=excluded)
+
+
+def merge_pain(session: Session, pain_id: str, into: str, author: str) -> Pain:
+    """`pain_id`'s items count to `into` from the next refresh on (and in every later one)."""
+    pain, target = session.get(Pain, pain_id), session.get(Pain, into)
+    if pain is None or target is None or pain_id == into:
+        raise LookupError(f"нельзя объединить боль {pain_id} с {into}: одной из них нет или это одна боль")
+    change = PainChange(field="merged_into", old_value=pain.merged_into, new_value=into, author=author)
+    pain.changes.append(change)
+    pain.merged_into = into
+    session.flush()
+    return target
+
+
+def mark_not_a_pain(session: Session, pain_id: str, author: str, value: bool = True) -> Pain:
+    """«Не боль»: the pain leaves lists, reports and suggestions (True), or comes back (False)."""
+    pain = session.get(Pain, pain_id)
+    if pain is None:
+        raise LookupError(f"боли {pain_id} нет")
+    if pain.not_a_pain != value:
+        old = "не боль" if pain.not_a_pain else "боль"
+        new = "не боль" if value else "боль"
+        pain.changes.append(PainChange(field="not_a_pain", old_value=old, new_value=new, author=author))
+        pain.not_a_pain = value
+        session.flush()
+    return pain
+
+
+def exclude_items(session: Session, pain_id: str, item_ids: list[int], author: str) -> int:
+    """Move items out of a pain; → how many were not moved out before."""
+    if session.get(Pain, pain_id) is None:
+        raise LookupError(f"боли {pain_id} нет")
+    known = set(session.scalars(select(PainExclusion.item_id).where(PainExclusion.pain_id == pain_id)))
+    fresh = [i for i in dict.fromkeys(item_ids) if i not in known and session.get(Item, i) is not None]
+    for item_id in fresh:
+        session.add(PainExclusion(pain_id=pain_id, item_id=item_id, author=author))
+    if fresh:
+        listed = ", ".join(map(str, fresh[:20])) + (" …" if len(fresh) > 20 else "")
+        session.add(PainChange(pain_id=pain_id, field="excluded_items", new_value=listed, author=author))
+    session.flush()
+    return len(fresh)

@@ -128,6 +128,7 @@ def _stored_report(db: Session, quarter: str) -> dict:
 def pains_page(
     request: Request,
     period: str | None = Query(default=None, pattern=QUARTER),
+    refresh: str | None = Query(default=None, max_length=64),
     db: Session = Depends(get_db),
     who: PageUser = Depends(user),
 ) -> HTMLResponse:
@@ -135,7 +136,8 @@ def pains_page(
 
     chosen, known = _quarter(db, period)
     pains = period_pains(db, chosen) if chosen else []
-    return _page(request, "pains", who, period=chosen, quarters=known, pains=pains)
+    job = _job(db, refresh) if refresh else None
+    return _page(request, "pains", who, period=chosen, quarters=known, pains=pains, refresh=job)
 
 
 @router.get("/pains/{pain_id}", response_class=HTMLResponse)
@@ -144,6 +146,7 @@ def pain_page(
     pain_id: str,
     period: str = Query(pattern=QUARTER),
     page_no: int = Query(default=1, ge=1, le=100_000, alias="page"),
+    refresh: str | None = Query(default=None, max_length=64),
     db: Session = Depends(get_db),
     who: PageUser = Depends(user),
 ) -> HTMLResponse:
@@ -152,11 +155,13 @@ def pain_page(
     pain = pain_detail(db, pain_id, period)
     if pain is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"боли {pain_id} за {period} нет")
+    from service.store.pains import period_pains
+
     items, total = pain_items(db, pain_id, period, PAIN_PAGE, (page_no - 1) * PAIN_PAGE)
     pages = max(1, -(-total // PAIN_PAGE))
-    return _page(
-        request, "pain", who, period=period, pain=pain, items=items, total=total, page_no=page_no, pages=pages
-    )
+    others = [p for p in period_pains(db, period) if p["id"] != pain_id]
+    context = {"period": period, "pain": pain, "items": items, "total": total, "page_no": page_no}
+    return _page(request, "pain", who, pages=pages, others=others, refresh=_job(db, refresh), **context)
 
 
 @router.post("/pains/{pain_id}/rename")
@@ -177,6 +182,69 @@ def pain_rename(
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     db.commit()
     return RedirectResponse(f"/pains/{pain_id}?period={period}", status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/pains/{pain_id}/merge")
+def pain_merge(
+    request: Request,
+    pain_id: str,
+    csrf_token: str | None = Form(default=None),
+    period: str = Form(pattern=QUARTER),
+    into: str = Form(max_length=64),
+    db: Session = Depends(get_db),
+    who: PageUser = Depends(user),
+):
+    from service.store.pains import merge_pain
+
+    check_form(who, csrf_token, "analyst")
+    return _corrected(request, db, period, f"/pains/{into}", merge_pain, pain_id, into, who.principal.author)
+
+
+@router.post("/pains/{pain_id}/not-a-pain")
+def pain_not_a_pain(
+    request: Request,
+    pain_id: str,
+    csrf_token: str | None = Form(default=None),
+    period: str = Form(pattern=QUARTER),
+    db: Session = Depends(get_db),
+    who: PageUser = Depends(user),
+):
+    from service.store.pains import mark_not_a_pain
+
+    check_form(who, csrf_token, "analyst")
+    return _corrected(request, db, period, "/pains", mark_not_a_pain, pain_id, who.principal.author)
+
+
+@router.post("/pains/{pain_id}/exclude")
+def pain_exclude(
+    request: Request,
+    pain_id: str,
+    csrf_token: str | None = Form(default=None),
+    period: str = Form(pattern=QUARTER),
+    item_id: list[int] = Form(default=[]),
+    db: Session = Depends(get_db),
+    who: PageUser = Depends(user),
+):
+    from service.store.pains import exclude_items
+
+    check_form(who, csrf_token, "analyst")
+    if not item_id:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "отметьте записи, которые убрать из боли")
+    return _corrected(
+        request, db, period, f"/pains/{pain_id}", exclude_items, pain_id, item_id, who.principal.author
+    )
+
+
+def _corrected(request: Request, db: Session, period: str, then: str, change, *args) -> RedirectResponse:
+    """Store one correction, then recompute the pains (a job) so every page and export shows it."""
+    try:
+        change(db, *args)
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    db.commit()
+    jobs = request.app.state.jobs
+    job_id, _ = jobs.submit("pains_refresh", {"period": period}, created_by="исправление боли")
+    return RedirectResponse(f"{then}?period={period}&refresh={job_id}", status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/painmap", response_class=HTMLResponse)
@@ -338,8 +406,8 @@ def models_promote(
     return RedirectResponse("/models", status.HTTP_303_SEE_OTHER)
 
 
-def _job(db: Session, job_id: str) -> Job | None:
-    return db.get(Job, job_id)
+def _job(db: Session, job_id: str | None) -> Job | None:
+    return db.get(Job, job_id) if job_id else None
 
 
 @router.get("/upload", response_class=HTMLResponse)

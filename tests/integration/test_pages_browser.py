@@ -99,6 +99,25 @@ def _login(browser, site, role: str):
     return context, page, watch
 
 
+def _items_total(page) -> int:
+    return int(page.locator("h2", has_text="Записи (").inner_text().split("(")[1].rstrip(")"))
+
+
+def _wait_recomputed(page) -> None:
+    """The page follows the recomputation (htmx) until it is done; then it is read again."""
+    page.wait_for_selector("#refresh:has-text('пересчитаны')", timeout=240_000)
+    page.reload()
+
+
+def _pain_sizes(page, base: str) -> dict[str, int]:
+    page.goto(base + "/pains?period=2025Q2")
+    rows = page.locator("tbody tr")
+    return {
+        rows.nth(i).locator("td").nth(0).inner_text(): int(rows.nth(i).locator("td").nth(1).inner_text())
+        for i in range(rows.count())
+    }
+
+
 def test_analyst_uploads_accepts_and_exports_reader_only_reads(site, export_file):
     from playwright.sync_api import sync_playwright
 
@@ -151,6 +170,36 @@ def test_analyst_uploads_accepts_and_exports_reader_only_reads(site, export_file
         page.goto(pain_url)
         assert page.inner_text("h1") == "Долгое ожидание решения"
         assert "test-analyst" in page.inner_text("main")  # who renamed it, in the history
+
+        # move an item out, merge another pain into this one, mark a third «не боль»: each is saved, the
+        # pains are recomputed (a job the page follows), and the next refresh keeps all of it
+        total = _items_total(page)
+        page.locator("input[name=item_id]").first.check()
+        page.click("#exclude button[type=submit]")
+        _wait_recomputed(page)
+        assert _items_total(page) == total - 1
+        listing = _pain_sizes(page, site.url)
+        merged_label = next(label for label in listing if label != "Долгое ожидание решения")
+        page.goto(pain_url)
+        other = page.locator("#into option", has_text=merged_label).first.get_attribute("value")
+        page.goto(f"{site.url}/pains/{other}?period=2025Q2")
+        page.select_option("#into", label="Долгое ожидание решения")
+        page.click("form[action$='/merge'] button[type=submit]")
+        _wait_recomputed(page)
+        assert page.inner_text("h1") == "Долгое ожидание решения"  # the target pain's page
+        assert _items_total(page) == total - 1 + listing[merged_label]
+        sizes = _pain_sizes(page, site.url)
+        assert merged_label not in sizes
+        hidden_label = next(label for label in sizes if label != "Долгое ожидание решения")
+        page.locator("tbody a", has_text=hidden_label).first.click()
+        page.click("form[action$='/not-a-pain'] button[type=submit]")
+        _wait_recomputed(page)
+        with httpx.Client(base_url=site.url, headers={"X-API-Key": site.keys["admin"]}, timeout=60) as api:
+            job = api.post("/v1/pains/refresh", json={"period": "2025Q2"}).json()
+            assert wait_job(api, job["id"], timeout=300)["status"] == "done"
+        after = _pain_sizes(page, site.url)
+        assert hidden_label not in after and merged_label not in after
+        assert after["Долгое ожидание решения"] == total - 1 + listing[merged_label]
 
         # the pain map: accept the first suggestion and set its deadline
         page.goto(site.url + "/painmap?period=2025Q2")
