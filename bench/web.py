@@ -3,8 +3,9 @@
 Builds once, in .bench/web/ (git-ignored): every SPb appeal (../shared/external/spb-gorod-appeals, ~60k items,
 masked and classified by the bench's SPb model, `bench/serve.py`) stored through `painmap load`, then the
 pains of every quarter (`POST /v1/pains/refresh`'s function). Then starts `painmap serve` on it, logs in with
-an analyst key and times each page (GET, `--repeat` times after one warm-up): median, p95 and max in ms
-against the 300 ms target.
+an analyst key and times each page (GET): the first request (the quarterly report behind the overview and
+the report page is computed then and cached until the data changes) and `--repeat` more: median, p95 and
+max in ms against the 300 ms target.
 
     .venv/bin/python bench/web.py                 # builds the database the first time (minutes)
     .venv/bin/python bench/web.py --repeat 30
@@ -111,7 +112,9 @@ def main() -> None:
             print(f"{len(quarters)} кварталов, страницы за {quarter}; цель ≤ {TARGET_MS:.0f} мс")
             worst = 0.0
             for page in pages:
-                answer = c.get(page)  # warm-up
+                started = time.perf_counter()
+                answer = c.get(page)  # the first request: a report is computed, then cached
+                first = 1000 * (time.perf_counter() - started)
                 assert answer.status_code == 200, (page, answer.status_code, answer.text[:300])
                 times = []
                 for _ in range(args.repeat):
@@ -121,8 +124,8 @@ def main() -> None:
                 p95 = sorted(times)[int(0.95 * (len(times) - 1))]
                 worst = max(worst, p95)
                 flag = "ok" if p95 <= TARGET_MS else "МЕДЛЕННО"
-                print(f"  {page:<45} median {statistics.median(times):7.1f} ms  p95 {p95:7.1f}  "
-                      f"max {max(times):7.1f}  {flag}")  # fmt: skip
+                print(f"  {page:<42} first {first:7.1f} ms  median {statistics.median(times):6.1f}  "
+                      f"p95 {p95:6.1f}  max {max(times):6.1f}  {flag}")  # fmt: skip
             print(f"худший p95: {worst:.1f} мс ({'в пределах цели' if worst <= TARGET_MS else 'выше цели'})")
     finally:
         proc.terminate()

@@ -31,6 +31,7 @@ from service.api.middleware import BodyLimitMiddleware, Metrics, MetricsMiddlewa
 from service.config import Settings, get_settings
 from service.jobs import JobContext, JobRunner
 from service.modelling.serving import ModelHolder
+from service.reports.stored import ReportCache
 from service.web import routes as pages
 from service.web.session import SESSION_COOKIE, LoginRequired
 
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.models.on_change.append(lambda _: _classify_missing(app))
     app.state.metrics = Metrics()
     app.state.key_cache = KeyCache()
+    app.state.report_cache = ReportCache()
 
     v1 = APIRouter(prefix="/v1")
     for module in (classify, items, labels, pains, painmap, models, jobs, reports, preprocess):

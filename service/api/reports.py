@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -27,13 +27,14 @@ class ReportQuery:
         self.quarter, self.deadline_days, self.topic_head, self.top = quarter, deadline_days, topic_head, top
 
 
-def build_report(q: ReportQuery, db: Session) -> dict:
+def build_report(q: ReportQuery, db: Session, request: Request) -> dict:
     from service.reports.stored import EmptyQuarter, stored_quarterly_report
 
     try:
         return stored_quarterly_report(
-            db, q.quarter, deadline_days=q.deadline_days, topic_head=q.topic_head, top=q.top
-        )
+            db, q.quarter, deadline_days=q.deadline_days, topic_head=q.topic_head, top=q.top,
+            cache=request.app.state.report_cache,
+        )  # fmt: skip
     except EmptyQuarter as exc:
         raise HTTPException(404, str(exc)) from exc
     except ValueError as exc:  # a malformed quarter, or stored dates that are not dates (named by the report)
@@ -41,26 +42,30 @@ def build_report(q: ReportQuery, db: Session) -> dict:
 
 
 @router.get("/reports/quarterly", summary="Квартальный отчёт по обратной связи (JSON)")
-def quarterly(q: ReportQuery = Depends(), db: Session = Depends(get_db), _: Any = Depends(reader)) -> dict:
-    return build_report(q, db)
+def quarterly(
+    request: Request, q: ReportQuery = Depends(), db: Session = Depends(get_db), _: Any = Depends(reader)
+) -> dict:
+    return build_report(q, db, request)
 
 
 @router.get("/reports/quarterly.html", response_class=HTMLResponse, summary="Квартальный отчёт: страница")
 def quarterly_html(
+    request: Request,
     q: ReportQuery = Depends(), db: Session = Depends(get_db), _: Any = Depends(reader)
 ) -> HTMLResponse:
     from service.reports.render import render_html
 
-    return HTMLResponse(render_html(build_report(q, db)))
+    return HTMLResponse(render_html(build_report(q, db, request)))
 
 
 @router.get("/reports/quarterly.xlsx", summary="Квартальный отчёт: XLSX в форме порядка")
 def quarterly_xlsx(
+    request: Request,
     q: ReportQuery = Depends(), db: Session = Depends(get_db), _: Any = Depends(reader)
 ) -> Response:
     from service.reports.render import write_xlsx
 
-    report = build_report(q, db)
+    report = build_report(q, db, request)
     with tempfile.TemporaryDirectory() as tmp:
         data = write_xlsx(report, Path(tmp) / "report.xlsx").read_bytes()
     return Response(

@@ -87,7 +87,7 @@ def overview(
         message = "В базе ещё нет записей: загрузите обращения или ответы опросов на странице «Загрузка»."
     else:
         try:
-            report = stored_quarterly_report(db, chosen)
+            report = stored_quarterly_report(db, chosen, cache=request.app.state.report_cache)
         except (EmptyQuarter, ValueError) as exc:
             message = str(exc)
     return _page(request, "overview", who, quarter=chosen, quarters=known, report=report, message=message)
@@ -95,31 +95,37 @@ def overview(
 
 @router.get("/report.html", response_class=HTMLResponse)
 def report_page(
-    quarter: str = Query(pattern=QUARTER), db: Session = Depends(get_db), _: PageUser = Depends(user)
+    request: Request,
+    quarter: str = Query(pattern=QUARTER),
+    db: Session = Depends(get_db),
+    _: PageUser = Depends(user),
 ) -> HTMLResponse:
     from service.reports.render import render_html
 
-    return HTMLResponse(render_html(_stored_report(db, quarter)))
+    return HTMLResponse(render_html(_stored_report(request, db, quarter)))
 
 
 @router.get("/report.xlsx")
 def report_xlsx(
-    quarter: str = Query(pattern=QUARTER), db: Session = Depends(get_db), _: PageUser = Depends(user)
+    request: Request,
+    quarter: str = Query(pattern=QUARTER),
+    db: Session = Depends(get_db),
+    _: PageUser = Depends(user),
 ) -> Response:
     from service.reports.render import write_xlsx
 
-    report = _stored_report(db, quarter)
+    report = _stored_report(request, db, quarter)
     with tempfile.TemporaryDirectory() as tmp:
         data = write_xlsx(report, Path(tmp) / "report.xlsx").read_bytes()
     disposition = f'attachment; filename="report_{quarter}.xlsx"'
     return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
 
 
-def _stored_report(db: Session, quarter: str) -> dict:
+def _stored_report(request: Request, db: Session, quarter: str) -> dict:
     from service.reports.stored import EmptyQuarter, stored_quarterly_report
 
     try:
-        return stored_quarterly_report(db, quarter)
+        return stored_quarterly_report(db, quarter, cache=request.app.state.report_cache)
     except EmptyQuarter as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
 

@@ -320,3 +320,27 @@ def test_report_cli_on_samples_and_a_bad_survey(tmp_path: Path) -> None:
     assert (tmp_path / "report_2025Q2.xlsx").stat().st_size > 0 and (tmp_path / "report_2025Q2.html").exists()
     wrong = CliRunner().invoke(app, [*args[:6], str(SAMPLES / "appeals.csv"), *args[7:]])
     assert wrong.exit_code == 2 and "Ошибка импорта опроса" in wrong.output
+
+
+def test_stored_report_is_cached_until_the_data_changes(tmp_path):
+    """The overview's report comes from the cache while nothing under it changed, and anew after a write."""
+    from service.db.session import session_scope, upgrade_db
+    from service.reports.stored import ReportCache, stored_quarterly_report
+    from service.store.items import frame_to_items, ingest_file_items
+
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    upgrade_db(url)
+    frame = pd.read_csv(SAMPLES / "appeals.csv")
+    spring = frame[(frame.created_at >= "2025-04") & (frame.created_at < "2025-07")]
+    cache = ReportCache()
+    with session_scope(url) as session:
+        ingest_file_items(session, list(frame_to_items(spring.head(40), source="a")))
+    with session_scope(url) as session:
+        first = stored_quarterly_report(session, "2025Q2", cache=cache)
+        again = stored_quarterly_report(session, "2025Q2", cache=cache)
+    assert again is first and first["current"]["items"] == 40
+    with session_scope(url) as session:
+        ingest_file_items(session, list(frame_to_items(spring.iloc[40:50], source="b")))
+    with session_scope(url) as session:
+        fresh = stored_quarterly_report(session, "2025Q2", cache=cache)
+    assert fresh is not first and fresh["current"]["items"] == 50
