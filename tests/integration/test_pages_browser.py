@@ -93,9 +93,13 @@ def _login(browser, site, role: str):
     page.fill("#key", "pm_not-a-key")
     page.click("button[type=submit]")
     page.locator(".error").wait_for()  # the form again, with the reason
-    page.fill("#key", site.keys[role])
-    page.click("button[type=submit]")
+    # by keyboard alone: the key field has the focus, Enter sends the form
+    assert page.evaluate("document.activeElement.id") == "key"
+    page.keyboard.type(site.keys[role])
+    page.keyboard.press("Enter")
     page.wait_for_url(site.url + "/")
+    page.keyboard.press("Tab")  # the first stop on every page skips to its content
+    assert page.evaluate("document.activeElement.textContent") == "К содержанию"
     return context, page, watch
 
 
