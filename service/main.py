@@ -87,14 +87,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.models = ModelHolder(settings.model_dir)
+    app.state.report_cache = ReportCache()
     app.state.jobs = JobRunner(
-        JobContext(settings.database_url, settings.model_dir, app.state.models, store_raw=settings.store_raw)
+        JobContext(
+            settings.database_url,
+            settings.model_dir,
+            app.state.models,
+            store_raw=settings.store_raw,
+            report_cache=app.state.report_cache,
+        )
     )
     # Items stored while no model was loaded get their labels as soon as one is (at start or later).
     app.state.models.on_change.append(lambda _: _classify_missing(app))
     app.state.metrics = Metrics()
     app.state.key_cache = KeyCache()
-    app.state.report_cache = ReportCache()
 
     v1 = APIRouter(prefix="/v1")
     for module in (classify, items, labels, pains, painmap, models, jobs, reports, preprocess):

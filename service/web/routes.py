@@ -472,6 +472,7 @@ def upload_store(
         "source": name,
         "chosen": {role: (column or None) for role, column in chosen.items()},
         "author": who.principal.author,
+        "refresh_pains": True,  # an analyst who uploads wants to see the pains of it
     }
     job_id, _ = request.app.state.jobs.submit("upload", params, created_by=who.principal.author)
     return RedirectResponse(f"/upload/jobs/{job_id}", status.HTTP_303_SEE_OTHER)
