@@ -70,6 +70,51 @@ def _word_info(word: str) -> tuple[str, str, bool]:
     return best.normal_form.replace("ё", "е"), pos, proper
 
 
+# Words that count or date, not what is wrong: a label needs a noun besides them («Не первый год»).
+# Verbs about the writer, not the problem («Хотел бы выразить», «Прошу обратить»).
+_WRITER_VERBS = {"хотеть", "просить", "мочь", "желать", "благодарить", "выразить"}
+_MEASURE_NOUNS = {"год", "раз", "время", "день", "неделя", "месяц", "час", "минута", "сутки", "пора"}
+
+
+@lru_cache(maxsize=200_000)
+def _grammar(word: str) -> tuple[frozenset[str], frozenset[str], str]:
+    """(numbers a nominative reading allows, the verb's number if finite, the verb's person) of one word."""
+    from nlp.lemmatize import morph_analyzer
+
+    parses = morph_analyzer().parse(word)
+    nominative = frozenset(str(p.tag.number) for p in parses if "nomn" in p.tag and p.tag.number)
+    best = parses[0]
+    finite = best.tag.POS == "VERB" and best.tag.number
+    verb_number = frozenset({str(best.tag.number)}) if finite else frozenset()
+    return nominative, verb_number, str(best.tag.person or "") if best.tag.POS == "VERB" else ""
+
+
+def reads_as_statement(words: Sequence[str]) -> bool:
+    """A span an analyst could write as it is: not about the writer («Хочу выразить», «Пишешь обращение»),
+    not a negated preposition («Не у сотрудника банка»), with a noun beyond time words («Не первый год»), and
+    a nominative noun agreeing in number with the verb after it («Этаж отсутствуют» does not)."""
+    letters = [w for w in words if _LETTERS.match(w)]
+    if not letters:
+        return False
+    if _grammar(letters[0])[2] in ("1per", "2per") or _word_info(letters[0])[0] in _WRITER_VERBS:
+        return False
+    # «не» before a preposition or a bare noun («Не у сотрудника банка», «Не договор кредита») is a clause cut
+    # out of its sentence; «Нет горячей воды» and «Не работает лифт» are statements.
+    if letters[0].lower() == "не" and len(letters) > 1 and _word_info(letters[1])[1] in ("PREP", "NOUN"):
+        return False
+    nouns = [w for w in letters if _word_info(w)[1] == "NOUN"]
+    if nouns and all(_word_info(w)[0] in _MEASURE_NOUNS for w in nouns):
+        return False
+    subject: frozenset[str] | None = None
+    for word in letters:
+        nominative, verb_number, _ = _grammar(word)
+        if _word_info(word)[1] == "NOUN" and subject is None and nominative:
+            subject = nominative
+        elif verb_number and subject is not None:
+            return bool(verb_number & subject)
+    return True
+
+
 def _predicate(lemma: str, pos: str) -> bool:
     """The word says what happens (or does not): a verb or participle that is not merely stative."""
     return pos in _PREDICATE and lemma not in _STATIVE
@@ -135,6 +180,8 @@ def _spans(text: str, stop: frozenset[str], max_words: int = 6):
                 continue
             span = words[i : j + 1]
             key = tuple(w[1] for w in span if w[1] not in stop and w[2] not in _EDGE_POS)
+            if not reads_as_statement([w[0] for w in words[i : j + 1]]):
+                continue
             if len(key) >= 2 and len(set(key)) == len(key):  # «очередь очередь» repeats, not states
                 states = first in _KEEP_EDGE or any(_predicate(w[1], w[2]) for w in span)
                 key = ("не",) + key if first in _KEEP_EDGE else key

@@ -97,3 +97,27 @@ def test_a_gerund_phrase_is_no_label():
 )
 def test_praise_is_never_a_pain_label(phrase, praise):
     assert PainCues.load().praises(phrase) is praise
+
+
+@pytest.mark.parametrize(
+    "phrase, ok",
+    [
+        ("Этаж отсутствуют", False),  # the noun and the verb disagree in number: a cut-up clause
+        ("Не первый год", False),  # only a time word
+        ("Хочу выразить", False),  # about the writer
+        ("Хотел бы выразить", False),
+        ("Пишешь обращение", False),
+        ("Не у сотрудника банка", False),  # «не» before a preposition
+        ("Не договор кредита", False),  # «не» before a bare noun
+        ("Не работает лифт", True),
+        ("Нет горячей воды", True),
+        ("Двери не закрываются", True),
+        ("Лифт опять встал", True),
+        ("Долго рассматривают заявление", True),
+        ("Мусор на газонах", True),
+    ],
+)
+def test_labels_read_as_statements(phrase, ok):
+    from models.pain_phrases import reads_as_statement
+
+    assert reads_as_statement(phrase.split()) is ok
