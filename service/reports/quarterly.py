@@ -245,6 +245,7 @@ def pains_section(pains: Any, df: pd.DataFrame, *, top: int = 10) -> dict:
                 "ci_low": row.get("ci_low", stats["ci_low"]),
                 "ci_high": row.get("ci_high", stats["ci_high"]),
                 "processes": _process_names(row.get("processes")),
+                "lineage": row.get("lineage"),
             }
         )
     out.sort(key=lambda p: -p["size"])

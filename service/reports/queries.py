@@ -113,6 +113,7 @@ def stored_pains(session: Session, period: str) -> list[dict]:
             "ci_low": s.ci_low,
             "ci_high": s.ci_high,
             "processes": s.processes or [],
+            "lineage": s.trend or "new",  # against the quarter before (models.tracking)
         }
         for s, renamed in rows
     ]

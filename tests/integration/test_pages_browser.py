@@ -155,6 +155,7 @@ def test_analyst_uploads_accepts_and_exports_reader_only_reads(site, export_file
 
         page.goto(site.url + "/?quarter=2025Q2")
         assert page.inner_text(".cards .big >> nth=0") == str(n_rows)
+        assert "новая" in page.locator("table", has_text="К прошлому кварталу").inner_text()  # vs 2025Q1
         _check(page, watch, "overview")
 
         # pains: open the largest, rename it; the name survives the next refresh and is in the history
