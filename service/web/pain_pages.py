@@ -3,11 +3,16 @@ move items out, «не боль»), each followed by a recomputation the page sh
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from service.db.session import request_session as get_db
+from service.schemas import MAX_ID
 from service.web.pages import QUARTER, job_of, quarter_choice, render, user
 from service.web.session import PageUser, check_form
 
@@ -35,7 +40,7 @@ def painsrender(
 @router.get("/pains/{pain_id}", response_class=HTMLResponse)
 def painrender(
     request: Request,
-    pain_id: str,
+    pain_id: str = PathParam(max_length=64),
     period: str = Query(pattern=QUARTER),
     page_no: int = Query(default=1, ge=1, le=100_000, alias="page"),
     refresh: str | None = Query(default=None, max_length=64),
@@ -58,7 +63,7 @@ def painrender(
 
 @router.post("/pains/{pain_id}/rename")
 def pain_rename(
-    pain_id: str,
+    pain_id: str = PathParam(max_length=64),
     csrf_token: str | None = Form(default=None),
     period: str = Form(pattern=QUARTER),
     label: str = Form(default="", max_length=300),
@@ -79,7 +84,7 @@ def pain_rename(
 @router.post("/pains/{pain_id}/merge")
 def pain_merge(
     request: Request,
-    pain_id: str,
+    pain_id: str = PathParam(max_length=64),
     csrf_token: str | None = Form(default=None),
     period: str = Form(pattern=QUARTER),
     into: str = Form(max_length=64),
@@ -95,7 +100,7 @@ def pain_merge(
 @router.post("/pains/{pain_id}/not-a-pain")
 def pain_not_a_pain(
     request: Request,
-    pain_id: str,
+    pain_id: str = PathParam(max_length=64),
     csrf_token: str | None = Form(default=None),
     period: str = Form(pattern=QUARTER),
     db: Session = Depends(get_db),
@@ -110,10 +115,10 @@ def pain_not_a_pain(
 @router.post("/pains/{pain_id}/exclude")
 def pain_exclude(
     request: Request,
-    pain_id: str,
+    pain_id: str = PathParam(max_length=64),
     csrf_token: str | None = Form(default=None),
     period: str = Form(pattern=QUARTER),
-    item_id: list[int] = Form(default=[]),
+    item_id: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Form(default=[], max_length=PAIN_PAGE),
     db: Session = Depends(get_db),
     who: PageUser = Depends(user),
 ):

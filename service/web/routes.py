@@ -11,12 +11,14 @@ import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, status
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.db.models import PainMapEntry
 from service.db.session import request_session as get_db
+from service.schemas import MAX_ID
 from service.store.painmap import STATUS_TITLES, change_entry, export_xlsx
 from service.web import pain_pages, work_pages
 from service.web.pages import QUARTER, XLSX, quarter_choice, render, user
@@ -128,7 +130,7 @@ def painmaprender(
 
 @router.post("/painmap/{entry_id}")
 def painmap_change(
-    entry_id: int,
+    entry_id: int = PathParam(ge=1, le=MAX_ID),
     csrf_token: str | None = Form(default=None),
     status_: str | None = Form(default=None, alias="status"),
     measures: str | None = Form(default=None, max_length=5000),

@@ -6,10 +6,12 @@ import uuid
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile, status
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from service.db.session import request_session as get_db
+from service.schemas import MAX_ID
 from service.web.pages import job_of, render, user
 from service.web.session import PageUser, check_form
 
@@ -48,7 +50,7 @@ def reviewrender(
 @router.post("/review/label")
 def review_label(
     csrf_token: str | None = Form(default=None),
-    item_id: int = Form(ge=1, le=2**62),
+    item_id: int = Form(ge=1, le=MAX_ID),
     head: str = Form(max_length=50),
     value: str = Form(min_length=1, max_length=200),
     db: Session = Depends(get_db),
@@ -81,7 +83,10 @@ def modelsrender(
 
 @router.get("/models/jobs/{job_id}", response_class=HTMLResponse)
 def modeljob_of(
-    request: Request, job_id: str, db: Session = Depends(get_db), who: PageUser = Depends(user)
+    request: Request,
+    job_id: str = PathParam(max_length=64),
+    db: Session = Depends(get_db),
+    who: PageUser = Depends(user),
 ) -> HTMLResponse:
     """The retraining job's state, polled by the page (htmx) until it is done or failed."""
     job = job_of(db, job_id)
@@ -190,7 +195,7 @@ def upload_store(
 @router.get("/upload/jobs/{job_id}", response_class=HTMLResponse)
 def upload_jobrender(
     request: Request,
-    job_id: str,
+    job_id: str = PathParam(max_length=64),
     fragment: bool = Query(default=False),
     db: Session = Depends(get_db),
     who: PageUser = Depends(user),
