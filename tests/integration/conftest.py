@@ -56,6 +56,7 @@ class Server:
     keys: dict[str, str]
     backend: str
     log: Path | None = None  # the server's stdout+stderr (tracebacks of 5xx answers)
+    pid: int | None = None  # the server process (fault tests kill it)
 
     def log_size(self) -> int:
         return self.log.stat().st_size if self.log else 0
@@ -233,7 +234,7 @@ def start_server(
                     log.seek(0)
                     raise RuntimeError(f"сервер не готов за 60 с ({last}):\n{log.read().decode()}")
                 time.sleep(0.2)
-            yield Server(url, database_url, model_dir, keys, backend, log_path)
+            yield Server(url, database_url, model_dir, keys, backend, log_path, proc.pid)
         finally:
             proc.terminate()
             try:
