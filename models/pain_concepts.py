@@ -23,6 +23,7 @@ import yaml
 from nlp.resources import data_dir
 
 CONCEPTS_FILE = data_dir() / "lexicon" / "pain_concepts.yaml"
+DESCRIPTIONS_FILE = data_dir() / "lexicon" / "pain_concept_descriptions.yaml"
 
 
 def _plain(lemma: str) -> str:
@@ -37,6 +38,8 @@ class PainConcepts:
     names: tuple[str, ...]
     single: dict[str, tuple[int, ...]]
     pairs: dict[tuple[str, str], tuple[int, ...]]
+    # A sentence per area ("" where none), for `meant_areas`.
+    descriptions: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> PainConcepts:
@@ -57,10 +60,12 @@ class PainConcepts:
                     single.setdefault(words[0], []).append(index)
                 elif len(words) == 2:
                     pairs.setdefault((words[0], words[1]), []).append(index)
+        sentences = _descriptions(DESCRIPTIONS_FILE) if path == CONCEPTS_FILE else {}
         return cls(
             names,
             {k: tuple(v) for k, v in single.items()},
             {k: tuple(v) for k, v in pairs.items()},
+            tuple(sentences.get(name, "") for name in names),
         )
 
     def hits(self, lemmas: Sequence[str]) -> list[int]:
@@ -85,3 +90,36 @@ class PainConcepts:
         out = np.sqrt(out)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+
+    def meant_areas(
+        self, texts: Sequence[str], embedder, temperature: float = 0.005, min_share: float = 0.3
+    ) -> np.ndarray:
+        """The area each text means (index into `names`), or -1: the softmax of the text's e5 cosines to the
+        areas' sentences (`temperature`), where the best area takes at least `min_share`. Without sentences
+        or an embedder every text is -1."""
+        out = np.full(len(texts), -1)
+        described = [i for i, d in enumerate(self.descriptions) if d]
+        if not described or embedder is None or not len(texts):
+            return out
+        anchors = np.asarray(embedder.embed([self.descriptions[i] for i in described]), dtype=np.float64)
+        logits = np.asarray(embedder.embed(list(texts)), dtype=np.float64) @ anchors.T / temperature
+        logits -= logits.max(axis=1, keepdims=True)
+        weights = np.exp(logits)
+        weights /= weights.sum(axis=1, keepdims=True)
+        best = weights.argmax(axis=1)
+        sure = weights[np.arange(len(texts)), best] >= min_share
+        out[sure] = np.asarray(described)[best[sure]]
+        return out
+
+
+def _descriptions(path: Path) -> dict[str, str]:
+    """Area → sentence (an absent file: no sentences)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        return {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: не удалось прочитать описания областей проблем ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: ожидается «область: предложение»")
+    return {str(k): str(v).strip() for k, v in data.items() if v}

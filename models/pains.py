@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from models.intervals import wilson_bounds
-from models.pain_clusters import NOISE, GroupedClusterer, MergedKMeansClusterer
+from models.pain_clusters import NOISE, GroupedClusterer, MergedKMeansClusterer, merge_by_area
 from models.pain_cues import PainCues
 from models.pain_labels import CentralPhraseLabeller, PainMembers, distinct_quotes, label_pains
 from models.pain_report import Pain, PainReport
@@ -80,6 +80,7 @@ class PainFinder:
         unit: str = "auto",
         max_pains_per_item: int = 3,
         secondary_share: float = 0.3,
+        area_merge: float = 0.5,
     ) -> None:
         self.preprocessor = preprocessor
         self.vectorizer = vectorizer
@@ -92,6 +93,7 @@ class PainFinder:
         self.unit = unit
         self.max_pains_per_item = max_pains_per_item
         self.secondary_share = secondary_share
+        self.area_merge = area_merge
 
     def _parts(self):
         from nlp import Preprocessor
@@ -190,6 +192,13 @@ class PainFinder:
         kinds = items[kind_col].fillna("").astype(str).tolist() if kind_col in items.columns else None
         rows = self._fragment_rows(texts, item_group, kinds, preprocessor, cues)
         X, labels, similarity = self._cluster(rows, vectorizer, clusterer)
+        concepts = getattr(vectorizer, "concepts_", None)
+        embedder = getattr(vectorizer, "embedder", None)
+        answers = self.unit_for(texts, kinds) != "text"
+        if self.area_merge and concepts is not None and embedder is not None and answers:
+            # Survey answers only: an appeal's area is too coarse (SPb reasons differ within «мусор»).
+            areas = concepts.meant_areas(rows.shown, embedder)
+            labels = merge_by_area(labels, rows.counts, areas, self.area_merge)
         n_pains = int(labels.max()) + 1 if len(labels) else 0
         item_list = self._item_pains(rows.occurrences, labels)
         pain_items: list[set[int]] = [set() for _ in range(n_pains)]

@@ -149,3 +149,18 @@ def test_a_big_pain_does_not_swallow_the_small_ones_by_size_alone():
     assert groups[3] == groups[4]
     swallowed = MergedKMeansClusterer(link_share=0.15, link_lift=0.0)._greedy_joins(links, size, k)
     assert len(set(swallowed)) == 1  # without the lift every small pain joins the big one
+
+
+def test_pains_that_mean_one_area_are_merged():
+    from models.pain_clusters import merge_by_area
+
+    # pains 0 and 2 mostly mean area 5 (a queue said in two wordings), pain 1 area 7, pain 3 is mixed
+    labels = np.array([0, 0, 0, 1, 1, 2, 2, 3, 3, 3, NOISE])
+    areas = np.array([5, 5, -1, 7, 7, 5, 5, 5, 7, -1, 5])
+    weight = np.ones(len(labels))
+    merged = merge_by_area(labels, weight, areas, min_share=0.5)
+    assert merged[0] == merged[5] == merged[6]  # the larger pain 0 absorbs pain 2
+    assert len({merged[0], merged[3], merged[7]}) == 3 and merged[10] == NOISE
+    assert set(merged[merged != NOISE]) == {0, 1, 2}  # ids stay dense
+    assert (merge_by_area(labels, weight, areas, min_share=0.0) == labels).all()
+    assert (merge_by_area(labels, weight, np.full(len(labels), -1)) == labels).all()
