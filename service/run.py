@@ -115,6 +115,7 @@ def main() -> None:
         say(f"боли не рассчитаны ({type(exc).__name__}: {exc}); повторить: POST /v1/pains/refresh")
     first_admin_key(settings)
     base = f"http://{settings.host}:{settings.port}"
+    say(f"страницы для аналитика: {base}/  (вход — ключом администратора из var/admin_key.txt)")
     say(f"документация API: {base}/docs")
     say(f"карта болей (XLSX): {base}/v1/painmap/export.xlsx  (заголовок X-API-Key)")
     say(f"готовность: {base}/readyz; метрики: {base}/metrics")
