@@ -55,15 +55,16 @@ def log_out(request: Request) -> None:
 
 def page_user(request: Request, db: Session) -> PageUser:
     """The session's user; LoginRequired when there is none or its key was revoked since."""
-    key_id = request.session.get("key_id")
-    if key_id is None:
+    key_id, csrf = request.session.get("key_id"), request.session.get("csrf")
+    if key_id is None or not csrf:
+        request.session.clear()
         raise LoginRequired
     row = db.get(ApiKey, key_id)
     if row is None or row.revoked_at is not None or row.role not in ROLE_RANK:
         request.session.clear()
         raise LoginRequired
     principal = Principal(key_id=row.id, prefix=row.prefix, name=row.name, role=row.role)
-    return PageUser(principal, request.session["csrf"])
+    return PageUser(principal, csrf)
 
 
 def check_form(user: PageUser, token: str | None, role: str) -> None:
