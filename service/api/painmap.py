@@ -10,7 +10,7 @@ from service.api.deps import analyst, get_db, reader
 from service.auth import Principal
 from service.db.models import PainMapEntry
 from service.schemas import MAX_ID, PainMapEntryOut, PainMapPatch, Status
-from service.store.painmap import change_entry, export_xlsx
+from service.store.painmap import change_entry, painmap_workbook
 
 router = APIRouter(tags=["painmap"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -59,13 +59,7 @@ def export(
     status_: Status | None = Query(default=None, alias="status"),
     period: str | None = Query(default=None, pattern=r"^\d{4}Q[1-4]$", examples=["2025Q2"]),
 ) -> Response:
-    query = select(PainMapEntry).order_by(PainMapEntry.period, PainMapEntry.number)
-    if status_ is not None:
-        query = query.where(PainMapEntry.status == status_)
-    if period is not None:
-        query = query.where(PainMapEntry.period == period)
-    content = export_xlsx(list(db.scalars(query)), period)
-    name = f"painmap_{period}.xlsx" if period else "painmap.xlsx"
+    content, name = painmap_workbook(db, period, status_)
     disposition = f'attachment; filename="{name}"'
     return Response(content, media_type=XLSX, headers={"Content-Disposition": disposition})
 

@@ -260,6 +260,20 @@ STATUS_TITLES = {
 _EXPORT_WIDTHS = {"№": 6, "Мероприятия": 40, "Ответственный": 24, "Срок реализации": 16, "Статус": 14}
 
 
+def painmap_workbook(
+    session: Session, period: str | None = None, status: str | None = None
+) -> tuple[bytes, str]:
+    """(XLSX bytes, file name) of the pain map of `period` (every period when None), every status unless
+    `status` names one: what the API's export and the page's download both send."""
+    query = select(PainMapEntry).order_by(PainMapEntry.period, PainMapEntry.number)
+    if status is not None:
+        query = query.where(PainMapEntry.status == status)
+    if period is not None:
+        query = query.where(PainMapEntry.period == period)
+    name = f"painmap_{period}.xlsx" if period else "painmap.xlsx"
+    return export_xlsx(list(session.scalars(query)), period), name
+
+
 def export_xlsx(entries: list[PainMapEntry], period: str | None = None) -> bytes:
     """The pain map in the seeds' form as XLSX bytes: a title row naming the period, the form's columns
     plus the entry's status, wrapped text and set widths (cells that look like formulas are neutralised)."""

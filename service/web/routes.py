@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from service.db.models import PainMapEntry
 from service.db.session import request_session as get_db
 from service.schemas import MAX_ID
-from service.store.painmap import STATUS_TITLES, change_entry, export_xlsx
+from service.store.painmap import STATUS_TITLES, change_entry, painmap_workbook
 from service.web import pain_pages, work_pages
 from service.web.pages import QUARTER, XLSX, quarter_choice, render, user
 from service.web.session import PageUser, check_form, log_in, log_out
@@ -157,9 +157,6 @@ def painmap_export(
     db: Session = Depends(get_db),
     _: PageUser = Depends(user),
 ) -> Response:
-    query = select(PainMapEntry).order_by(PainMapEntry.period, PainMapEntry.number)
-    if period is not None:
-        query = query.where(PainMapEntry.period == period)
-    name = f"painmap_{period}.xlsx" if period else "painmap.xlsx"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(export_xlsx(list(db.scalars(query)), period), media_type=XLSX, headers=headers)
+    content, name = painmap_workbook(db, period)
+    disposition = f'attachment; filename="{name}"'
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": disposition})
