@@ -16,6 +16,10 @@ from service.store.painmap import periods
 from service.web.session import CSRF_FIELD, PageUser, page_user
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+# How a pain moved against the previous quarter (models.tracking's lineage), as the pages say it.
+TEMPLATES.env.globals["LINEAGE_TITLES"] = {
+    "new": "новая", "growing": "растёт", "fading": "снижается", "persisting": "без изменений",
+}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 QUARTER = r"^\d{4}Q[1-4]$"
 
