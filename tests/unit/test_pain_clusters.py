@@ -152,7 +152,7 @@ def test_a_big_pain_does_not_swallow_the_small_ones_by_size_alone():
 
 
 def test_pains_that_mean_one_area_are_merged():
-    from models.pain_clusters import merge_by_area
+    from models.pain_concepts import merge_by_area
 
     # pains 0 and 2 mostly mean area 5 (a queue said in two wordings), pain 1 area 7, pain 3 is mixed
     labels = np.array([0, 0, 0, 1, 1, 2, 2, 3, 3, 3, NOISE])
