@@ -29,6 +29,13 @@ def _counts(db_path) -> tuple[int, int, int]:
     return snapshots, item_pains, duplicates
 
 
+def _wait_started(client, job_id: str) -> None:
+    """Until the job has left the queue (at most a minute)."""
+    deadline = time.monotonic() + 60
+    while client.get(f"/v1/jobs/{job_id}").json()["status"] == "queued" and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def test_a_refresh_killed_mid_way_leaves_a_whole_database(model_dir, tmp_path):
     db_path = tmp_path / "killed.db"
     url = f"sqlite:///{db_path}"
@@ -46,9 +53,7 @@ def test_a_refresh_killed_mid_way_leaves_a_whole_database(model_dir, tmp_path):
         if stored.status_code == 202:
             assert wait_job(c, stored.json()["id"], timeout=300)["status"] == "done"
         job = c.post("/v1/pains/refresh", json={}).json()
-        deadline = time.monotonic() + 60
-        while c.get(f"/v1/jobs/{job['id']}").json()["status"] == "queued" and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _wait_started(c, job["id"])
         time.sleep(0.3)
         os.kill(server.pid, signal.SIGKILL)
     first.close()
@@ -90,9 +95,7 @@ def test_a_retraining_killed_mid_way_keeps_the_registry_whole(model_dir, tmp_pat
         labelled = (SAMPLES / "appeals.csv").read_bytes()
         assert c.post("/v1/items/upload", files={"file": ("a.csv", labelled)}).status_code == 200
         job = c.post("/v1/retrain", json={"force": True}).json()
-        deadline = time.monotonic() + 60
-        while c.get(f"/v1/jobs/{job['id']}").json()["status"] == "queued" and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _wait_started(c, job["id"])
         time.sleep(0.5)
         os.kill(server.pid, signal.SIGKILL)
     first.close()
