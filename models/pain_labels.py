@@ -122,6 +122,13 @@ def _maybe_proper(word: str) -> bool:
     return any(g in p.tag for p in parses for g in _PROPER_TAGS)
 
 
+def _names_person(term: str) -> bool:
+    """A keyword holding a first name, surname or patronymic (in any case)."""
+    from models.pain_phrases import word_info
+
+    return any(word_info(w)[2] for w in term.replace("_", " ").split())
+
+
 def member_word_counts(texts: list[str]) -> Counter:
     """How many of a pain's fragments use each (lower-case) word: what `_misspelt` judges by."""
     return Counter(word for text in texts for word in set(_WORD.findall(text.lower())))
@@ -191,6 +198,8 @@ class CentralPhraseLabeller:
                 term = str(names[j])
                 # Skip a word already inside a chosen bigram and vice versa: keywords should add information.
                 if any(term in c.split(" ") or c in term.split(" ") for c in chosen):
+                    continue
+                if _names_person(term):  # «ольга берггольц» of a street the masking left
                     continue
                 chosen.append(term.replace("_", " "))
             result.append(chosen)
@@ -269,7 +278,14 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
     """Labels of pains given in size order (see models.pain_phrases): the widest shared phrase that is no
     formula, no boilerplate spread over many pains and not taken by a bigger pain; else the labeller's
     central phrase. Labellers without `candidates` keep their own `label`."""
-    from models.pain_phrases import BoilerplateFilter, candidates, lemma_key, score, states_problem
+    from models.pain_phrases import (
+        BoilerplateFilter,
+        candidates,
+        lemma_key,
+        reads_as_statement,
+        score,
+        states_problem,
+    )
 
     if not hasattr(labeller, "candidates"):
         return [labeller.label(m) for m in members]
@@ -325,8 +341,11 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
         label = normalise_phrase(best.surface) if best is not None else None
         if label is None:
             ranked = [p for p in labeller.candidates(member) if usable(p, lemma_key(p))]
-            # Stable sort: a phrase that states a problem first («Третий этаж» only locates one).
-            ranked = sorted(ranked, key=lambda p: not states_problem(p, problems))
+            # Stable sort: a phrase that states a problem («Третий этаж» only locates one) and reads as a
+            # statement («Производится в течении суток» has no subject) first.
+            ranked = sorted(
+                ranked, key=lambda p: (not states_problem(p, problems), not reads_as_statement(p.split()))
+            )
             label = next((p for p in ranked if p.lower() not in taken), None)
             if label is None:
                 top = ranked[0] if ranked else (words[0].capitalize() if words else "Без названия")

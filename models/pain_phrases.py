@@ -53,7 +53,7 @@ def _can_start(word: str) -> bool:
 
 
 @lru_cache(maxsize=200_000)
-def _word_info(word: str) -> tuple[str, str, bool]:
+def word_info(word: str) -> tuple[str, str, bool]:
     """(lemma, part of speech, may be a proper name) of one word, cached."""
     from nlp.lemmatize import morph_analyzer
 
@@ -76,43 +76,113 @@ _WRITER_VERBS = {"хотеть", "просить", "мочь", "желать", "
 _MEASURE_NOUNS = {"год", "раз", "время", "день", "неделя", "месяц", "час", "минута", "сутки", "пора"}
 
 
+@dataclass(frozen=True)
+class _Grammar:
+    """What agreement needs of one word: the numbers and genders its nominative readings allow, and for a
+    finite verb (its best reading) its number, gender, person, tense and whether it is an imperative."""
+
+    numbers: frozenset[str]
+    genders: frozenset[str]
+    verb_number: str = ""
+    verb_gender: str = ""
+    person: str = ""
+    past: bool = False
+    imperative: bool = False
+    only_nominative: bool = False  # a noun whose best reading is nominative or accusative (not a genitive)
+
+
 @lru_cache(maxsize=200_000)
-def _grammar(word: str) -> tuple[frozenset[str], frozenset[str], str]:
-    """(numbers a nominative reading allows, the verb's number if finite, the verb's person) of one word."""
+def _grammar(word: str) -> _Grammar:
     from nlp.lemmatize import morph_analyzer
 
     parses = morph_analyzer().parse(word)
-    nominative = frozenset(str(p.tag.number) for p in parses if "nomn" in p.tag and p.tag.number)
+    nominative = [p for p in parses if "nomn" in p.tag]
     best = parses[0]
-    finite = best.tag.POS == "VERB" and best.tag.number
-    verb_number = frozenset({str(best.tag.number)}) if finite else frozenset()
-    return nominative, verb_number, str(best.tag.person or "") if best.tag.POS == "VERB" else ""
+    tag = best.tag
+    fixed = {"Abbr", "Fixd"} & set(tag.grammemes)
+    direct = tag.POS == "NOUN" and tag.case in ("nomn", "accs") and not fixed
+    common = dict(
+        numbers=frozenset(str(p.tag.number) for p in nominative if p.tag.number),
+        genders=frozenset(str(p.tag.gender) for p in nominative if p.tag.gender),
+        only_nominative=direct,
+    )
+    if tag.POS != "VERB":
+        return _Grammar(**common)
+    return _Grammar(
+        **common,
+        verb_number=str(tag.number or ""),
+        verb_gender=str(tag.gender or ""),
+        person=str(tag.person or ""),
+        past=tag.tense == "past",
+        imperative=tag.mood == "impr",
+    )
+
+
+# Verbs that take no subject («Не хватает окон», «Не удаётся записаться»).
+_IMPERSONAL = {"хватать", "удаваться", "удаться", "получаться", "получиться", "приходиться", "прийтись",
+               "следовать", "стоить", "надоесть", "хотеться", "пахнуть", "вонять", "капать", "течь", "дуть"}
+# Where something is, not what: «Этаж отсутствует» says nothing is missing but the floor.
+_PLACE_NOUNS = {"этаж", "парадная", "подъезд", "дом", "двор", "квартира", "улица", "территория", "адрес",
+                "корпус", "район", "место", "сторона", "здание", "участок", "лестница", "вход"}
+_EXISTENTIAL = {"отсутствовать", "нет", "не", "быть", "иметься"}
 
 
 def reads_as_statement(words: Sequence[str]) -> bool:
-    """A span an analyst could write as it is: not about the writer («Хочу выразить», «Пишешь обращение»),
-    not a negated preposition («Не у сотрудника банка»), with a noun beyond time words («Не первый год»), and
-    a nominative noun agreeing in number with the verb after it («Этаж отсутствуют» does not)."""
+    """A span an analyst could write as it is: not about the writer («Хочу выразить», «Пишешь обращение», «Не
+    была клиентом»), not a negated preposition («Не у сотрудника банка»), no imperative («Надышись»), with a
+    noun beyond time words («Не первый год») and beyond places when it says something is missing («Этаж
+    отсутствует»), no bare noun after a noun («Подъезд мусор», «Очередь человек»), a nominative noun agreeing
+    with the verb after it in number and, in the past, gender («Этаж отсутствуют», «Банка … позвонил» do not),
+    and a subject for a singular verb («Производится в течении суток» has none)."""
     letters = [w for w in words if _LETTERS.match(w)]
     if not letters:
         return False
-    if _grammar(letters[0])[2] in ("1per", "2per") or _word_info(letters[0])[0] in _WRITER_VERBS:
+    info = [word_info(w) for w in letters]
+    grammar = [_grammar(w) for w in letters]
+    if any(g.person in ("1per", "2per") for g in grammar) or info[0][0] in _WRITER_VERBS:
         return False
     # «не» before a preposition or a bare noun («Не у сотрудника банка», «Не договор кредита») is a clause cut
     # out of its sentence; «Нет горячей воды» and «Не работает лифт» are statements.
-    if letters[0].lower() == "не" and len(letters) > 1 and _word_info(letters[1])[1] in ("PREP", "NOUN"):
+    if letters[0].lower() == "не" and len(letters) > 1 and info[1][1] in ("PREP", "NOUN"):
         return False
-    nouns = [w for w in letters if _word_info(w)[1] == "NOUN"]
-    if nouns and all(_word_info(w)[0] in _MEASURE_NOUNS for w in nouns):
+    if any(g.imperative for g in grammar):
         return False
-    subject: frozenset[str] | None = None
-    for word in letters:
-        nominative, verb_number, _ = _grammar(word)
-        if _word_info(word)[1] == "NOUN" and subject is None and nominative:
-            subject = nominative
-        elif verb_number and subject is not None:
-            return bool(verb_number & subject)
-    return True
+    nouns = [lemma for lemma, pos, _ in info if pos == "NOUN"]
+    if nouns and all(n in _MEASURE_NOUNS for n in nouns):
+        return False
+    lemmas = {lemma for lemma, _, _ in info} | {w.lower() for w in letters}
+    if nouns and all(n in _PLACE_NOUNS | _MEASURE_NOUNS for n in nouns) and lemmas & _EXISTENTIAL:
+        return False
+    for k in range(1, len(letters)):
+        if info[k - 1][1] == "NOUN" and info[k][1] == "NOUN" and grammar[k].only_nominative:
+            return False
+    # A noun after a preposition or another noun («в течение суток», «клиентом данного банка») is never the
+    # subject.
+    free, governed = [], False
+    for _, pos, _ in info:
+        free.append(not governed)
+        if pos in ("PREP", "NOUN"):
+            governed = True
+        elif pos not in ("ADJF", "PRTF", "NUMR", "ADVB"):
+            governed = False
+    subject: _Grammar | None = None
+    for (_, pos, _), g, ok in zip(info, grammar, free, strict=True):
+        if pos == "NOUN" and subject is None and g.numbers and ok:
+            subject = g
+        elif g.verb_number and subject is not None:
+            if g.verb_number not in subject.numbers:
+                return False
+            return not (g.past and g.verb_gender and subject.genders and g.verb_gender not in subject.genders)
+    singular_verb = any(
+        g.verb_number == "sing" and lemma not in _IMPERSONAL
+        for (lemma, _, _), g in zip(info, grammar, strict=True)
+    )
+    has_subject = any(
+        "sing" in g.numbers
+        for (_, pos, _), g, ok in zip(info, grammar, free, strict=True)
+        if pos in ("NOUN", "NPRO") and ok
+    )
+    return not singular_verb or has_subject
 
 
 def _predicate(lemma: str, pos: str) -> bool:
@@ -127,7 +197,7 @@ def states_problem(phrase: str, problem_lemmas: frozenset[str] = frozenset()) ->
             continue
         if word.lower() in _KEEP_EDGE:
             return True
-        lemma, pos, _ = _word_info(word)
+        lemma, pos, _ = word_info(word)
         if _predicate(lemma, pos) or lemma in problem_lemmas:
             return True
     return False
@@ -138,7 +208,7 @@ def lemma_key(phrase: str) -> tuple[str, ...]:
     out = []
     for word in _WORD.findall(phrase):
         if _LETTERS.match(word):
-            lemma, pos, _ = _word_info(word)
+            lemma, pos, _ = word_info(word)
             if pos not in _EDGE_POS:
                 out.append(lemma)
     return tuple(out)
@@ -161,7 +231,7 @@ def _spans(text: str, stop: frozenset[str], max_words: int = 6):
         if not _LETTERS.match(tok) or (len(tok) == 1 and tok.lower() not in "вксоуиая"):
             words.append((tok, "", "", False))  # a digit, placeholder, mark or a slip («н») breaks a span
             continue
-        lemma, pos, proper = _word_info(tok)
+        lemma, pos, proper = word_info(tok)
         words.append((tok, lemma, pos, not proper))
     for i in range(len(words)):
         first = words[i][0].lower()
@@ -205,7 +275,7 @@ def candidates(
     members = order[:n_members]
     bags = []
     for i in members:
-        lemmas = {_word_info(w)[0] for w in _WORD.findall(texts[i]) if _LETTERS.match(w)}
+        lemmas = {word_info(w)[0] for w in _WORD.findall(texts[i]) if _LETTERS.match(w)}
         if re.search(r"(?i)\bне\b|\bнет\b", texts[i]):
             lemmas.add("не")
         bags.append(lemmas)

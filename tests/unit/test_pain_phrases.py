@@ -115,6 +115,18 @@ def test_praise_is_never_a_pain_label(phrase, praise):
         ("Лифт опять встал", True),
         ("Долго рассматривают заявление", True),
         ("Мусор на газонах", True),
+        ("Этаж отсутствует", False),  # only a place is said to be missing
+        ("Подъезд мусор", False),  # a bare noun after a noun
+        ("Очередь человек", False),
+        ("Надышись в створе арки", False),  # an imperative
+        ("Банка так никто не позвонил", False),  # the verb's gender does not agree with the noun
+        ("Не была клиентом данного банка", False),  # the writer, no subject
+        ("Производится в течение суток после начала", False),  # no subject: «течение» follows «в»
+        ("Не можем покрасить стену", False),  # the writer, second word
+        ("Мусор в подъезде", True),
+        ("Не хватает окон", True),  # an impersonal verb needs no subject
+        ("Ремонт дорог", True),  # a genitive after a noun
+        ("Не берут трубку", True),  # an indefinite-personal plural
     ],
 )
 def test_labels_read_as_statements(phrase, ok):
