@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
@@ -26,7 +26,8 @@ from service.api import (
     preprocess,
     reports,
 )
-from service.api.deps import KeyCache
+from service.api.deps import KeyCache, known_query
+from service.api.errors import ERROR_RESPONSES
 from service.api.middleware import BodyLimitMiddleware, Metrics, MetricsMiddleware
 from service.config import Settings, get_settings
 from service.jobs import JobContext, JobRunner
@@ -102,7 +103,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.key_cache = KeyCache()
 
-    v1 = APIRouter(prefix="/v1")
+    # Every answer an operation may give is in /openapi.json: 4xx (no or wrong key, no such record, bad value,
+    # too large) and 503 (the database is busy) with the same {"detail": …} body.
+    v1 = APIRouter(prefix="/v1", responses=ERROR_RESPONSES, dependencies=[Depends(known_query)])
     for module in (classify, items, labels, pains, painmap, models, jobs, reports, preprocess):
         v1.include_router(module.router)
     app.include_router(v1)

@@ -46,7 +46,12 @@ def _plausible(moment: datetime) -> datetime:
     return moment
 
 
-Moment = Annotated[datetime, AfterValidator(_plausible)]
+# The range is in the schema too (a pattern on the year), so a client learns it from /openapi.json.
+Moment = Annotated[
+    datetime,
+    AfterValidator(_plausible),
+    Field(json_schema_extra={"pattern": r"^(19\d\d|20\d\d|2100)-"}),
+]
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -61,6 +66,13 @@ Finite = Annotated[float, Field(allow_inf_nan=False)]  # NaN/Infinity are not JS
 
 # One text of a batch: up to MAX_TEXT characters (a 2.4M-character text held a worker for seconds).
 LimitedText = Annotated[str, Field(max_length=MAX_TEXT)]
+
+
+class ApiError(BaseModel):
+    """Every 4xx/5xx answer: `detail` is a sentence saying what is wrong and what to do, or (a request that
+    does not match the schema) the list of fields at fault."""
+
+    detail: str | list[dict[str, Any]]
 
 
 class ClassifyRequest(BaseModel):
@@ -189,7 +201,14 @@ class ItemsPage(BaseModel):
 
 
 class LabelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Which item: its id or its external id (one of them; the schema says so, the route checks it).
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"anyOf": [
+            {"required": ["item_id"], "properties": {"item_id": {"type": "integer"}}},
+            {"required": ["external_id"], "properties": {"external_id": {"type": "string"}}},
+        ]},
+    )
     item_id: int | None = Field(default=None, ge=1, le=MAX_ID, examples=[1])
     external_id: Annotated[str | None, NoNul] = Field(default=None, max_length=200)
     source: Annotated[str, NoNul] = Field(default="api", max_length=100)

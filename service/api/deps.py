@@ -103,3 +103,34 @@ async def served_model(holder: ModelHolder = Depends(model_holder)) -> ServedMod
     if model is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"модель не загружена: {holder.problem}")
     return model
+
+
+def known_query(request: Request) -> None:
+    """A query parameter the operation does not take is refused (422 naming it and the ones it takes): a
+    misspelt «perod=2025Q1» would otherwise be ignored and the answer cover every quarter."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or not request.query_params:
+        return
+    allowed = _query_names(route)
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        shown = ", ".join(f"«{name[:40]}»" for name in unknown[:5])
+        takes = ", ".join(sorted(allowed)) or "никаких"
+        raise HTTPException(422, f"неизвестные параметры запроса: {shown}; эта операция принимает: {takes}")
+
+
+_QUERY_NAMES: dict[int, frozenset[str]] = {}
+
+
+def _query_names(route) -> frozenset[str]:  # noqa: ANN001 (a starlette route)
+    key = id(route)
+    if key not in _QUERY_NAMES:
+        names: set[str] = set()
+        pending = [route.dependant]
+        while pending:  # the operation's own parameters and those of its dependencies (ReportQuery, …)
+            dependant = pending.pop()
+            names.update(p.alias for p in dependant.query_params)
+            pending.extend(dependant.dependencies)
+        _QUERY_NAMES[key] = frozenset(names)
+    return _QUERY_NAMES[key]

@@ -35,6 +35,29 @@ async def validation_error(_: Request, exc: RequestValidationError) -> Response:
     )
 
 
+def _error(description: str) -> dict[str, Any]:
+    from service.schemas import ApiError
+
+    # Named as JSON as well: operations that answer HTML or XLSX still say what went wrong in JSON.
+    schema = {"$ref": "#/components/schemas/ApiError"}
+    content = {"application/json": {"schema": schema}}
+    return {"model": ApiError, "description": description, "content": content}
+
+
+# What every /v1 operation may answer besides its success (FastAPI then adds no default 422 of its own, whose
+# `detail` is always a list: ours is a sentence for the checks a schema cannot state).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _error("Тело запроса не разобрано (повреждённая форма или JSON)"),
+    401: _error("Нет ключа API или ключ неверен"),
+    403: _error("Роли ключа не хватает для этой операции"),
+    404: _error("Такой записи, модели, задачи или квартала нет"),
+    409: _error("Конфликт с уже сохранёнными данными"),
+    413: _error("Запрос или текст больше допустимого размера"),
+    415: _error("Формат файла не поддерживается"),
+    422: _error("Значение не подходит: что и где, в `detail`"),
+    503: _error("База данных занята или модель не загружена; повторите позже (Retry-After)"),
+}
+
 # An absolute path in an answer tells a caller how the server is laid out: keep its last two parts only.
 RETRY_AFTER_S = 5
 # Messages of a database that is busy, not broken: SQLite's lock, PostgreSQL's lock and pool timeouts.

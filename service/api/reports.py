@@ -19,7 +19,10 @@ class ReportQuery:
 
     def __init__(
         self,
-        quarter: str = Query(..., examples=["2021Q1"], description="Квартал вида 2021Q1"),
+        quarter: str = Query(
+            ..., pattern=r"^\s*(19\d\d|20\d\d|2100)[- ]?[Qq][1-4]\s*$", examples=["2021Q1"],
+            description="Квартал вида 2021Q1",
+        ),
         deadline_days: float = Query(30, gt=0, le=365, description="Срок ответа, дней"),
         topic_head: str = Query("topic", max_length=50, description="Голова классификатора с темой"),
         top: int = Query(10, ge=1, le=100, description="Сколько тем и болей показывать"),
