@@ -56,7 +56,17 @@ def get_engine(url: str | None = None) -> Engine:
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # A statement that waits for a lock (a refresh or an upload holding rows) longer than the busy timeout
+    # fails with «lock timeout», answered 503 + Retry-After as on SQLite, rather than hanging the request.
+    timeout_ms = int(get_settings().db_busy_timeout_s * 1000)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        pool_timeout=get_settings().db_busy_timeout_s,
+        connect_args={"options": f"-c lock_timeout={timeout_ms}"},
+    )
 
 
 @lru_cache(maxsize=8)

@@ -269,8 +269,15 @@ def raw_server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     yield from start_server(url, model_dir, "sqlite", extra_env={"PAINMAP_STORE_RAW": "true"})
 
 
-@pytest.fixture(scope="session")
-def impatient_server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    """SQLite with a 1 s busy timeout: a held write lock turns into 503 quickly."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('busydb') / 'painmap.db'}"
-    yield from start_server(url, model_dir, "sqlite", extra_env={"PAINMAP_DB_BUSY_TIMEOUT_S": "1"})
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def impatient_server(
+    request: pytest.FixtureRequest, model_dir: Path, tmp_path_factory: pytest.TempPathFactory
+):
+    """A 1 s busy (SQLite) or lock (PostgreSQL) timeout: a held write lock turns into 503 quickly."""
+    env = {"PAINMAP_DB_BUSY_TIMEOUT_S": "1"}
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('busydb') / 'painmap.db'}"
+        yield from start_server(url, model_dir, "sqlite", extra_env=env)
+        return
+    for url in _database_in(request.getfixturevalue("postgres_url")):  # a database of its own
+        yield from start_server(url, model_dir, "postgres", extra_env=env)

@@ -11,12 +11,23 @@ import pytest
 pytestmark = pytest.mark.integration
 
 
+def _hold_write_lock(database_url: str):
+    """A connection holding the items' write lock, as a long refresh or upload would."""
+    if database_url.startswith("sqlite"):
+        holder = sqlite3.connect(database_url.split("///", 1)[1], timeout=1)
+        holder.execute("BEGIN EXCLUSIVE")
+        return holder
+    import psycopg
+
+    holder = psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://"))
+    holder.execute("LOCK TABLE items IN EXCLUSIVE MODE")  # readers go on, writers wait
+    return holder
+
+
 def test_a_held_write_lock_answers_503_with_retry_after_and_nothing_half_written(impatient_server):
-    path = impatient_server.database_url.split("///", 1)[1]
     body = {"items": [{"text": "Не вывозят мусор во дворе", "external_id": uuid.uuid4().hex}]}
-    holder = sqlite3.connect(path, timeout=1)
+    holder = _hold_write_lock(impatient_server.database_url)
     try:
-        holder.execute("BEGIN EXCLUSIVE")  # as a long refresh or upload would hold it
         with impatient_server.client("analyst") as c:
             busy = c.post("/v1/items", json=body)
             assert busy.status_code == 503, busy.text
