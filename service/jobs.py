@@ -1,4 +1,5 @@
-"""Background jobs (pains refresh, retrain): run in a worker thread, state kept in the `jobs` table.
+"""Background jobs (pains refresh, retrain): run in a worker thread (a pains refresh in a process of its own),
+state kept in the `jobs` table.
 
 The state lives in the database so that any API worker can answer GET /v1/jobs/{id}. One thread per process:
 jobs are CPU-heavy and the machines are small, so running two at once would only slow both.
@@ -46,11 +47,40 @@ JobFunction = Callable[[Session, dict[str, Any], JobContext], dict[str, Any]]
 
 
 def refresh_pains_job(session: Session, params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
-    from service.store.painmap import refresh_pains
-
-    summary = refresh_pains(session, params.get("period"))
+    summary = refresh_pains_apart(ctx.database_url, params.get("period"))
     _warm_report(session, ctx, summary.get("period"))
     return summary
+
+
+def refresh_pains_apart(database_url: str, period: str | None = None) -> dict[str, Any]:
+    """`refresh_pains` in a fresh process of its own, which ends with it: the sentence model and the
+    clustering's arrays (~280 MB on 2,000 appeals) leave with it instead of staying in the server worker for
+    good (a 10-minute soak grew 28 % after one refresh), and its CPU work does not hold the worker's GIL.
+    The child dies with the server (kill -9 included): a refresh is rerun, never finished behind its back."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn, initializer=_die_with_parent) as pool:
+        return pool.submit(_refresh_pains_in_child, database_url, period).result()
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG); elsewhere nothing."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+
+
+def _refresh_pains_in_child(database_url: str, period: str | None) -> dict[str, Any]:
+    from service.store.painmap import refresh_pains
+
+    with session_scope(database_url) as session:
+        return refresh_pains(session, period)
 
 
 def _warm_report(session: Session, ctx: JobContext, period: str | None) -> None:
@@ -132,9 +162,7 @@ def upload_job(session: Session, params: dict[str, Any], ctx: JobContext) -> dic
     result = {**totals, "name": params["name"], "rows": len(items), "classified_now": model is not None}
     if params.get("refresh_pains") and totals["created"]:
         # The page's upload: the pains of the data are recomputed (every quarter up to the latest).
-        from service.store.painmap import refresh_pains
-
-        summary = refresh_pains(session)
+        summary = refresh_pains_apart(ctx.database_url)
         result["pains"] = summary.get("pains", 0)
         _warm_report(session, ctx, summary.get("period"))
     return result

@@ -40,7 +40,18 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-A
 
 
 def _on_sqlite_begin(connection) -> None:  # noqa: ANN001 (a SQLAlchemy Connection)
-    connection.exec_driver_sql("BEGIN")
+    mode = connection.get_execution_options().get("sqlite_begin", "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a writer. On SQLite a transaction that reads first and writes
+    later fails at once with «database is locked» (no busy wait) when another connection wrote in between —
+    under a pains refresh 25 of 1,318 single-item writes got a 503 so; BEGIN IMMEDIATE takes the write lock
+    first, waiting up to the busy timeout. A transaction already under way is left as it is."""
+    if session.in_transaction() or session.get_bind().dialect.name != "sqlite":
+        return
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
 @lru_cache(maxsize=8)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.db.models import ITEM_KINDS, SATISFIED_VALUES, Item, Label, Prediction
+from service.db.session import begin_write
 from service.modelling.serving import ServedModel
 from service.schemas import MAX_ATTRIBUTE_VALUE, MAX_ATTRIBUTES, MAX_TEXT, MAX_YEAR, MIN_YEAR, without_nul
 from service.tables.dates import parse_date
@@ -163,6 +164,7 @@ def ingest_file_items(
     or an error half-way leaves nothing of it), and a re-run stores each row exactly once. Batches bound the
     memory of masking and classification; each runs in a savepoint, so the retry on a concurrent insert of
     the same id rolls back that batch only. `progress(done, total)` is called after each batch."""
+    begin_write(session)
     model_id = model.model_id if model else None
     totals: dict[str, Any] = {"created": 0, "existing": 0, "classified": 0, "model_id": model_id, "ids": []}
     try:

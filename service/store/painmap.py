@@ -24,6 +24,7 @@ from service.db.models import (
     PainSnapshot,
     Prediction,
 )
+from service.db.session import begin_write
 
 # The seeds' pain-map form: column title → our field (models.painmap.SEED_FORM, the one definition).
 SEED_COLUMNS: dict[str, str] = {title: field for field, title in SEED_FORM}
@@ -125,6 +126,7 @@ def refresh_pains(session: Session, period: str | None = None, embedder=None) ->
     summary: dict[str, Any] = {"period": period, "periods": [], "cluster_by": by_topic}
     if run.errors:
         summary["errors"] = run.errors
+    begin_write(session)  # the write phase reads the corrections first: take the write lock before it
     corrections = stored_corrections(session)
     for part in run.periods:
         apply_corrections(part.report, corrections)  # the analysts' merges, «не боль», moved items
