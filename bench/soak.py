@@ -156,6 +156,8 @@ def middle_events(url: str, keys: dict, other_model: str, seconds: float, log: d
             "/v1/models", headers={"X-API-Key": keys["admin"]}, json={"model_id": other_model}
         )
         log["promote"] = {"status": promoted.status_code, "model_id": other_model}
+        if promoted.status_code != 200:
+            log["promote"]["detail"] = promoted.text[:300]
 
 
 def main() -> None:
@@ -252,6 +254,14 @@ def report(args, champion, other, kinds, latencies, statuses, rss, events, log) 
                  "p99_ms": round(float(np.nanpercentile(latencies[kinds == k], 99)), 1)}
         for k, _ in MIX
     }
+    # Latency over time, by 30-second window: where a slow stretch began and whether it drained.
+    due = np.arange(len(statuses)) / args.rate
+    bad = (statuses < 200) | (statuses >= 400)
+    timeline = []
+    for t0 in range(0, int(due[-1]) + 1 if len(due) else 0, 30):
+        window = (due >= t0) & (due < t0 + 30)
+        p99_window = float(np.nanpercentile(latencies[window], 99))
+        timeline.append({"from_s": t0, "p99_ms": round(p99_window, 1), "failed": int(bad[window].sum())})
     base = next((mb for t, mb in rss if t >= 120), rss[0][1] if rss else float("nan"))
     end = rss[-1][1] if rss else float("nan")
     growth = (end - base) / base if base else float("nan")
@@ -261,7 +271,7 @@ def report(args, champion, other, kinds, latencies, statuses, rss, events, log) 
         "requests": len(statuses), "failed": failed,
         "statuses": {str(s): int((statuses == s).sum()) for s in np.unique(statuses)},
         "latency_ms": {"p50": round(p50, 1), "p95": round(p95, 1), "p99": round(p99, 1)},
-        "per_kind": per_kind, "events": events,
+        "per_kind": per_kind, "events": events, "timeline": timeline,
         "rss_mb": {"minute_2": round(base, 1), "end": round(end, 1), "growth": round(growth, 4),
                    "series": rss},
         "server_tracebacks": log.count("Traceback"),
@@ -278,6 +288,7 @@ def report(args, champion, other, kinds, latencies, statuses, rss, events, log) 
         print(f"  {kind:<11} {row['requests']:6d} запросов, неудачных {row['failed']}, "
               f"p99 {row['p99_ms']} мс")
     print(f"в середине: пересчёт болей {events.get('refresh')}, смена модели {events.get('promote')}")
+    print("p99 по 30-секундным окнам, мс: " + " ".join(f"{w['p99_ms']:.0f}" for w in timeline))
     if figures["server_tracebacks"]:
         print("журнал сервера (конец):\n" + log[-3000:])
     print(f"RSS сервера (все процессы), МБ: 2-я минута {base:.0f}, конец {end:.0f}, рост {growth:.1%} "

@@ -290,7 +290,9 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
     if not hasattr(labeller, "candidates"):
         return [labeller.label(m) for m in members]
     stop = cues.cluster_stop_lemmas | cues.filler_lemmas
-    problems = frozenset(w.split("_")[-1] for w in cues.problem_cues)
+    # Problem words as they are: «не_работать» is a problem only negated (a key starting with «не»), while
+    # «работать» alone («Банк работает») says nothing is wrong.
+    problems = frozenset(w for w in cues.problem_cues if "_" not in w)
     shared = [candidates(m.texts, m.counts, m.similarity, stop, cues.formulas, problems) for m in members]
     boiler = BoilerplateFilter().fit(shared)
 
@@ -328,14 +330,16 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
         )
         # The best-scoring phrase that many members share, or (pains of long texts: reviews, letters) that
         # a few share and that holds a distinctive term: either beats one author's clause.
-        best = next(
-            (
-                c for c in fresh
-                if c.coverage >= labeller.min_coverage / 4
-                and (own.intersection(c.key) or c.coverage >= labeller.min_coverage)
-            ),
-            None,
-        )
+        eligible = [
+            c for c in fresh
+            if c.coverage >= labeller.min_coverage / 4
+            and (own.intersection(c.key) or c.coverage >= labeller.min_coverage)
+        ]
+        best = eligible[0] if eligible else None
+        if best is not None and not best.problem:
+            # A phrase that says what is wrong («Карта заблокирована») beats one naming an action or a thing
+            # («Оформить документы», «Счёт карты») when nearly as many members share it.
+            best = next((c for c in eligible if c.problem and c.coverage >= 0.5 * best.coverage), best)
         best = best or next((c for c in fresh if c.coverage >= labeller.min_coverage / 4), None)
         best = best or next(iter(fresh), None)
         label = normalise_phrase(best.surface) if best is not None else None

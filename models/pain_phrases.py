@@ -26,6 +26,7 @@ _WORD = re.compile(r"[A-Za-zА-Яа-яЁё]+(?:-[A-Za-zА-Яа-яЁё]+)*|\d+|\[
 _LETTERS = re.compile(r"^[A-Za-zА-Яа-яЁё-]+$")
 # A licence plate («А123ВС»): never part of a label (digits, hence dates and house numbers, break a span).
 _PLATE = re.compile(r"\b[АВЕКМНОРСТУХ]\s?\d{3}\s?[АВЕКМНОРСТУХ]{2}\b", re.I)
+_NEGATION = re.compile(r"(?i)(?<![а-яё])(не|нет)(?![а-яё])")
 _EDGE_POS = {"PREP", "CONJ", "PRCL", "INTJ", "NPRO"}
 _PROPER = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad")
 # A span with one of these says what happens (or does not), so it states a problem by itself.
@@ -244,6 +245,8 @@ def _spans(text: str, stop: frozenset[str], max_words: int = 6):
         for j in range(i + 1, min(len(words), i + max_words)):
             if not words[j][3]:
                 break
+            if words[j][0][:1].isupper() and not words[j][0].isupper():
+                break  # a capital mid-span (not a name: those are not ok) starts a new sentence
             if words[j][2] in _EDGE_POS or words[j][2] in _NO_END or words[j][0].lower() in _KEEP_EDGE:
                 continue
             if words[j][1] in _NO_END_LEMMAS:  # «Пожилые люди не могут» stops before what they cannot do
@@ -297,7 +300,8 @@ def candidates(
         surface = max(forms.items(), key=lambda kv: (kv[1], -len(kv[0]), kv[0]))[0]
         if _PLATE.search(surface):
             continue
-        problem = key[0] == "не" or bool(problem_lemmas.intersection(key))
+        # A negation anywhere says something is not as it should be («УК не реагирует на заявки»).
+        problem = key[0] == "не" or bool(problem_lemmas.intersection(key)) or bool(_NEGATION.search(surface))
         out.append(Candidate(key, surface, covered / total, closeness[key], problem))
     out.sort(key=lambda c: (-score(c), c.surface))
     return out

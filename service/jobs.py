@@ -61,16 +61,21 @@ def refresh_pains_apart(database_url: str, period: str | None = None) -> dict[st
     from concurrent.futures import ProcessPoolExecutor
 
     spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=spawn, initializer=_die_with_parent) as pool:
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn, initializer=_background_child) as pool:
         return pool.submit(_refresh_pains_in_child, database_url, period).result()
 
 
-def _die_with_parent() -> None:
-    """Linux: SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG); elsewhere nothing."""
+def _background_child() -> None:
+    """A job's process yields to the requests: lower CPU priority and one compute thread for the sentence
+    model (on a 2-core machine a refresh at full speed held every request back for its half minute); and
+    on Linux it is killed when its parent dies (prctl PR_SET_PDEATHSIG)."""
     import ctypes
     import signal
     import sys
 
+    os.environ["OMP_NUM_THREADS"] = "1"
+    with contextlib.suppress(OSError):
+        os.nice(10)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
