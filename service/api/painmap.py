@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from service.api.deps import analyst, get_db, reader
 from service.auth import Principal
@@ -35,7 +35,8 @@ def list_entries(
     process: str | None = Query(default=None, max_length=200),
     period: str | None = Query(default=None, pattern=r"^\d{4}Q[1-4]$"),
 ) -> list[PainMapEntryOut]:
-    query = select(PainMapEntry).order_by(PainMapEntry.number)
+    # The histories in one query, not one per entry (the list took ~10 ms for 40 entries that way).
+    query = select(PainMapEntry).options(selectinload(PainMapEntry.history)).order_by(PainMapEntry.number)
     if status_ is not None:
         query = query.where(PainMapEntry.status == status_)
     if process is not None:
