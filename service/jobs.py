@@ -47,22 +47,26 @@ JobFunction = Callable[[Session, dict[str, Any], JobContext], dict[str, Any]]
 
 
 def refresh_pains_job(session: Session, params: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
-    summary = refresh_pains_apart(ctx.database_url, params.get("period"))
-    _warm_report(session, ctx, summary.get("period"))
-    return summary
+    return refresh_pains_apart(ctx, params.get("period"))
 
 
-def refresh_pains_apart(database_url: str, period: str | None = None) -> dict[str, Any]:
-    """`refresh_pains` in a fresh process of its own, which ends with it: the sentence model and the
-    clustering's arrays (~280 MB on 2,000 appeals) leave with it instead of staying in the server worker for
-    good (a 10-minute soak grew 28 % after one refresh), and its CPU work does not hold the worker's GIL.
-    The child dies with the server (kill -9 included): a refresh is rerun, never finished behind its back."""
+def refresh_pains_apart(ctx: JobContext, period: str | None = None) -> dict[str, Any]:
+    """`refresh_pains`, and the report of its quarter for the app's cache, in a fresh process of its own
+    that ends with them: the sentence model, the clustering's arrays and the report's frames (~280 MB on
+    2,000 appeals; +90 MB for the report of 11,000) leave with it instead of staying in the server worker
+    for good (a 10-minute soak grew 28 % after one refresh), and its CPU work does not hold the worker's
+    GIL. The child dies with the server (kill -9 included): a refresh is rerun, never finished behind its
+    back."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     spawn = multiprocessing.get_context("spawn")
+    warm = ctx.report_cache is not None
     with ProcessPoolExecutor(max_workers=1, mp_context=spawn, initializer=_background_child) as pool:
-        return pool.submit(_refresh_pains_in_child, database_url, period).result()
+        summary, reports = pool.submit(_refresh_pains_in_child, ctx.database_url, period, warm).result()
+    for key, report in reports:
+        ctx.report_cache.put(key, report)
+    return summary
 
 
 def _background_child() -> None:
@@ -81,11 +85,17 @@ def _background_child() -> None:
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
 
 
-def _refresh_pains_in_child(database_url: str, period: str | None) -> dict[str, Any]:
+def _refresh_pains_in_child(
+    database_url: str, period: str | None, warm: bool
+) -> tuple[dict[str, Any], list[tuple[tuple, dict]]]:
+    from service.reports.stored import ReportCache
     from service.store.painmap import refresh_pains
 
+    cache = ReportCache() if warm else None
     with session_scope(database_url) as session:
-        return refresh_pains(session, period)
+        summary = refresh_pains(session, period)
+        _warm_report(session, JobContext(database_url, Path("."), report_cache=cache), summary.get("period"))
+    return summary, cache.entries() if cache is not None else []
 
 
 def _warm_report(session: Session, ctx: JobContext, period: str | None) -> None:
@@ -167,9 +177,8 @@ def upload_job(session: Session, params: dict[str, Any], ctx: JobContext) -> dic
     result = {**totals, "name": params["name"], "rows": len(items), "classified_now": model is not None}
     if params.get("refresh_pains") and totals["created"]:
         # The page's upload: the pains of the data are recomputed (every quarter up to the latest).
-        summary = refresh_pains_apart(ctx.database_url)
+        summary = refresh_pains_apart(ctx)
         result["pains"] = summary.get("pains", 0)
-        _warm_report(session, ctx, summary.get("period"))
     return result
 
 

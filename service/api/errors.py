@@ -5,6 +5,7 @@ a connection or a lock): the request may simply be repeated, so it is never a 50
 from __future__ import annotations
 
 import json
+import logging
 import math
 from typing import Any
 
@@ -77,6 +78,10 @@ def database_busy(exc: BaseException) -> bool:
 async def operational_error(request: Request, exc: Exception) -> Response:
     if not database_busy(exc):
         raise exc  # a real fault: the server error middleware logs it and answers 500
+    # Said once in the log, without the statement: how often and where the database was busy.
+    logging.getLogger("painmap.api").warning(
+        "база занята: %s %s → 503 (%s)", request.method, request.url.path, str(exc).split("\n", 1)[0][:200]
+    )
     body = {"detail": "база данных занята другой операцией (например, пересчётом болей); "
                       f"повторите запрос через {RETRY_AFTER_S} с"}
     return Response(

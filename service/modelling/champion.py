@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from service.db.models import ModelRow
+from service.db.session import begin_write
 from service.modelling.serving import ModelHolder
 
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.~])/(?:[^\s/:'\"«»,;()]+/)+(?=[^\s/:'\"«»,;()]+/[^\s/:'\"«»,;()]+)")
@@ -49,6 +50,7 @@ def promote_model(db: Session, holder: ModelHolder, model_id: str) -> dict:
     PromotionRefused when the bundle would not load (checked before anything changes)."""
     from models.registry import BundleError
 
+    begin_write(db)  # the cards below are read, then written: take SQLite's write lock first
     registry = holder.registry()
     if model_id not in registry.ids():
         raise LookupError(f"model_id: модели {model_id!r} нет в реестре")

@@ -30,6 +30,11 @@ class ReportCache:
                 self._reports.move_to_end(key)
             return report
 
+    def entries(self) -> list[tuple[tuple, dict]]:
+        """(key, report) pairs, oldest first: what another process computed, to `put` here."""
+        with self._lock:
+            return list(self._reports.items())
+
     def put(self, key: tuple, report: dict) -> None:
         with self._lock:
             self._reports[key] = report
