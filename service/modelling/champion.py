@@ -50,7 +50,6 @@ def promote_model(db: Session, holder: ModelHolder, model_id: str) -> dict:
     PromotionRefused when the bundle would not load (checked before anything changes)."""
     from models.registry import BundleError
 
-    begin_write(db)  # the cards below are read, then written: take SQLite's write lock first
     registry = holder.registry()
     if model_id not in registry.ids():
         raise LookupError(f"model_id: модели {model_id!r} нет в реестре")
@@ -60,5 +59,9 @@ def promote_model(db: Session, holder: ModelHolder, model_id: str) -> dict:
     except BundleError as exc:
         raise PromotionRefused(hide_paths(f"model_id: {exc}")) from exc
     holder.load(model_id)
+    # The cards are read, then written: take SQLite's write lock first — only now, not while the bundle was
+    # loading (seconds during which every other write waited and timed out). Nothing was written before.
+    db.commit()
+    begin_write(db)
     cards = model_cards(db, holder)
     return next(c for c in cards if str(c["id"]) == model_id)

@@ -102,7 +102,9 @@ class ModelHolder:
             self.current = ServedModel(loaded.model_id, loaded.estimator, dict(loaded.card))
             self.problem = None
             # The model and its dictionaries are millions of long-lived objects; a full GC pass over them
-            # costs tens of ms in the middle of some request. Freezing moves them out of the collector's way.
+            # costs tens of ms in the middle of some request. Freezing moves them out of the collector's way;
+            # unfreezing first lets the previous model's cycles be collected (frozen, they never were).
+            gc.unfreeze()
             gc.collect()
             gc.freeze()
             current = self.current
