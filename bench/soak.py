@@ -220,7 +220,10 @@ def main() -> None:
             kinds, latencies, statuses = asyncio.run(load(port, keys, texts[:5000], args.rate, seconds))
             stop.set()
             threads[1].join(timeout=300)
+            if threads[1].is_alive():
+                events.setdefault("error", "пересчёт или смена модели не закончились за 5 мин после нагрузки")
             log = (Path(tmp) / "server.log").read_text(errors="replace")
+            (BENCH / "soak-server.log").write_text(log)  # kept: what the server said during the run
         finally:
             server.terminate()
             try:
@@ -299,7 +302,8 @@ def report(args, champion, other, kinds, latencies, statuses, rss, events, log) 
     for kind, row in per_kind.items():
         print(f"  {kind:<11} {row['requests']:6d} запросов, неудачных {row['failed']}, "
               f"p99 {row['p99_ms']} мс")
-    print(f"в середине: пересчёт болей {events.get('refresh')}, смена модели {events.get('promote')}")
+    print(f"в середине: пересчёт болей {events.get('refresh')}, смена модели {events.get('promote')}"
+          + (f"; ошибка: {events['error']}" if "error" in events else ""))
     print("p99 по 30-секундным окнам, мс: " + " ".join(f"{w['p99_ms']:.0f}" for w in timeline))
     if figures["server_tracebacks"]:
         print("журнал сервера (конец):\n" + log[-3000:])

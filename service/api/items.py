@@ -114,15 +114,18 @@ def upload_items(
 def list_items(
     db: Session = Depends(get_db),
     who: Principal = Depends(reader),
-    period: str | None = Query(default=None, pattern=r"^\d{4}Q[1-4]$", examples=["2025Q1"]),
-    kind: str | None = Query(default=None, pattern="^(appeal|survey_answer|review)$"),
-    channel: str | None = Query(default=None, max_length=100),
-    process: str | None = Query(default=None, max_length=200, description="Известный процесс записи"),
-    source: str | None = Query(default=None, max_length=100),
-    external_id: str | None = Query(default=None, max_length=200),
-    label: str | None = Query(default=None, max_length=200, description="Предсказанная метка любой головы"),
+    # Optional filters are typed `str` with a None default (not `str | None`): the schema then says
+    # «string», not «string or null» — a query value is always text, and schemathesis sent `author=0`
+    # as a «non-string» the API was expected to refuse.
+    period: str = Query(default=None, pattern=r"^\d{4}Q[1-4]$", examples=["2025Q1"]),
+    kind: str = Query(default=None, pattern="^(appeal|survey_answer|review)$"),
+    channel: str = Query(default=None, max_length=100),
+    process: str = Query(default=None, max_length=200, description="Известный процесс записи"),
+    source: str = Query(default=None, max_length=100),
+    external_id: str = Query(default=None, max_length=200),
+    label: str = Query(default=None, max_length=200, description="Предсказанная метка любой головы"),
     review: bool | None = Query(default=None, description="Только записи, которые модель просит проверить"),
-    q: str | None = Query(default=None, max_length=200, description="Подстрока текста"),
+    q: str = Query(default=None, max_length=200, description="Подстрока текста"),
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0, le=10_000_000),
 ) -> ItemsPage:

@@ -60,10 +60,10 @@ def post_labels(
 )
 def list_labels(
     db: Session = Depends(get_db),
-    head: str | None = Query(default=None, max_length=50),
+    head: str = Query(default=None, max_length=50),
     item_id: int | None = Query(default=None, ge=1, le=MAX_ID),
-    source: str | None = Query(default=None, pattern="^(import|correction)$"),
-    author: str | None = Query(default=None, max_length=100),
+    source: str = Query(default=None, pattern="^(import|correction)$"),
+    author: str = Query(default=None, max_length=100),
     limit: int = Query(default=100, ge=1, le=1000),
     offset: int = Query(default=0, ge=0, le=10_000_000),
 ) -> list[LabelOut]:

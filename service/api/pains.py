@@ -23,8 +23,8 @@ router = APIRouter(tags=["pains"])
 )
 def list_pains(
     db: Session = Depends(get_db),
-    period: str | None = Query(default=None, pattern=r"^\d{4}Q[1-4]$", examples=["2025Q4"]),
-    process: str | None = Query(default=None, max_length=200),
+    period: str = Query(default=None, pattern=r"^\d{4}Q[1-4]$", examples=["2025Q4"]),
+    process: str = Query(default=None, max_length=200),
 ) -> list[PainOut]:
     if period is None:  # the latest quarter with items (empty until its pains are refreshed)
         period = db.scalar(select(func.max(Item.period)))
@@ -69,7 +69,7 @@ def list_pains(
 )
 def list_item_pains(
     db: Session = Depends(get_db),
-    period: str | None = Query(default=None, pattern=r"^\d{4}Q[1-4]$", examples=["2025Q4"]),
+    period: str = Query(default=None, pattern=r"^\d{4}Q[1-4]$", examples=["2025Q4"]),
     limit: int = Query(default=1000, ge=1, le=10_000),
     offset: int = Query(default=0, ge=0, le=10_000_000),
 ) -> list[ItemPainsOut]:

@@ -46,6 +46,8 @@ def test_every_check_passes_with_admin_key(sqlite_server):
                 phases=[Phase.explicit, Phase.generate],
             )
             def run(case) -> None:
+                if isinstance(case.query, dict) and any(v is None for v in case.query.values()):
+                    return  # the HTTP client drops a query parameter without a value: nothing would be sent
                 offset = sqlite_server.log_size()
                 response = case.call(headers=headers, timeout=60)
                 try:
