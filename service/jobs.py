@@ -55,8 +55,9 @@ def refresh_pains_apart(ctx: JobContext, period: str | None = None) -> dict[str,
     that ends with them: the sentence model, the clustering's arrays and the report's frames (~280 MB on
     2,000 appeals; +90 MB for the report of 11,000) leave with it instead of staying in the server worker
     for good (a 10-minute soak grew 28 % after one refresh), and its CPU work does not hold the worker's
-    GIL. The child dies with the server (kill -9 included): a refresh is rerun, never finished behind its
-    back."""
+    GIL. The child asks to die with the thread that started it (PR_SET_PDEATHSIG); after a kill -9 of
+    the test servers some children were still found running (not yet understood), so a refresh may still
+    finish after its server is gone — harmless (a refresh rewrites whole periods) but not yet as intended."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
