@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import os
+import time
 import traceback
 import uuid
 from collections.abc import Callable
@@ -55,9 +56,9 @@ def refresh_pains_apart(ctx: JobContext, period: str | None = None) -> dict[str,
     that ends with them: the sentence model, the clustering's arrays and the report's frames (~280 MB on
     2,000 appeals; +90 MB for the report of 11,000) leave with it instead of staying in the server worker
     for good (a 10-minute soak grew 28 % after one refresh), and its CPU work does not hold the worker's
-    GIL. The child asks to die with the thread that started it (PR_SET_PDEATHSIG); after a kill -9 of
-    the test servers some children were still found running (not yet understood), so a refresh may still
-    finish after its server is gone — harmless (a refresh rewrites whole periods) but not yet as intended."""
+    GIL. The child asks to end with its parent (PR_SET_PDEATHSIG and a parent watchdog); after a kill -9
+    of a test server one such child was still found holding the database (not yet understood), so a refresh
+    may finish after its server is gone — harmless (it rewrites whole periods), not yet as intended."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -84,6 +85,19 @@ def _background_child() -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+    # And everywhere: a watchdog ends this process within a second once its parent is gone (PDEATHSIG follows
+    # the thread that started the child, which is not always alive as long as the server).
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="painmap-parent-watch").start()
 
 
 def _refresh_pains_in_child(
