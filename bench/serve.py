@@ -92,6 +92,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_ready(url: str, server: subprocess.Popen, seconds: float = 120) -> None:
+    """Wait until the server answers /readyz with 200; exit naming the failure if it stops or is late."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("сервер не поднялся (см. вывод выше)")
+        time.sleep(0.3)
+
+
 def rss_mb(pid: int) -> tuple[float, float]:
     """Current and peak resident memory of a process, MB."""
     fields = dict(
@@ -202,16 +216,7 @@ def main() -> None:
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("сервер не поднялся (см. вывод выше)")
-                time.sleep(0.3)
+            wait_ready(url, server)
             idle_rss, _ = rss_mb(server.pid)
             asyncio.run(load(port, key, texts, rate=50, seconds=4))  # warm-up: caches, connections
             latencies, errors = asyncio.run(load(port, key, texts, args.rate, args.seconds))

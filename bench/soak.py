@@ -36,7 +36,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from serve import BENCH, _request, dev_texts, free_port, spb_model  # noqa: E402
+from serve import BENCH, _request, dev_texts, free_port, spb_model, wait_ready  # noqa: E402
 
 P99_TARGET_MS, RSS_GROWTH_TARGET = 50.0, 0.05
 SEED_DATE = "2026-10-15T10:00:00Z"
@@ -201,7 +201,7 @@ def main() -> None:
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_ready(url, server)
+            wait_ready(url, server)
             _seed(url, keys["analyst"], texts[5000:7000])
             asyncio.run(load(port, keys, texts, rate=50, seconds=4))  # warm-up
             rss: list[tuple[float, float]] = []
@@ -235,19 +235,6 @@ def main() -> None:
                 os.killpg(server.pid, signal.SIGKILL)
             server_log.close()
     report(args, champion, other, kinds, latencies, statuses, rss, events, log)
-
-
-def _wait_ready(url: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("сервер не поднялся")
-        time.sleep(0.3)
 
 
 def _seed(url: str, key: str, texts: list[bytes]) -> None:
