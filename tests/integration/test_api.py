@@ -47,17 +47,6 @@ def test_writes_need_a_strong_enough_key(server):
         assert analyst.post("/v1/models", json={"model_id": "x"}).status_code == 403
 
 
-def test_a_misspelt_query_parameter_is_refused_by_name(server):
-    with server.client("reader") as reader:
-        refused = reader.get("/v1/pains", params={"perod": "2025Q1"})
-        assert refused.status_code == 422, refused.text
-        assert "«perod»" in refused.json()["detail"] and "period" in refused.json()["detail"]
-        # Parameters of a shared dependency (the report's quarter) are known parameters too.
-        report = reader.get("/v1/reports/quarterly", params={"quarter": "2021Q1", "top": 5})
-        assert report.status_code in (200, 404), report.text
-        assert reader.get("/v1/pains", params={"period": "2025Q1"}).status_code == 200
-
-
 def test_classify_labels_from_taxonomy_and_masks_phones(server):
     texts = ["Во дворе не убран снег, звоните 8 900 123-45-67", "Не вывозят мусор с контейнерной площадки"]
     with server.client("reader") as c:

@@ -1,5 +1,6 @@
 """Reliability under faults: a busy database is 503 + Retry-After (never 500), a revoked key stops within a
-second, a tampered bundle is refused and no answer shows a server path."""
+second, a tampered bundle is refused, no answer shows a server path, and a misspelt query parameter is
+refused."""
 
 from __future__ import annotations
 
@@ -103,3 +104,14 @@ def test_every_moment_in_an_answer_carries_its_time_zone(server):
     created = page["items"][0]["created_at"]
     assert created.endswith(("+00:00", "Z")), created  # SQLite returns it naive; the answer does not
     assert created.startswith("2025-03-01T07:00:00"), created
+
+
+def test_a_misspelt_query_parameter_is_refused_by_name(server):
+    with server.client("reader") as reader:
+        refused = reader.get("/v1/pains", params={"perod": "2025Q1"})
+        assert refused.status_code == 422, refused.text
+        assert "«perod»" in refused.json()["detail"] and "period" in refused.json()["detail"]
+        # Parameters of a shared dependency (the report's quarter) are known parameters too.
+        report = reader.get("/v1/reports/quarterly", params={"quarter": "2021Q1", "top": 5})
+        assert report.status_code in (200, 404), report.text
+        assert reader.get("/v1/pains", params={"period": "2025Q1"}).status_code == 200
