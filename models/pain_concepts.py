@@ -39,8 +39,8 @@ class PainConcepts:
     names: tuple[str, ...]
     single: dict[str, tuple[int, ...]]
     pairs: dict[tuple[str, str], tuple[int, ...]]
-    # A sentence per area ("" where none), for `meant_areas`.
-    descriptions: tuple[str, ...] = ()
+    # Sentences per area (none: matched by its words only), for `meant_areas`.
+    descriptions: tuple[tuple[str, ...], ...] = ()
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> PainConcepts:
@@ -66,7 +66,7 @@ class PainConcepts:
             names,
             {k: tuple(v) for k, v in single.items()},
             {k: tuple(v) for k, v in pairs.items()},
-            tuple(sentences.get(name, "") for name in names),
+            tuple(sentences.get(name, ()) for name in names),
         )
 
     def hits(self, lemmas: Sequence[str]) -> list[int]:
@@ -95,15 +95,21 @@ class PainConcepts:
     def meant_areas(
         self, texts: Sequence[str], embedder, temperature: float = 0.005, min_share: float = 0.3
     ) -> np.ndarray:
-        """The area each text means (index into `names`), or -1: the softmax of the text's e5 cosines to the
-        areas' sentences (`temperature`), where the best area takes at least `min_share`. Without sentences
-        or an embedder every text is -1."""
+        """The area each text means (index into `names`), or -1: the softmax over areas of the text's best
+        e5 cosine to any of the area's sentences (`temperature`), where the best area takes at least
+        `min_share`. Several sentences per area, official and colloquial, catch more of the ways people
+        name one problem than one sentence does. Without sentences or an embedder every text is -1."""
         out = np.full(len(texts), -1)
         described = [i for i, d in enumerate(self.descriptions) if d]
         if not described or embedder is None or not len(texts):
             return out
-        anchors = np.asarray(embedder.embed([self.descriptions[i] for i in described]), dtype=np.float64)
-        logits = np.asarray(embedder.embed(list(texts)), dtype=np.float64) @ anchors.T / temperature
+        owner = np.array([column for column, i in enumerate(described) for _ in self.descriptions[i]])
+        sentences = [sentence for i in described for sentence in self.descriptions[i]]
+        anchors = np.asarray(embedder.embed(sentences), dtype=np.float64)
+        cosines = np.asarray(embedder.embed(list(texts)), dtype=np.float64) @ anchors.T
+        columns = range(len(described))
+        logits = np.column_stack([cosines[:, owner == column].max(axis=1) for column in columns])
+        logits = logits / temperature
         logits -= logits.max(axis=1, keepdims=True)
         weights = np.exp(logits)
         weights /= weights.sum(axis=1, keepdims=True)
@@ -150,8 +156,8 @@ def merge_by_area(
     return out
 
 
-def _descriptions(path: Path) -> dict[str, str]:
-    """Area → sentence (an absent file: no sentences)."""
+def _descriptions(path: Path) -> dict[str, tuple[str, ...]]:
+    """Area → its sentences, one or a list (an absent file: no sentences)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
@@ -159,5 +165,11 @@ def _descriptions(path: Path) -> dict[str, str]:
     except (OSError, yaml.YAMLError) as exc:
         raise ValueError(f"{path}: не удалось прочитать описания областей проблем ({exc})") from exc
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: ожидается «область: предложение»")
-    return {str(k): str(v).strip() for k, v in data.items() if v}
+        raise ValueError(f"{path}: ожидается «область: предложение» или «область: [предложение, …]»")
+    out = {}
+    for key, value in data.items():
+        sentences = value if isinstance(value, list) else [value]
+        kept = tuple(str(v).strip() for v in sentences if v and str(v).strip())
+        if kept:
+            out[str(key)] = kept
+    return out

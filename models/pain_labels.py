@@ -336,10 +336,22 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
             and (own.intersection(c.key) or c.coverage >= labeller.min_coverage)
         ]
         best = eligible[0] if eligible else None
+        if best is not None and best.request:
+            # What is wrong («Мусор на территории») beats what the writer asks for («Убрать мусор») when a
+            # fair share of the members say it.
+            best = next(
+                (c for c in eligible if not c.request and c.coverage >= REQUEST_YIELD * best.coverage), best
+            )
         if best is not None and not best.problem:
             # A phrase that says what is wrong («Карта заблокирована») beats one naming an action or a thing
             # («Оформить документы», «Счёт карты») when nearly as many members share it.
-            best = next((c for c in eligible if c.problem and c.coverage >= 0.5 * best.coverage), best)
+            best = next(
+                (
+                    c for c in eligible
+                    if c.problem and c.request <= best.request and c.coverage >= PROBLEM_YIELD * best.coverage
+                ),
+                best,
+            )
         best = best or next((c for c in fresh if c.coverage >= labeller.min_coverage / 4), None)
         best = best or next(iter(fresh), None)
         label = normalise_phrase(best.surface) if best is not None else None
@@ -361,6 +373,8 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
 
 
 AREA_BONUS = 0.1
+REQUEST_YIELD = 0.3
+PROBLEM_YIELD = 0.3
 
 
 @lru_cache(maxsize=1)

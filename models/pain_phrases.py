@@ -34,8 +34,8 @@ _PREDICATE = {"VERB", "INFN", "PRTS", "ADJS", "PRED", "PRTF"}
 # Verbs that place or describe, not what is wrong («Дерево находится», «Фото сделаны»).
 _STATIVE = {"находиться", "являться", "иметься", "располагаться", "представить", "сделать", "быть",
             "расположить", "находящийся", "сделанный"}
-_NO_END_LEMMAS = {"мочь", "хотеть", "стать", "начать", "пытаться", "нужно", "надо", "можно", "приходиться",
-                  "невозможно", "нельзя", "возможно"}
+_NO_END_LEMMAS = {"быть", "мочь", "хотеть", "стать", "начать", "пытаться", "нужно", "надо", "можно",
+                  "приходиться", "невозможно", "нельзя", "возможно"}
 _NO_END = {"ADJF", "PRTF", "NUMR"}  # «Ждала два», «Нет горячей»: cut mid-phrase
 _KEEP_EDGE = {"не", "нет"}  # «Не работает лифт», «Нет горячей воды» start with a particle
 
@@ -73,8 +73,22 @@ def word_info(word: str) -> tuple[str, str, bool]:
 
 # Words that count or date, not what is wrong: a label needs a noun besides them («Не первый год»).
 # Verbs about the writer, not the problem («Хотел бы выразить», «Прошу обратить»).
-_WRITER_VERBS = {"хотеть", "просить", "мочь", "желать", "благодарить", "выразить"}
+_WRITER_VERBS = {"хотеть", "хотеться", "просить", "мочь", "желать", "благодарить", "выразить", "сказать",
+                 "написать", "писать"}
+# Only these join the parts of a label; «если», «что», «чтобы» start a clause of their own («Кредит если банк
+# отказал»), as do question words («Не знают где деньги»).
+_JOINING = {"и", "или", "а", "но", "да"}
+_QUESTION_WORDS = {"где", "куда", "откуда", "когда", "почему", "зачем", "как", "сколько"}
+# Before a bare infinitive these make it a statement («Не дозвониться», «Невозможно записаться», «Долго
+# ждать»); after a noun or at the start it is a request («Убрать мусор», «Вклад открыть»).
+_REQUEST_BEFORE = {"NOUN", "ADJF", "PRTF", "CONJ", "PREP", ""}
+# What ought to be is a request too («Не должно быть просроченных платежей», «Необходимо ограждение»).
+_OBLIGATION = {"должный", "надо", "нужно", "необходимо", "необходимый", "следовать"}
 _MEASURE_NOUNS = {"год", "раз", "время", "день", "неделя", "месяц", "час", "минута", "сутки", "пора"}
+# Nouns that name no object: «Проводились работы», «Произвести ремонт», «Выявлено отсутствие» say that
+# something is (not) done, not to what; a label needs another noun besides them.
+_VAGUE_NOUNS = {"работа", "ремонт", "отсутствие", "наличие", "проблема", "вопрос", "ситуация", "мера",
+                "случай", "факт", "состояние", "порядок", "момент", "задача", "действие", "характер"}
 
 
 @dataclass(frozen=True)
@@ -107,6 +121,11 @@ def _grammar(word: str) -> _Grammar:
         genders=frozenset(str(p.tag.gender) for p in nominative if p.tag.gender),
         only_nominative=direct,
     )
+    if tag.POS == "NPRO":  # «я», «мы», «вы»: about the writer or the reader
+        return _Grammar(**common, person=str(tag.person or ""))
+    if tag.POS == "PRTS":  # «Сломан», «разбита»: agrees with its noun as a past verb does
+        number, gender = str(tag.number or ""), str(tag.gender or "")
+        return _Grammar(**common, verb_number=number, verb_gender=gender, past=True)
     if tag.POS != "VERB":
         return _Grammar(**common)
     return _Grammar(
@@ -144,12 +163,16 @@ def reads_as_statement(words: Sequence[str]) -> bool:
         return False
     # «не» before a preposition or a bare noun («Не у сотрудника банка», «Не договор кредита») is a clause cut
     # out of its sentence; «Нет горячей воды» and «Не работает лифт» are statements.
-    if letters[0].lower() == "не" and len(letters) > 1 and info[1][1] in ("PREP", "NOUN"):
+    if letters[0].lower() == "не" and len(letters) > 1 and info[1][1] in ("PREP", "NOUN", "ADJF", "NUMR"):
+        return False
+    if any(pos == "CONJ" and w.lower() not in _JOINING for w, (_, pos, _) in zip(letters, info, strict=True)):
+        return False
+    if any(w.lower() in _QUESTION_WORDS for w in letters):
         return False
     if any(g.imperative for g in grammar):
         return False
     nouns = [lemma for lemma, pos, _ in info if pos == "NOUN"]
-    if nouns and all(n in _MEASURE_NOUNS for n in nouns):
+    if nouns and all(n in _MEASURE_NOUNS | _VAGUE_NOUNS for n in nouns):
         return False
     lemmas = {lemma for lemma, _, _ in info} | {w.lower() for w in letters}
     if nouns and all(n in _PLACE_NOUNS | _MEASURE_NOUNS for n in nouns) and lemmas & _EXISTENTIAL:
@@ -167,13 +190,18 @@ def reads_as_statement(words: Sequence[str]) -> bool:
         elif pos not in ("ADJF", "PRTF", "NUMR", "ADVB"):
             governed = False
     subject: _Grammar | None = None
+    # A short participle before its subject («Сломана скамейка») agrees with it; a finite verb before a noun
+    # may have no subject at all («Долго рассматривают заявление», «Не убрали мусор»).
+    verb: _Grammar | None = None
     for (_, pos, _), g, ok in zip(info, grammar, free, strict=True):
         if pos == "NOUN" and subject is None and g.numbers and ok:
             subject = g
+            if verb is not None:
+                return _agrees(verb, subject)
         elif g.verb_number and subject is not None:
-            if g.verb_number not in subject.numbers:
-                return False
-            return not (g.past and g.verb_gender and subject.genders and g.verb_gender not in subject.genders)
+            return _agrees(g, subject)
+        elif g.verb_number and verb is None and pos == "PRTS":
+            verb = g
     singular_verb = any(
         g.verb_number == "sing" and lemma not in _IMPERSONAL
         for (lemma, _, _), g in zip(info, grammar, strict=True)
@@ -184,6 +212,37 @@ def reads_as_statement(words: Sequence[str]) -> bool:
         if pos in ("NOUN", "NPRO") and ok
     )
     return not singular_verb or has_subject
+
+
+def is_request(phrase: str) -> bool:
+    """The phrase asks for something rather than saying what is wrong: a bare infinitive at the start or
+    after a noun («Убрать мусор», «Вклад открыть»), not after «не» or a word of manner («Не дозвониться»)."""
+    before = ""
+    for word in _WORD.findall(phrase):
+        if not _LETTERS.match(word):
+            continue
+        lemma, pos, _ = word_info(word)
+        if lemma in _OBLIGATION:
+            return True
+        if pos == "INFN" and (before in _REQUEST_BEFORE or before == "NEG" and _imperfective(word)):
+            return True  # «Не платить проценты» advises; «Не дозвониться» (perfective) says one cannot
+        before = "NEG" if word.lower() in _KEEP_EDGE else pos
+    return False
+
+
+@lru_cache(maxsize=50_000)
+def _imperfective(word: str) -> bool:
+    from nlp.lemmatize import morph_analyzer
+
+    return "impf" in morph_analyzer().parse(word)[0].tag
+
+
+def _agrees(verb: _Grammar, subject: _Grammar) -> bool:
+    """A verb agrees with its subject in number and, in the past, gender («Сломан ветка» does not)."""
+    if verb.verb_number not in subject.numbers:
+        return False
+    gender = verb.verb_gender
+    return not (verb.past and gender and subject.genders and gender not in subject.genders)
 
 
 def _predicate(lemma: str, pos: str) -> bool:
@@ -222,6 +281,7 @@ class Candidate:
     coverage: float
     closeness: float
     problem: bool = False  # holds a negation or a problem word («не», «сломан», «заблокировать»)
+    request: bool = False  # starts with an infinitive: what the writer asks for («Убрать мусор»)
 
 
 def _spans(text: str, stop: frozenset[str], max_words: int = 6):
@@ -302,7 +362,8 @@ def candidates(
             continue
         # A negation anywhere says something is not as it should be («УК не реагирует на заявки»).
         problem = key[0] == "не" or bool(problem_lemmas.intersection(key)) or bool(_NEGATION.search(surface))
-        out.append(Candidate(key, surface, covered / total, closeness[key], problem))
+        request = is_request(surface)
+        out.append(Candidate(key, surface, covered / total, closeness[key], problem, request))
     out.sort(key=lambda c: (-score(c), c.surface))
     return out
 

@@ -42,6 +42,7 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
         embedder=None,
         lexical: LemmaSvdVectorizer | None = None,
         lexical_weight: float = 0.4,
+        borrowed_lexical_weight: float = 0.6,
         concepts=None,
         concept_weight: float = 0.3,
         embed_all_below: int = 3000,
@@ -52,6 +53,7 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
         self.embedder = embedder
         self.lexical = lexical
         self.lexical_weight = lexical_weight
+        self.borrowed_lexical_weight = borrowed_lexical_weight
         self.concepts = concepts
         self.concept_weight = concept_weight
         self.embed_all_below = embed_all_below
@@ -82,7 +84,9 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
             weight = np.ones(len(rows)) if sample_weight is None else np.asarray(sample_weight, np.float64)
             semantic = self._semantic(lexical, list(texts), weight)
             centre = np.average(semantic, axis=0, weights=weight)
-            a = self.lexical_weight
+            # Borrowed e5 vectors (a large period) repeat the lexical over-clusters they were averaged over:
+            # they carry less of their own, so the lexical part weighs more.
+            a = self.lexical_weight if self.embedded_ == len(rows) else self.borrowed_lexical_weight
             parts = [lexical * np.sqrt(a), normalize(semantic - centre) * np.sqrt(1 - a)]
         if self.concept_weight > 0 and len(rows):
             c = self.concept_weight

@@ -92,9 +92,12 @@ def test_loose_pain_goes_to_noise_instead_of_mixing_problems():
     loose = np.vstack([0.3 * eye[2] + 0.954 * eye[k] + noise[k - 3] for k in range(3, 9)])
     X = np.vstack([tight, loose])
     X = (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32)
-    mixed = MergedKMeansClusterer(max_clusters=3, min_cohesion=0.0, min_size=5).fit(X)
+    # Uncentred merging, so the weak common part forces them together (what the floor must catch).
+    mixed = MergedKMeansClusterer(max_clusters=3, min_cohesion=0.0, min_size=5, centre_merge=False).fit(X)
     assert len(set(mixed.labels_[80:])) == 1 and mixed.labels_[80] != NOISE  # the mixed pain exists
-    model = MergedKMeansClusterer(max_clusters=3, min_size=5, min_cohesion=0.5, min_similarity=0.3).fit(X)
+    model = MergedKMeansClusterer(
+        max_clusters=3, min_size=5, min_cohesion=0.5, min_similarity=0.3, centre_merge=False
+    ).fit(X)
     assert (model.labels_[80:] == NOISE).all()
     assert len(set(model.labels_[:80]) - {NOISE}) == 2 and len(model.centroids_) == 2
 
@@ -164,3 +167,24 @@ def test_pains_that_mean_one_area_are_merged():
     assert set(merged[merged != NOISE]) == {0, 1, 2}  # ids stay dense
     assert (merge_by_area(labels, weight, areas, min_share=0.0) == labels).all()
     assert (merge_by_area(labels, weight, np.full(len(labels), -1)) == labels).all()
+
+
+def test_a_shared_domain_direction_does_not_merge_every_problem():
+    # Five problems of one domain: every row also carries a strong common part (the bank, the card) that
+    # lifts all cosines above the merge threshold. Centred merging keeps the five apart; uncentred merged them.
+    rng = np.random.default_rng(4)
+    dims = 16
+    common = np.zeros(dims)
+    common[0] = 1.0
+    X = np.vstack([
+        0.8 * common + 0.6 * np.eye(dims)[k + 1] + 0.03 * rng.standard_normal((30, dims)) for k in range(5)
+    ])
+    X = (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32)
+    truth = np.repeat(np.arange(5), 30)
+    order = rng.permutation(len(X))  # the k-means seeds (the first rows on equal weights) see every problem
+    X, truth = X[order], truth[order]
+    centred = MergedKMeansClusterer(min_size=5).fit(X)
+    assert len(set(centred.labels_) - {NOISE}) == 5
+    for k in range(5):
+        assert len(set(centred.labels_[truth == k])) == 1
+    assert len(set(MergedKMeansClusterer(min_size=5, centre_merge=False).fit(X).labels_) - {NOISE}) < 5

@@ -127,9 +127,49 @@ def test_praise_is_never_a_pain_label(phrase, praise):
         ("Не хватает окон", True),  # an impersonal verb needs no subject
         ("Ремонт дорог", True),  # a genitive after a noun
         ("Не берут трубку", True),  # an indefinite-personal plural
+        ("Сломан ветка дерева", False),  # a short participle disagrees with the noun after it
+        ("Сломана скамейка", True),
+        ("Не убрали мусор", True),  # a finite verb before its object, no subject needed
+        ("Проводились работы", False),  # names no object: «работы» alone is vague
+        ("Произвести ремонт", False),
+        ("Неудовлетворительное состояние крыльца", True),  # a vague noun beside a real one
+        ("Более ужасного банка я не встречала", False),  # the writer as a pronoun
+        ("Кредит если банк отказал", False),  # a clause of its own after «если»
+        ("Не знают где деньги", False),  # a question word
+        ("Не дебетовая карта", False),  # «не» before an adjective
+        ("Сказали в службе поддержки", False),  # reported speech
     ],
 )
 def test_labels_read_as_statements(phrase, ok):
     from models.pain_phrases import reads_as_statement
 
     assert reads_as_statement(phrase.split()) is ok
+
+
+@pytest.mark.parametrize(
+    "phrase, asks",
+    [
+        ("Убрать мусор", True),
+        ("Вклад открыть", True),  # after a noun
+        ("Не платить проценты", True),  # negated imperfective: advice
+        ("Не должно быть просроченных платежей", True),  # what ought to be
+        ("Не дозвониться по телефону", False),  # negated perfective: one cannot
+        ("Невозможно записаться", False),
+        ("Долго ждать своей очереди", False),
+        ("Мусор на территории", False),
+    ],
+)
+def test_requests_are_told_from_statements(phrase, asks):
+    from models.pain_phrases import is_request
+
+    assert is_request(phrase) is asks
+
+
+def test_what_is_wrong_beats_what_the_writer_asks_for():
+    # «Убрать мусор» is the widest phrase, but enough members say what is wrong.
+    texts = [
+        "Убрать мусор во дворе", "прошу убрать мусор", "убрать мусор с газона", "Убрать мусор!",
+        "Мусор на территории двора", "мусор на территории", "много мусора на территории детской площадки",
+    ]
+    [label] = label_pains(CentralPhraseLabeller(), [members(texts)], [["мусор", "территория"]], PainCues.load())
+    assert label == "Мусор на территории"

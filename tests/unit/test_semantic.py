@@ -100,3 +100,24 @@ def test_problem_areas_lexicon_errors_name_the_file(tmp_path):
     with pytest.raises(ValueError, match="areas.yaml"):
         PainConcepts.load(bad)
     assert PainConcepts.load().names_of(["не_дозвониться", "трубка"]) == ["phone"]
+
+
+def test_an_area_is_matched_by_the_nearest_of_its_sentences(tmp_path):
+    from models.pain_concepts import PainConcepts, _descriptions
+
+    class Embedder:  # fixed directions: one sentence of «queue» is far, the other near the answer
+        name = "fixed"
+        table = {"очередь": [1, 0, 0], "мало окон": [0, 1, 0], "грубят": [0, 0, 1], "окон мало": [0, 0.95, 0.3]}
+
+        def embed(self, texts):
+            rows = np.array([self.table[t] for t in texts], dtype=float)
+            return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    path = tmp_path / "d.yaml"
+    path.write_text("queue: [очередь, мало окон]\nrudeness: грубят\n", encoding="utf-8")
+    sentences = _descriptions(path)
+    assert sentences == {"queue": ("очередь", "мало окон"), "rudeness": ("грубят",)}
+    concepts = PainConcepts(("queue", "rudeness"), {}, {}, (sentences["queue"], sentences["rudeness"]))
+    assert concepts.meant_areas(["окон мало"], Embedder()).tolist() == [0]
+    only_first = PainConcepts(("queue", "rudeness"), {}, {}, (("очередь",), ("грубят",)))
+    assert only_first.meant_areas(["окон мало"], Embedder()).tolist() == [1]
