@@ -11,7 +11,6 @@ import contextlib
 import json
 import logging
 import os
-import time
 import traceback
 import uuid
 from collections.abc import Callable
@@ -56,48 +55,32 @@ def refresh_pains_apart(ctx: JobContext, period: str | None = None) -> dict[str,
     that ends with them: the sentence model, the clustering's arrays and the report's frames (~280 MB on
     2,000 appeals; +90 MB for the report of 11,000) leave with it instead of staying in the server worker
     for good (a 10-minute soak grew 28 % after one refresh), and its CPU work does not hold the worker's
-    GIL. The child asks to end with its parent (PR_SET_PDEATHSIG and a parent watchdog); after a kill -9
-    of a test server one such child was still found holding the database (not yet understood), so a refresh
-    may finish after its server is gone — harmless (it rewrites whole periods), not yet as intended."""
+    GIL. The child ends with the server worker that started it (`service.orphans`), also when the worker
+    died while the child was still starting."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     spawn = multiprocessing.get_context("spawn")
     warm = ctx.report_cache is not None
-    with ProcessPoolExecutor(max_workers=1, mp_context=spawn, initializer=_background_child) as pool:
+    with ProcessPoolExecutor(
+        max_workers=1, mp_context=spawn, initializer=_background_child, initargs=(os.getpid(),)
+    ) as pool:
         summary, reports = pool.submit(_refresh_pains_in_child, ctx.database_url, period, warm).result()
     for key, report in reports:
         ctx.report_cache.put(key, report)
     return summary
 
 
-def _background_child() -> None:
+def _background_child(parent: int) -> None:
     """A job's process yields to the requests: lower CPU priority and one compute thread for the sentence
-    model (on a 2-core machine a refresh at full speed held every request back for its half minute); and
-    on Linux it is killed when its parent dies (prctl PR_SET_PDEATHSIG)."""
-    import ctypes
-    import signal
-    import sys
+    model (on a 2-core machine a refresh at full speed held every request back for its half minute); and it
+    ends with its parent (`service.orphans`)."""
+    from service.orphans import end_with_parent
 
     os.environ["OMP_NUM_THREADS"] = "1"
     with contextlib.suppress(OSError):
         os.nice(10)
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
-    # And everywhere: a watchdog ends this process within a second once its parent is gone (PDEATHSIG follows
-    # the thread that started the child, which is not always alive as long as the server).
-    import threading
-
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(1)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, daemon=True, name="painmap-parent-watch").start()
+    end_with_parent(parent)
 
 
 def _refresh_pains_in_child(

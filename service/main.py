@@ -32,6 +32,7 @@ from service.api.middleware import BodyLimitMiddleware, Metrics, MetricsMiddlewa
 from service.config import Settings, get_settings
 from service.jobs import JobContext, JobRunner
 from service.modelling.serving import ModelHolder
+from service.orphans import end_with_supervisor
 from service.reports.stored import ReportCache
 from service.web import routes as pages
 from service.web.session import SESSION_COOKIE, LoginRequired
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        end_with_supervisor()
         app.state.models.load()
         yield
         app.state.jobs.shutdown()

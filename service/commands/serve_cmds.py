@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 keys_app = typer.Typer(help="Ключи API (хранятся только их sha256).", no_args_is_help=True)
@@ -39,6 +41,10 @@ def serve(
         upgrade_db(settings.database_url)
     fail_interrupted_jobs(settings.database_url)  # here, once, before any worker runs a job
     limit_malloc_arenas()
+    if workers > 1:  # the workers end with this supervisor (service.orphans), even after a kill -9
+        from service.orphans import SUPERVISOR_ENV
+
+        os.environ[SUPERVISOR_ENV] = str(os.getpid())
     uvicorn.run(
         "service.main:create_app",
         factory=True,

@@ -171,7 +171,7 @@ def test_pains_that_mean_one_area_are_merged():
 
 def test_a_shared_domain_direction_does_not_merge_every_problem():
     # Five problems of one domain: every row also carries a strong common part (the bank, the card) that
-    # lifts all cosines above the merge threshold. Centred merging keeps the five apart; uncentred merged them.
+    # lifts all cosines above the merge threshold. Centred merging keeps the five apart; uncentred merges.
     rng = np.random.default_rng(4)
     dims = 16
     common = np.zeros(dims)

@@ -171,5 +171,6 @@ def test_what_is_wrong_beats_what_the_writer_asks_for():
         "Убрать мусор во дворе", "прошу убрать мусор", "убрать мусор с газона", "Убрать мусор!",
         "Мусор на территории двора", "мусор на территории", "много мусора на территории детской площадки",
     ]
-    [label] = label_pains(CentralPhraseLabeller(), [members(texts)], [["мусор", "территория"]], PainCues.load())
+    keywords = [["мусор", "территория"]]
+    [label] = label_pains(CentralPhraseLabeller(), [members(texts)], keywords, PainCues.load())
     assert label == "Мусор на территории"

@@ -107,7 +107,9 @@ def test_an_area_is_matched_by_the_nearest_of_its_sentences(tmp_path):
 
     class Embedder:  # fixed directions: one sentence of «queue» is far, the other near the answer
         name = "fixed"
-        table = {"очередь": [1, 0, 0], "мало окон": [0, 1, 0], "грубят": [0, 0, 1], "окон мало": [0, 0.95, 0.3]}
+        table = {
+            "очередь": [1, 0, 0], "мало окон": [0, 1, 0], "грубят": [0, 0, 1], "окон мало": [0, 0.95, 0.3]
+        }
 
         def embed(self, texts):
             rows = np.array([self.table[t] for t in texts], dtype=float)
