@@ -93,20 +93,25 @@ class PainConcepts:
         return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 
     def meant_areas(
-        self, texts: Sequence[str], embedder, temperature: float = 0.005, min_share: float = 0.3
+        self, vectors: np.ndarray | None, embedder, temperature: float = 0.005, min_share: float = 0.3
     ) -> np.ndarray:
-        """The area each text means (index into `names`), or -1: the softmax over areas of the text's best
-        e5 cosine to any of the area's sentences (`temperature`), where the best area takes at least
-        `min_share`. Several sentences per area, official and colloquial, catch more of the ways people
-        name one problem than one sentence does. Without sentences or an embedder every text is -1."""
-        out = np.full(len(texts), -1)
+        """The area each row means (index into `names`), or -1, from the rows' e5 `vectors` (unit rows, as
+        the embedder gives them; a period's vectoriser already has them, so nothing is embedded twice — a
+        period of 5,000 answers spent 67 of its 83 seconds re-embedding every row here): the softmax over
+        areas of the row's best cosine to any of the area's sentences (`temperature`), where the best area
+        takes at least `min_share`. Several sentences per area, official and colloquial, catch more of the
+        ways people name one problem than one sentence does. Without sentences, vectors or an embedder
+        every row is -1."""
+        if vectors is None:
+            return np.zeros(0, dtype=int)
+        out = np.full(len(vectors), -1)
         described = [i for i, d in enumerate(self.descriptions) if d]
-        if not described or embedder is None or not len(texts):
+        if not described or embedder is None or not len(vectors):
             return out
         owner = np.array([column for column, i in enumerate(described) for _ in self.descriptions[i]])
         sentences = [sentence for i in described for sentence in self.descriptions[i]]
         anchors = np.asarray(embedder.embed(sentences), dtype=np.float64)
-        cosines = np.asarray(embedder.embed(list(texts)), dtype=np.float64) @ anchors.T
+        cosines = np.asarray(vectors, dtype=np.float64) @ anchors.T
         columns = range(len(described))
         logits = np.column_stack([cosines[:, owner == column].max(axis=1) for column in columns])
         logits = logits / temperature
@@ -114,7 +119,7 @@ class PainConcepts:
         weights = np.exp(logits)
         weights /= weights.sum(axis=1, keepdims=True)
         best = weights.argmax(axis=1)
-        sure = weights[np.arange(len(texts)), best] >= min_share
+        sure = weights[np.arange(len(vectors)), best] >= min_share
         out[sure] = np.asarray(described)[best[sure]]
         return out
 

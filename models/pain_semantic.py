@@ -84,10 +84,12 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
 
     def transform(self, rows: Sequence[list[str]], texts: Sequence[str] | None = None, sample_weight=None):
         lexical = self.lexical_.transform(rows)
+        self.semantic_ = None
         parts = [lexical]
         if self.embedder is not None and texts is not None and len(rows):
             weight = np.ones(len(rows)) if sample_weight is None else np.asarray(sample_weight, np.float64)
             semantic = self._semantic(lexical, list(texts), weight)
+            self.semantic_ = semantic  # each row's e5 vector (own or its group's), for the areas
             centre = np.average(semantic, axis=0, weights=weight)
             # Borrowed e5 vectors (a large period) repeat the lexical over-clusters they were averaged over:
             # they carry less of their own, so the lexical part weighs more.

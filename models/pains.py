@@ -196,9 +196,10 @@ class PainFinder:
         concepts = getattr(vectorizer, "concepts_", None)
         embedder = getattr(vectorizer, "embedder", None)
         answers = self.unit_for(texts, kinds) != "text"
-        if self.area_merge and concepts is not None and embedder is not None and answers:
+        semantic = getattr(vectorizer, "semantic_", None)
+        if self.area_merge and concepts is not None and semantic is not None and answers:
             # Survey answers only: an appeal's area is too coarse (SPb reasons differ within «мусор»).
-            areas = concepts.meant_areas(rows.shown, embedder)
+            areas = concepts.meant_areas(semantic, embedder)
             labels = merge_by_area(labels, rows.counts, areas, self.area_merge)
         n_pains = int(labels.max()) + 1 if len(labels) else 0
         item_list = self._item_pains(rows.occurrences, labels)

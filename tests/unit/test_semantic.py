@@ -120,6 +120,7 @@ def test_an_area_is_matched_by_the_nearest_of_its_sentences(tmp_path):
     sentences = _descriptions(path)
     assert sentences == {"queue": ("очередь", "мало окон"), "rudeness": ("грубят",)}
     concepts = PainConcepts(("queue", "rudeness"), {}, {}, (sentences["queue"], sentences["rudeness"]))
-    assert concepts.meant_areas(["окон мало"], Embedder()).tolist() == [0]
+    answer = Embedder().embed(["окон мало"])
+    assert concepts.meant_areas(answer, Embedder()).tolist() == [0]
     only_first = PainConcepts(("queue", "rudeness"), {}, {}, (("очередь",), ("грубят",)))
-    assert only_first.meant_areas(["окон мало"], Embedder()).tolist() == [1]
+    assert only_first.meant_areas(answer, Embedder()).tolist() == [1]
