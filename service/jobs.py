@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from service.db.models import Item, Job, Prediction
 from service.db.session import session_scope
+from service.memory import return_free_memory
 from service.modelling.serving import ModelHolder
 
 log = logging.getLogger("painmap.jobs")
@@ -230,6 +231,7 @@ class JobRunner:
             job = session.get(Job, job_id)
             job.status, job.result, job.error, job.finished_at = status, result, error, datetime.now(UTC)
         (self._progress_dir() / f"{job_id}.json").unlink(missing_ok=True)
+        return_free_memory()  # a job's frames are gone now; their heap goes back to the system
 
     def _progress(self, job_id: str, done: int, total: int) -> None:
         """Record progress in a small file beside the models (var/jobs/ID.json), not in the database: a job

@@ -99,9 +99,9 @@ def first_admin_key(settings: Settings) -> None:
 def main() -> None:
     import uvicorn
 
-    from service.commands.serve_cmds import limit_malloc_arenas
     from service.db.session import upgrade_db
     from service.jobs import fail_interrupted_jobs
+    from service.memory import limit_malloc_arenas
 
     settings = get_settings()
     upgrade_db(settings.database_url)

@@ -10,19 +10,6 @@ keys_app = typer.Typer(help="Ключи API (хранятся только их 
 db_app = typer.Typer(help="База данных: миграции.", no_args_is_help=True)
 
 
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """glibc gives each thread its own malloc arena; with the request threadpool that fragments memory and
-    RSS grows under load. Two arenas keep it flat (same as MALLOC_ARENA_MAX=2). No-op off glibc."""
-    import contextlib
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    if name:
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(name).mallopt(-8, arenas)  # -8 = M_ARENA_MAX
-
-
 def serve(
     host: str = typer.Option(None, help="Адрес (по умолчанию PAINMAP_HOST или 127.0.0.1)"),
     port: int = typer.Option(None, help="Порт (по умолчанию PAINMAP_PORT или 8000)"),
@@ -35,6 +22,7 @@ def serve(
     from service.config import get_settings
     from service.db.session import upgrade_db
     from service.jobs import fail_interrupted_jobs
+    from service.memory import limit_malloc_arenas
 
     settings = get_settings()
     if migrate:

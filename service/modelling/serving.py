@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from service.memory import return_free_memory
+
 log = logging.getLogger("painmap.serving")
 
 
@@ -105,7 +107,7 @@ class ModelHolder:
             # costs tens of ms in the middle of some request. Freezing moves them out of the collector's way;
             # unfreezing first lets the previous model's cycles be collected (frozen, they never were).
             gc.unfreeze()
-            gc.collect()
+            return_free_memory()  # collects, and hands the previous model's freed heap back
             gc.freeze()
             current = self.current
         if changed:
