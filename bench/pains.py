@@ -245,7 +245,7 @@ def scale(args) -> None:
     import tempfile
 
     from models.embeddings import E5Embedder, EmbeddingCache
-    from models.pain_clusters import GroupedClusterer
+    from models.grouped_clusters import GroupedClusterer
     from models.pain_semantic import SemanticVectorizer
     from nlp import Preprocessor
 

@@ -124,7 +124,7 @@ def _maybe_proper(word: str) -> bool:
 
 def _names_person(term: str) -> bool:
     """A keyword holding a first name, surname or patronymic (in any case)."""
-    from models.pain_phrases import word_info
+    from models.phrase_grammar import word_info
 
     return any(word_info(w)[2] for w in term.replace("_", " ").split())
 
@@ -278,14 +278,8 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
     """Labels of pains given in size order (see models.pain_phrases): the widest shared phrase that is no
     formula, no boilerplate spread over many pains and not taken by a bigger pain; else the labeller's
     central phrase. Labellers without `candidates` keep their own `label`."""
-    from models.pain_phrases import (
-        BoilerplateFilter,
-        candidates,
-        lemma_key,
-        reads_as_statement,
-        score,
-        states_problem,
-    )
+    from models.pain_phrases import BoilerplateFilter, candidates, lemma_key, score, states_problem
+    from models.phrase_grammar import reads_as_statement
 
     if not hasattr(labeller, "candidates"):
         return [labeller.label(m) for m in members]

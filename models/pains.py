@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from models.grouped_clusters import GroupedClusterer
 from models.intervals import wilson_bounds
-from models.pain_clusters import NOISE, GroupedClusterer, MergedKMeansClusterer
+from models.pain_clusters import NOISE, MergedKMeansClusterer
 from models.pain_concepts import merge_by_area
 from models.pain_cues import PainCues
 from models.pain_labels import CentralPhraseLabeller, PainMembers, distinct_quotes, label_pains

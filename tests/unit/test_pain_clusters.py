@@ -47,7 +47,7 @@ def test_vectorizer_gives_unit_or_exactly_zero_rows():
 
 
 def test_grouped_clusterer_never_mixes_groups_and_keeps_the_budget():
-    from models.pain_clusters import GroupedClusterer
+    from models.grouped_clusters import GroupedClusterer
 
     # Two groups share the same two directions: without groups they would form two mixed pains.
     rng = np.random.default_rng(0)
@@ -65,7 +65,7 @@ def test_grouped_clusterer_never_mixes_groups_and_keeps_the_budget():
 
 
 def test_grouped_clusterer_pools_light_groups_with_a_stricter_threshold():
-    from models.pain_clusters import GroupedClusterer
+    from models.grouped_clusters import GroupedClusterer
 
     rng = np.random.default_rng(1)
     heavy = np.eye(8)[0] + 0.05 * rng.standard_normal((100, 8))

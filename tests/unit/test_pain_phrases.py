@@ -141,7 +141,7 @@ def test_praise_is_never_a_pain_label(phrase, praise):
     ],
 )
 def test_labels_read_as_statements(phrase, ok):
-    from models.pain_phrases import reads_as_statement
+    from models.phrase_grammar import reads_as_statement
 
     assert reads_as_statement(phrase.split()) is ok
 
@@ -160,7 +160,7 @@ def test_labels_read_as_statements(phrase, ok):
     ],
 )
 def test_requests_are_told_from_statements(phrase, asks):
-    from models.pain_phrases import is_request
+    from models.phrase_grammar import is_request
 
     assert is_request(phrase) is asks
 

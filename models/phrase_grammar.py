@@ -1,0 +1,212 @@
+"""Whether a word span reads as a statement an analyst could write, or as a request — the grammar of pain
+labels (`models.pain_phrases` builds the candidates; this module judges them).
+
+A label is a problem statement («Не работает лифт», «Сломана скамейка», «Нет горячей воды»): not about the
+writer, not a clause cut out of its sentence, its noun and verb agreeing, naming an object. A request
+(«Убрать мусор», «Вклад открыть», «Не должно быть …») says what the writer wants done; it yields to a
+statement of what is wrong when enough members say one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+WORD = re.compile(r"[A-Za-zА-Яа-яЁё]+(?:-[A-Za-zА-Яа-яЁё]+)*|\d+|\[[^\]]*\]|\S")
+LETTERS = re.compile(r"^[A-Za-zА-Яа-яЁё-]+$")
+_PROPER = ("Name", "Surn", "Patr", "Geox", "Orgn", "Trad")
+KEEP_EDGE = {"не", "нет"}  # «Не работает лифт», «Нет горячей воды» start with a particle
+
+
+@lru_cache(maxsize=200_000)
+def word_info(word: str) -> tuple[str, str, bool]:
+    """(lemma, part of speech, may be a proper name) of one word, cached."""
+    from nlp.lemmatize import morph_analyzer
+
+    parses = morph_analyzer().parse(word)
+    best = parses[0]
+    # A capitalised word with a name or place reading, or any word whose best reading is a person's name
+    # («сергеева» written in lower case).
+    proper = any(g in best.tag for g in ("Name", "Surn", "Patr")) or (
+        word[:1].isupper() and not word.isupper() and any(g in p.tag for p in parses[:2] for g in _PROPER)
+    )
+    pos = str(best.tag.POS or "")
+    if pos == "PRTF" and not ("pssv" in best.tag or "past" in best.tag):
+        pos = "ADJF"  # «управляющая компания» names a party; «сломанная скамейка» states a problem
+    return best.normal_form.replace("ё", "е"), pos, proper
+
+
+# Words that count or date, not what is wrong: a label needs a noun besides them («Не первый год»).
+# Verbs about the writer, not the problem («Хотел бы выразить», «Прошу обратить»).
+_WRITER_VERBS = {"хотеть", "хотеться", "просить", "мочь", "желать", "благодарить", "выразить", "сказать",
+                 "написать", "писать"}
+# Only these join the parts of a label; «если», «что», «чтобы» start a clause of their own («Кредит если банк
+# отказал»), as do question words («Не знают где деньги»).
+_JOINING = {"и", "или", "а", "но", "да"}
+_QUESTIONWORDS = {"где", "куда", "откуда", "когда", "почему", "зачем", "как", "сколько"}
+# Before a bare infinitive these make it a statement («Не дозвониться», «Невозможно записаться», «Долго
+# ждать»); after a noun or at the start it is a request («Убрать мусор», «Вклад открыть»).
+_REQUEST_BEFORE = {"NOUN", "ADJF", "PRTF", "CONJ", "PREP", ""}
+# What ought to be is a request too («Не должно быть просроченных платежей», «Необходимо ограждение»).
+_OBLIGATION = {"должный", "надо", "нужно", "необходимо", "необходимый", "следовать"}
+_MEASURE_NOUNS = {"год", "раз", "время", "день", "неделя", "месяц", "час", "минута", "сутки", "пора"}
+# Nouns that name no object: «Проводились работы», «Произвести ремонт», «Выявлено отсутствие» say that
+# something is (not) done, not to what; a label needs another noun besides them.
+_VAGUE_NOUNS = {"работа", "ремонт", "отсутствие", "наличие", "проблема", "вопрос", "ситуация", "мера",
+                "случай", "факт", "состояние", "порядок", "момент", "задача", "действие", "характер"}
+
+
+@dataclass(frozen=True)
+class _Grammar:
+    """What agreement needs of one word: the numbers and genders its nominative readings allow, and for a
+    finite verb (its best reading) its number, gender, person, tense and whether it is an imperative."""
+
+    numbers: frozenset[str]
+    genders: frozenset[str]
+    verb_number: str = ""
+    verb_gender: str = ""
+    person: str = ""
+    past: bool = False
+    imperative: bool = False
+    only_nominative: bool = False  # a noun whose best reading is nominative or accusative (not a genitive)
+
+
+@lru_cache(maxsize=200_000)
+def _grammar(word: str) -> _Grammar:
+    from nlp.lemmatize import morph_analyzer
+
+    parses = morph_analyzer().parse(word)
+    nominative = [p for p in parses if "nomn" in p.tag]
+    best = parses[0]
+    tag = best.tag
+    fixed = {"Abbr", "Fixd"} & set(tag.grammemes)
+    direct = tag.POS == "NOUN" and tag.case in ("nomn", "accs") and not fixed
+    common = dict(
+        numbers=frozenset(str(p.tag.number) for p in nominative if p.tag.number),
+        genders=frozenset(str(p.tag.gender) for p in nominative if p.tag.gender),
+        only_nominative=direct,
+    )
+    if tag.POS == "NPRO":  # «я», «мы», «вы»: about the writer or the reader
+        return _Grammar(**common, person=str(tag.person or ""))
+    if tag.POS == "PRTS":  # «Сломан», «разбита»: agrees with its noun as a past verb does
+        number, gender = str(tag.number or ""), str(tag.gender or "")
+        return _Grammar(**common, verb_number=number, verb_gender=gender, past=True)
+    if tag.POS != "VERB":
+        return _Grammar(**common)
+    return _Grammar(
+        **common,
+        verb_number=str(tag.number or ""),
+        verb_gender=str(tag.gender or ""),
+        person=str(tag.person or ""),
+        past=tag.tense == "past",
+        imperative=tag.mood == "impr",
+    )
+
+
+# Verbs that take no subject («Не хватает окон», «Не удаётся записаться»).
+_IMPERSONAL = {"хватать", "удаваться", "удаться", "получаться", "получиться", "приходиться", "прийтись",
+               "следовать", "стоить", "надоесть", "хотеться", "пахнуть", "вонять", "капать", "течь", "дуть"}
+# Where something is, not what: «Этаж отсутствует» says nothing is missing but the floor.
+_PLACE_NOUNS = {"этаж", "парадная", "подъезд", "дом", "двор", "квартира", "улица", "территория", "адрес",
+                "корпус", "район", "место", "сторона", "здание", "участок", "лестница", "вход"}
+_EXISTENTIAL = {"отсутствовать", "нет", "не", "быть", "иметься"}
+
+
+def reads_as_statement(words: Sequence[str]) -> bool:
+    """A span an analyst could write as it is: not about the writer («Хочу выразить», «Пишешь обращение», «Не
+    была клиентом»), not a negated preposition («Не у сотрудника банка»), no imperative («Надышись»), with a
+    noun beyond time words («Не первый год») and beyond places when it says something is missing («Этаж
+    отсутствует»), no bare noun after a noun («Подъезд мусор», «Очередь человек»), a nominative noun agreeing
+    with the verb after it in number and, in the past, gender («Этаж отсутствуют», «Банка … позвонил» do not),
+    and a subject for a singular verb («Производится в течении суток» has none)."""
+    letters = [w for w in words if LETTERS.match(w)]
+    if not letters:
+        return False
+    info = [word_info(w) for w in letters]
+    grammar = [_grammar(w) for w in letters]
+    if any(g.person in ("1per", "2per") for g in grammar) or info[0][0] in _WRITER_VERBS:
+        return False
+    # «не» before a preposition or a bare noun («Не у сотрудника банка», «Не договор кредита») is a clause cut
+    # out of its sentence; «Нет горячей воды» and «Не работает лифт» are statements.
+    if letters[0].lower() == "не" and len(letters) > 1 and info[1][1] in ("PREP", "NOUN", "ADJF", "NUMR"):
+        return False
+    if any(pos == "CONJ" and w.lower() not in _JOINING for w, (_, pos, _) in zip(letters, info, strict=True)):
+        return False
+    if any(w.lower() in _QUESTIONWORDS for w in letters):
+        return False
+    if any(g.imperative for g in grammar):
+        return False
+    nouns = [lemma for lemma, pos, _ in info if pos == "NOUN"]
+    if nouns and all(n in _MEASURE_NOUNS | _VAGUE_NOUNS for n in nouns):
+        return False
+    lemmas = {lemma for lemma, _, _ in info} | {w.lower() for w in letters}
+    if nouns and all(n in _PLACE_NOUNS | _MEASURE_NOUNS for n in nouns) and lemmas & _EXISTENTIAL:
+        return False
+    for k in range(1, len(letters)):
+        if info[k - 1][1] == "NOUN" and info[k][1] == "NOUN" and grammar[k].only_nominative:
+            return False
+    # A noun after a preposition or another noun («в течение суток», «клиентом данного банка») is never the
+    # subject.
+    free, governed = [], False
+    for _, pos, _ in info:
+        free.append(not governed)
+        if pos in ("PREP", "NOUN"):
+            governed = True
+        elif pos not in ("ADJF", "PRTF", "NUMR", "ADVB"):
+            governed = False
+    subject: _Grammar | None = None
+    # A short participle before its subject («Сломана скамейка») agrees with it; a finite verb before a noun
+    # may have no subject at all («Долго рассматривают заявление», «Не убрали мусор»).
+    verb: _Grammar | None = None
+    for (_, pos, _), g, ok in zip(info, grammar, free, strict=True):
+        if pos == "NOUN" and subject is None and g.numbers and ok:
+            subject = g
+            if verb is not None:
+                return _agrees(verb, subject)
+        elif g.verb_number and subject is not None:
+            return _agrees(g, subject)
+        elif g.verb_number and verb is None and pos == "PRTS":
+            verb = g
+    singular_verb = any(
+        g.verb_number == "sing" and lemma not in _IMPERSONAL
+        for (lemma, _, _), g in zip(info, grammar, strict=True)
+    )
+    has_subject = any(
+        "sing" in g.numbers
+        for (_, pos, _), g, ok in zip(info, grammar, free, strict=True)
+        if pos in ("NOUN", "NPRO") and ok
+    )
+    return not singular_verb or has_subject
+
+
+def is_request(phrase: str) -> bool:
+    """The phrase asks for something rather than saying what is wrong: a bare infinitive at the start or
+    after a noun («Убрать мусор», «Вклад открыть»), not after «не» or a word of manner («Не дозвониться»)."""
+    before = ""
+    for word in WORD.findall(phrase):
+        if not LETTERS.match(word):
+            continue
+        lemma, pos, _ = word_info(word)
+        if lemma in _OBLIGATION:
+            return True
+        if pos == "INFN" and (before in _REQUEST_BEFORE or before == "NEG" and _imperfective(word)):
+            return True  # «Не платить проценты» advises; «Не дозвониться» (perfective) says one cannot
+        before = "NEG" if word.lower() in KEEP_EDGE else pos
+    return False
+
+
+@lru_cache(maxsize=50_000)
+def _imperfective(word: str) -> bool:
+    from nlp.lemmatize import morph_analyzer
+
+    return "impf" in morph_analyzer().parse(word)[0].tag
+
+
+def _agrees(verb: _Grammar, subject: _Grammar) -> bool:
+    """A verb agrees with its subject in number and, in the past, gender («Сломан ветка» does not)."""
+    if verb.verb_number not in subject.numbers:
+        return False
+    gender = verb.verb_gender
+    return not (verb.past and gender and subject.genders and gender not in subject.genders)
