@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import os
+import time
 import traceback
 import uuid
 from collections.abc import Callable
@@ -21,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from service.db.models import Item, Job, Prediction
-from service.db.session import session_scope
+from service.db.session import begin_write, session_scope
 from service.memory import return_free_memory
 from service.modelling.serving import ModelHolder
 
@@ -216,22 +218,40 @@ class JobRunner:
         return job_id, self._executor.submit(self._run, job_id, kind, params)
 
     def _run(self, job_id: str, kind: str, params: dict[str, Any]) -> None:
-        with session_scope(self.ctx.database_url) as session:
-            job = session.get(Job, job_id)
-            job.status, job.started_at = "running", datetime.now(UTC)
-        ctx = replace(self.ctx, progress=lambda done, total: self._progress(job_id, done, total))
         try:
+            self._set_state(job_id, status="running", started_at=datetime.now(UTC))
+            ctx = replace(self.ctx, progress=lambda done, total: self._progress(job_id, done, total))
             with session_scope(self.ctx.database_url) as session:
                 result = JOBS[kind](session, params, ctx)
             status, error = "done", None
         except Exception as exc:  # a job's failure is its result, not the server's
             log.error("задача %s (%s) не выполнена:\n%s", job_id, kind, traceback.format_exc())
             status, result, error = "failed", None, f"{type(exc).__name__}: {exc}"
-        with session_scope(self.ctx.database_url) as session:
-            job = session.get(Job, job_id)
-            job.status, job.result, job.error, job.finished_at = status, result, error, datetime.now(UTC)
+        try:
+            self._set_state(
+                job_id, status=status, result=result, error=error, finished_at=datetime.now(UTC)
+            )
+        except Exception:  # nothing to tell the client but the log; a restart marks it interrupted
+            log.error("состояние задачи %s не записано:\n%s", job_id, traceback.format_exc())
         (self._progress_dir() / f"{job_id}.json").unlink(missing_ok=True)
         return_free_memory()  # a job's frames are gone now; their heap goes back to the system
+
+    def _set_state(self, job_id: str, **fields: Any) -> None:
+        """Update the job's row as a writer from the start: a row read first and written later lost the
+        SQLite write race to the request writes at once (no busy wait) — a 10-minute soak's refresh job
+        stayed «queued» for good, its exception held by a future nobody read. Retried a few times."""
+        for attempt in range(5):
+            try:
+                with session_scope(self.ctx.database_url) as session:
+                    begin_write(session)
+                    job = session.get(Job, job_id)
+                    for name, value in fields.items():
+                        setattr(job, name, value)
+                return
+            except OperationalError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
     def _progress(self, job_id: str, done: int, total: int) -> None:
         """Record progress in a small file beside the models (var/jobs/ID.json), not in the database: a job
