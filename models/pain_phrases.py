@@ -51,7 +51,9 @@ def _can_start(word: str) -> bool:
     if parses[0].tag.POS not in ("NOUN", "ADJF", "PRTF", "NUMR", "NPRO"):
         # «Установив полусферы», «Не оставляя следов»: a gerund leans on a clause that is not there
         return parses[0].tag.POS not in ("PREP", "CONJ", "GRND")
-    return any("nomn" in p.tag for p in parses) and parses[0].tag.POS != "NUMR"
+    # An archaic nominative («Дерева», «деревья» in old texts) is no reading of a modern label's first word.
+    nominative = any("nomn" in p.tag and "Arch" not in p.tag for p in parses)
+    return nominative and parses[0].tag.POS != "NUMR"
 
 
 

@@ -174,3 +174,10 @@ def test_what_is_wrong_beats_what_the_writer_asks_for():
     keywords = [["мусор", "территория"]]
     [label] = label_pains(CentralPhraseLabeller(), [members(texts)], keywords, PainCues.load())
     assert label == "Мусор на территории"
+
+
+def test_a_label_does_not_start_with_an_archaic_nominative():
+    from models.pain_phrases import _can_start
+
+    assert not _can_start("Дерева")  # a genitive whose nominative reading is archaic
+    assert _can_start("Деревья") and _can_start("Мусор") and _can_start("Надписи")
