@@ -50,7 +50,7 @@ def main() -> None:
     ap.add_argument("--split", choices=["dev", "test"], default="test")
     ap.add_argument("--C", type=float, default=0.6)
     ap.add_argument("--class-weight", default="sqrt", help="sqrt (default), balanced or none")
-    ap.add_argument("--n-jobs", type=int, default=-1, help="threads for the linear models (-1: all cores)")
+    ap.add_argument("--n-jobs", type=int, default=-1, help="processes for the linear models (-1: all cores)")
     ap.add_argument("--char-weight", type=float, default=1.0)
     ap.add_argument("--calibration-fraction", type=float, default=0.15)
     ap.add_argument("--no-refit", action="store_true")

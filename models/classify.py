@@ -37,6 +37,7 @@ from models.leaf_group import LeafGroup, class_weight
 LEAF_SEP = " || "
 _Group = LeafGroup  # bundles written before the move unpickle by this name
 _REST = -1  # label of "every other class" in a chunk of one-vs-rest problems
+_CHUNK_UNITS = 8  # the work of all linear models is cut into about this many tasks
 
 
 class LabelError(ValueError):
@@ -56,7 +57,7 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
     coarse → fine forming one leaf label), ``features`` (TextFeatures),
     ``C``/``class_weight``/``tol`` of LinearSVC (``class_weight="sqrt"``: ∝ 1/√class size; ``tol`` 0.1 is
     liblinear's own default for this solver — on SPb dev 1e-3 gave the same accuracy for 1.3× the CPU),
-    ``n_jobs`` threads for the linear models,
+    ``n_jobs`` worker processes for the linear models,
     ``target_precision`` (float or {head: float}) for review thresholds, ``calibration_fraction``, ``refit``,
     ``holdout_error_factor``: thresholds are chosen for this share of the allowed error rate on the holdout
     (0.6: 0.95 is sought as 0.97), as the holdout flatters the next quarter (bench/thresholds.py, SPb
@@ -135,9 +136,9 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
 
     def _fit_groups(self, X: sp.csr_matrix, leaf_labels: list[np.ndarray], idx: np.ndarray,
                     docs: AnalyzedText) -> None:
-        """Every linear model of every group, in parallel threads (liblinear releases the GIL).
+        """Every linear model of every group, in parallel worker processes.
 
-        A model with many classes is split into chunks of its one-vs-rest problems so that threads stay busy:
+        A model with many classes is split into chunks of its one-vs-rest problems so that workers stay busy:
         a chunk's fit sees every other class as one REST label, which leaves each of the chunk's binary
         problems (class vs all other rows) exactly as in the whole fit."""
         parts: list[tuple[int, np.ndarray]] = []  # (group, rows) per model: one per group, or one per block
@@ -147,20 +148,21 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
                 parts.append((gi, idx))
                 continue
             parts.extend((gi, idx[block[labels[idx]] == b]) for b in range(len(g.block_temperature)))
-        threads = effective_n_jobs(self.n_jobs)
+        workers = effective_n_jobs(self.n_jobs)
         present = [np.unique(leaf_labels[gi][rows]) for gi, rows in parts]
         work = [len(rows) * len(leaves) for (_, rows), leaves in zip(parts, present, strict=True)]
-        unit = sum(work) / (4 * threads)
+        # The plan does not depend on the cores: a model is the same on every machine.
+        unit = sum(work) / _CHUNK_UNITS
         tasks: list[tuple[int, np.ndarray | None]] = []  # (part, its chunk of classes or None for all)
         for p, leaves in enumerate(present):
-            n_chunks = min(len(leaves) // 2, int(np.ceil(work[p] / unit))) if threads > 1 else 1
+            n_chunks = min(len(leaves) // 2, int(np.ceil(work[p] / unit)))
             if n_chunks <= 1:
                 tasks.append((p, None))
             else:
                 tasks.extend((p, chunk) for chunk in np.array_split(leaves, n_chunks))
         tasks.sort(key=lambda t: -len(parts[t[0]][1]) * (len(present[t[0]]) if t[1] is None else len(t[1])))
 
-        def run(task: tuple[int, np.ndarray | None]) -> LinearSVC | None:
+        def prepare(task: tuple[int, np.ndarray | None]) -> tuple | None:
             p, chunk = task
             gi, rows = parts[p]
             if len(present[p]) < 2:
@@ -173,9 +175,18 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
                 labels = np.where(np.isin(labels, chunk), labels, _REST)
                 if isinstance(weights, dict):  # REST's own problem is discarded; negatives are unweighted
                     weights = {**weights, _REST: 1.0}
-            return self._fit_linear(X, labels, rows, docs, weights)
+            rows, labels, sample_weight = self._unique_rows(rows, labels, docs)
+            return X[rows], labels, sample_weight, weights
 
-        fitted = Parallel(n_jobs=threads, prefer="threads")(delayed(run)(t) for t in tasks)
+        # liblinear draws its shuffles from one random generator per process: fits in threads would share it
+        # and give a different model on each run (probabilities off by up to 0.05), so fits run in processes.
+        params = {"C": self.C, "tol": self.tol, "max_iter": self.max_iter}
+        prepared = [prepare(t) for t in tasks]
+        fitted = Parallel(n_jobs=min(workers, len(tasks)) or 1, prefer="processes")(
+            delayed(_fit_linear_svc)(*args, **params) for args in prepared if args is not None
+        )
+        models = iter(fitted)
+        fitted = [None if args is None else next(models) for args in prepared]
         by_group: dict[int, list[tuple[np.ndarray, LinearSVC | None]]] = {}
         for (p, _), model in zip(tasks, fitted, strict=True):
             by_group.setdefault(parts[p][0], []).append((present[p], model))
@@ -261,20 +272,15 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         rollup = {h: np.searchsorted(classes[h], y[h].to_numpy()[first]) for h in heads}
         return LeafGroup(leaf_classes, rollup, classes, order)
 
-    def _fit_linear(self, X: sp.csr_matrix, labels: np.ndarray, rows: np.ndarray, docs: AnalyzedText,
-                    weights: dict | str | None) -> LinearSVC:
-        """LinearSVC on ``rows`` of X with their ``labels``; ``dedupe``: unique (text, label) rows only."""
-        sample_weight = None
-        if self.dedupe:
-            key = pd.DataFrame({"t": [docs.normalized[i] for i in rows], "y": labels})
-            codes = key.groupby(["t", "y"], sort=False).ngroup().to_numpy()
-            _, first, counts = np.unique(codes, return_index=True, return_counts=True)
-            rows, labels, sample_weight = rows[first], labels[first], counts.astype(np.float64)
-        if len(np.unique(labels)) < 2:
-            raise LabelError("the training part has a single class; give more varied or more rows")
-        model = LinearSVC(C=self.C, class_weight=weights, tol=self.tol, max_iter=self.max_iter, dual=True,
-                          random_state=0)
-        return model.fit(X[rows], labels, sample_weight=sample_weight)
+    def _unique_rows(self, rows: np.ndarray, labels: np.ndarray, docs: AnalyzedText
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """With ``dedupe``: one row per (text, label), weighted by its count; else all rows, unweighted."""
+        if not self.dedupe:
+            return rows, labels, None
+        key = pd.DataFrame({"t": [docs.normalized[i] for i in rows], "y": labels})
+        codes = key.groupby(["t", "y"], sort=False).ngroup().to_numpy()
+        _, first, counts = np.unique(codes, return_index=True, return_counts=True)
+        return rows[first], labels[first], counts.astype(np.float64)
 
     # ---------------------------------------------------------------- scoring
     def _decode(self, X: sp.csr_matrix | None = None, one: tuple[np.ndarray, np.ndarray] | None = None
@@ -379,3 +385,11 @@ def _clone(est):
     from sklearn.base import clone
 
     return clone(est)
+
+
+def _fit_linear_svc(X: sp.csr_matrix, labels: np.ndarray, sample_weight: np.ndarray | None,
+                    weights: dict | str | None, *, C: float, tol: float, max_iter: int) -> LinearSVC:
+    if len(np.unique(labels)) < 2:
+        raise LabelError("the training part has a single class; give more varied or more rows")
+    model = LinearSVC(C=C, class_weight=weights, tol=tol, max_iter=max_iter, dual=True, random_state=0)
+    return model.fit(X, labels, sample_weight=sample_weight)
