@@ -170,6 +170,29 @@ def _middle_events(url: str, keys: dict, other_model: str, seconds: float, log: 
             log["promote"]["detail"] = promoted.text[:300]
 
 
+def stall_stacks(url: str, pid: int, stop: threading.Event, out: Path, limit: int = 6) -> None:
+    """When a health probe takes over 0.5 s, the Python stacks of every server process (py-spy, where the
+    bench environment has it) go to `out`: what a stalled worker was doing."""
+    spy = ROOT / ".bench-venv" / "bin" / "py-spy"
+    if not spy.exists():
+        return
+    dumps = 0
+    while dumps < limit and not stop.wait(3):
+        t0 = time.monotonic()
+        with contextlib.suppress(httpx.HTTPError):  # a new connection each time: either worker may take it
+            httpx.get(f"{url}/healthz", timeout=60)
+        waited = time.monotonic() - t0
+        if waited < 2:
+            continue
+        dumps += 1
+        pids = [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+        with out.open("a") as fh:
+            fh.write(f"\n===== probe waited {waited:.1f} s at {time.strftime('%H:%M:%S')} =====\n")
+            for one in pids:
+                dump = subprocess.run([str(spy), "dump", "--pid", str(one)], capture_output=True, text=True)
+                fh.write(f"--- pid {one}\n{dump.stdout}{dump.stderr}\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0)
@@ -213,8 +236,12 @@ def main() -> None:
                     rss.append((round(time.monotonic() - t0), process_tree_rss_mb(server.pid)))
 
             events: dict = {}
+            stacks = BENCH / "soak-stacks.txt"
+            stacks.unlink(missing_ok=True)
             threads = [threading.Thread(target=sample, daemon=True),
-                       threading.Thread(target=middle_events, args=(url, keys, other, seconds, events))]
+                       threading.Thread(target=middle_events, args=(url, keys, other, seconds, events)),
+                       threading.Thread(target=stall_stacks, args=(url, server.pid, stop, stacks),
+                                        daemon=True)]
             for thread in threads:
                 thread.start()
             kinds, latencies, statuses = asyncio.run(load(port, keys, texts[:5000], args.rate, seconds))
