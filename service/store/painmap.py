@@ -7,6 +7,7 @@ they are still `suggested`: an accepted, rejected or done entry is the analyst's
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pandas as pd
@@ -99,9 +100,7 @@ def refresh_pains(session: Session, period: str | None = None, embedder=None) ->
     All periods are computed before anything is written, so the write transaction is short. Pains are
     grouped by topic only when most items' topics come from labels: the model's own predictions would
     make the pains repeat the classifier (and the CLI does not group unless asked)."""
-    from models.pain_corrections import apply_corrections
     from models.pain_periods import find_period_pains
-    from models.painmap import suggest_entries
     from service.store.embedding_cache import default_embedder
     from service.store.pains import stored_corrections
 
@@ -114,6 +113,7 @@ def refresh_pains(session: Session, period: str | None = None, embedder=None) ->
         return {"period": period, "pains": 0, "suggestions": 0, "message": "нет записей за этот период"}
     frame = pd.concat([items_frame(session, p).assign(period=p) for p in wanted], ignore_index=True)
     by_topic = "topic" if (frame["topic_source"] == "label").mean() >= 0.5 else None
+    corrections = stored_corrections(session)
     session.commit()  # end the read transaction: writers are not held up while the pains are computed
     run = find_period_pains(
         frame,
@@ -126,20 +126,42 @@ def refresh_pains(session: Session, period: str | None = None, embedder=None) ->
     summary: dict[str, Any] = {"period": period, "periods": [], "cluster_by": by_topic}
     if run.errors:
         summary["errors"] = run.errors
-    begin_write(session)  # the write phase reads the corrections first: take the write lock before it
-    corrections = stored_corrections(session)
-    for part in run.periods:
-        apply_corrections(part.report, corrections)  # the analysts' merges, «не боль», moved items
-        _store_snapshots(session, str(part.period), part.report.to_dict()["pains"])
-        _store_item_pains(session, str(part.period), part.report.item_pains)
-        summary["periods"].append(
-            {"period": part.period, "items": part.report.n_items, "pains": len(part.report.pains)}
-        )
-    latest = run.latest
-    summary["pains"] = len(latest.pains)
-    summary["suggestions"] = _store_suggestions(session, period, suggest_entries(latest))
+    # Everything is ready before the write lock is taken: the refresh runs niced, and a lock held while it
+    # computed under load made every writer of both workers wait. Corrections an analyst saved meanwhile
+    # are seen under the lock and the periods are prepared again with them.
+    ready = _corrected(run, corrections)
+    for _ in range(3):
+        begin_write(session)
+        now = stored_corrections(session)
+        if now == corrections:
+            break
+        session.rollback()
+        corrections, ready = now, _corrected(run, now)
+    else:
+        begin_write(session)
+        ready = _corrected(run, stored_corrections(session))
+    parts, suggestions = ready
+    for name, pains, item_pains, n_items in parts:
+        _store_snapshots(session, name, pains)
+        _store_item_pains(session, name, item_pains)
+        summary["periods"].append({"period": name, "items": n_items, "pains": len(pains)})
+    summary["pains"] = len(parts[-1][1])
+    summary["suggestions"] = _store_suggestions(session, period, suggestions)
     session.commit()
     return summary
+
+
+def _corrected(run, corrections) -> tuple[list[tuple], list[dict[str, Any]]]:  # noqa: ANN001
+    """Each period's (name, pains as dicts, item → pains, item count) with the analysts' `corrections`
+    applied to a copy of its report, and the pain-map suggestions of the latest."""
+    from models.pain_corrections import apply_corrections
+    from models.painmap import suggest_entries
+
+    parts, latest = [], None
+    for part in run.periods:
+        latest = apply_corrections(copy.deepcopy(part.report), corrections)
+        parts.append((str(part.period), latest.to_dict()["pains"], latest.item_pains, latest.n_items))
+    return parts, suggest_entries(latest)
 
 
 def _store_item_pains(session: Session, period: str, item_pains: dict[Any, list[str]]) -> None:
