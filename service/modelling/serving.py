@@ -77,6 +77,8 @@ class ModelHolder:
         self.problem: str | None = "модель ещё не загружена"
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        self._loader: threading.Thread | None = None
+        self._loader_lock = threading.Lock()
         # Called with the model each time a different one is swapped in (e.g. to classify what was stored
         # while there was none); exceptions are logged, never raised into a request.
         self.on_change: list[Callable[[ServedModel], None]] = []
@@ -119,7 +121,9 @@ class ModelHolder:
         return current
 
     def get(self) -> ServedModel | None:
-        """The current model, reloaded first if another worker promoted a different champion."""
+        """The current model. When another worker promoted a different champion, it is loaded in a thread
+        while this one keeps serving the old one (loaded inside a request, it held up every request of the
+        worker for its duration); with no model yet, it is loaded at once."""
         now = time.monotonic()
         if now - self._checked_at >= self.recheck_seconds:
             self._checked_at = now
@@ -128,6 +132,17 @@ class ModelHolder:
             except Exception as exc:  # a broken registry must not take serving down; /readyz reports it
                 self.problem = f"реестр моделей недоступен: {exc}"
                 return self.current
-            if champion and (self.current is None or champion != self.current.model_id):
+            if champion and self.current is None:
                 self.load(champion)
+            elif champion and champion != self.current.model_id:
+                self._load_in_background(champion)
         return self.current
+
+    def _load_in_background(self, model_id: str) -> None:
+        with self._loader_lock:
+            if self._loader is not None and self._loader.is_alive():
+                return
+            self._loader = threading.Thread(
+                target=self.load, args=(model_id,), name="painmap-model-load", daemon=True
+            )
+            self._loader.start()
