@@ -162,6 +162,16 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
                 tasks.extend((p, chunk) for chunk in np.array_split(leaves, n_chunks))
         tasks.sort(key=lambda t: -len(parts[t[0]][1]) * (len(present[t[0]]) if t[1] is None else len(t[1])))
 
+        part_rows: dict[int, tuple] = {}
+
+        def part_matrix(p: int) -> tuple:
+            """The part's rows once for all its chunks (one copy of the matrix, shipped once)."""
+            if p not in part_rows:
+                gi, rows = parts[p]
+                rows, labels, sample_weight = self._unique_rows(rows, leaf_labels[gi][rows], docs)
+                part_rows[p] = (X[rows], labels, sample_weight)
+            return part_rows[p]
+
         def prepare(task: tuple[int, np.ndarray | None]) -> tuple | None:
             p, chunk = task
             gi, rows = parts[p]
@@ -169,14 +179,13 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
                 if getattr(self.groups_[gi], "block", None) is None:
                     raise LabelError("the training part has a single class; give more varied or more rows")
                 return None  # a block with one leaf (or none) in this part: that leaf is certain
-            labels = leaf_labels[gi][rows]
-            weights = class_weight(self.class_weight, labels)
+            weights = class_weight(self.class_weight, leaf_labels[gi][rows])
+            X_part, labels, sample_weight = part_matrix(p)
             if chunk is not None:
                 labels = np.where(np.isin(labels, chunk), labels, _REST)
                 if isinstance(weights, dict):  # REST's own problem is discarded; negatives are unweighted
                     weights = {**weights, _REST: 1.0}
-            rows, labels, sample_weight = self._unique_rows(rows, labels, docs)
-            return X[rows], labels, sample_weight, weights
+            return X_part, labels, sample_weight, weights
 
         # liblinear draws its shuffles from one random generator per process: fits in threads would share it
         # and give a different model on each run (probabilities off by up to 0.05), so fits run in processes.
