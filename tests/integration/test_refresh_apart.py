@@ -26,6 +26,7 @@ def test_a_refresh_apart_stores_pains_and_hands_its_report_to_the_cache(tmp_path
     with session_scope(url) as session:
         ingest_file_items(session, list(frame_to_items(frame, source="appeals.csv")))
     cache = ReportCache()
+    before = set(multiprocessing.active_children())  # e.g. joblib's idle workers of an earlier training
     summary = refresh_pains_apart(JobContext(url, tmp_path / "models", report_cache=cache), None)
 
     assert summary["pains"] > 0, summary
@@ -38,4 +39,4 @@ def test_a_refresh_apart_stores_pains_and_hands_its_report_to_the_cache(tmp_path
         assert stored_quarterly_report(session, summary["period"], cache=cache) is report
         fresh = stored_quarterly_report(session, summary["period"])
         assert fresh == report
-    assert multiprocessing.active_children() == []
+    assert set(multiprocessing.active_children()) <= before
