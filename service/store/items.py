@@ -55,20 +55,14 @@ def _as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _insert(
-    session: Session,
-    items: list[dict[str, Any]],
-    model: ServedModel | None,
-    store_raw: bool,
-    author: str | None,
-) -> dict[str, Any]:
-    items = [without_nul(it) for it in items]  # PostgreSQL text cannot hold NUL
+def _key(item: dict[str, Any]) -> tuple[str, str] | None:
     # An empty external id is an id like any other ("" is stored and unique), so compare with None only.
-    keys = {
-        (it.get("source") or "api", it["external_id"]) for it in items if it.get("external_id") is not None
-    }
+    return (item.get("source") or "api", item["external_id"]) if item.get("external_id") is not None else None
+
+
+def _existing(session: Session, items: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    key_list = sorted({key for it in items if (key := _key(it)) is not None})
     existing: dict[tuple[str, str], int] = {}
-    key_list = sorted(keys)
     for start in range(0, len(key_list), 500):  # bounded IN lists for big uploads
         chunk = key_list[start : start + 500]
         rows = session.execute(
@@ -77,13 +71,49 @@ def _insert(
             )
         )
         existing.update({(s, e): i for s, e, i in rows})
+    return existing
 
+
+Prepared = dict[int, tuple[str, dict | None]]  # position → (masked text, predictions)
+
+
+def _prepare(session: Session, items: list[dict[str, Any]], model: ServedModel | None) -> Prepared:
+    """Masked texts and predictions of the items not stored yet — the slow part (NER, the model), done before
+    the write lock is taken: computed under it, every writer of every worker queued behind one request's
+    masking, and a soak's writes backed up until the pool ran dry."""
+    existing, seen = _existing(session, items), set()
+    fresh = []
+    for pos, it in enumerate(items):
+        key = _key(it)
+        if key is None or (key not in existing and key not in seen):
+            fresh.append(pos)
+            seen.add(key)
+    return _prepared_now(items, fresh, model)
+
+
+def _prepared_now(items: list[dict[str, Any]], positions: list[int], model: ServedModel | None) -> Prepared:
+    texts = [items[pos]["text"] for pos in positions]
+    predictions = model.predict(texts) if (model and texts) else [None] * len(texts)
+    return dict(zip(positions, zip(mask_texts(texts), predictions, strict=True), strict=True))
+
+
+def _insert(
+    session: Session,
+    items: list[dict[str, Any]],
+    model: ServedModel | None,
+    store_raw: bool,
+    author: str | None,
+    prepared: Prepared,
+) -> dict[str, Any]:
+    """Store the items not stored yet (checked again under the write lock) with their `prepared` masks and
+    predictions; an item prepared as existing but gone since is masked and classified here."""
+    existing = _existing(session, items)
     new: list[tuple[int, dict[str, Any]]] = []  # (position, item)
     first_of: dict[tuple[str, str], int] = {}  # key → position of its first occurrence in this batch
     ids: list[int | None] = [None] * len(items)
     repeats: dict[int, int] = {}  # position → position of the same record earlier in the batch
     for pos, it in enumerate(items):
-        key = (it.get("source") or "api", it["external_id"]) if it.get("external_id") is not None else None
+        key = _key(it)
         if key and key in existing:
             ids[pos] = existing[key]
         elif key and key in first_of:
@@ -93,8 +123,11 @@ def _insert(
                 first_of[key] = pos
             new.append((pos, it))
 
-    masked = mask_texts([it["text"] for _, it in new])
-    predictions = model.predict([it["text"] for _, it in new]) if (model and new) else [None] * len(new)
+    missing = [pos for pos, _ in new if pos not in prepared]
+    if missing:
+        prepared = {**prepared, **_prepared_now(items, missing, model)}
+    masked = [prepared[pos][0] for pos, _ in new]
+    predictions = [prepared[pos][1] for pos, _ in new]
     rows: list[Item] = []
     for (_, it), text_masked, heads in zip(new, masked, predictions, strict=True):
         created = _as_utc(it.get("created_at"))
@@ -161,19 +194,31 @@ def ingest_file_items(
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """All of a file's items in one transaction: the file is stored whole or not at all (a crash, a kill
-    or an error half-way leaves nothing of it), and a re-run stores each row exactly once. Batches bound the
-    memory of masking and classification; each runs in a savepoint, so the retry on a concurrent insert of
-    the same id rolls back that batch only. `progress(done, total)` is called after each batch."""
-    begin_write(session)
+    or an error half-way leaves nothing of it), and a re-run stores each row exactly once. The slow part —
+    masking and classifying the rows not stored yet — runs first, batch by batch, without the write lock
+    (`progress(done, total)` after each batch); then the write transaction stores the batches, each in a
+    savepoint, so the retry on a concurrent insert of the same id rolls back that batch only."""
     model_id = model.model_id if model else None
     totals: dict[str, Any] = {"created": 0, "existing": 0, "classified": 0, "model_id": model_id, "ids": []}
+    items = [without_nul(it) for it in items]  # PostgreSQL text cannot hold NUL
+    parts = [items[start : start + batch] for start in range(0, len(items), batch)]
+    ours = not session.in_transaction()  # a caller's transaction under way is left to the caller
     try:
-        for start in range(0, len(items), batch):
-            part = items[start : start + batch]
+        # Read phase: what is new, masked and classified (the slow part), without the write lock.
+        prepared = []
+        for number, part in enumerate(parts):
+            prepared.append(_prepare(session, part, model))
+            if progress is not None:
+                progress(min((number + 1) * batch, len(items)), len(items))
+        if ours:
+            session.rollback()  # ends the read transaction (nothing was written) before the write one
+        # Write phase: the whole file in one transaction, each batch in a savepoint.
+        begin_write(session)
+        for part, ready in zip(parts, prepared, strict=True):
             for attempt in range(2):
                 try:
                     with session.begin_nested():
-                        result = _insert(session, part, model, store_raw, author)
+                        result = _insert(session, part, model, store_raw, author, ready)
                     break
                 except IntegrityError:
                     if attempt:
@@ -181,8 +226,6 @@ def ingest_file_items(
             for key in ("created", "existing", "classified"):
                 totals[key] += result[key]
             totals["model_id"], totals["ids"] = result["model_id"], totals["ids"] + result["ids"]
-            if progress is not None:
-                progress(min(start + batch, len(items)), len(items))
         session.commit()
     except BaseException:
         session.rollback()

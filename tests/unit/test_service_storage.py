@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 
 import pandas as pd
@@ -87,3 +89,41 @@ def test_ingest_is_idempotent_by_source_and_external_id(db_url):
     assert (again["created"], again["ids"]) == (0, first["ids"])
     assert len(rows) == 2 and "123-45-67" not in rows[0].text_masked and rows[0].text_raw is None
     assert [(label.head, label.value, label.source) for label in labels] == [("topic", "ЖКХ", "import")]
+
+
+class _SlowModel:
+    """A model that takes its time (as NER and classification of a long text do), until `go` is set."""
+
+    model_id = "slow"
+
+    def __init__(self) -> None:
+        self.started, self.go = threading.Event(), threading.Event()
+
+    def predict(self, texts: list[str]) -> list[dict]:
+        self.started.set()
+        self.go.wait(timeout=30)
+        return [{"topic": {"label": "Дороги", "probability": 0.9, "review": False}} for _ in texts]
+
+
+def test_one_items_classification_does_not_hold_up_other_writers(db_url):
+    """Masking and classifying run before the write lock: under it, every writer of every worker queued
+    behind one request's model, and a soak's pooled connections ran out."""
+    slow = _SlowModel()
+
+    def first() -> None:
+        with session_scope(db_url) as s:
+            ingest_items(s, [{"text": "Яма на дороге", "external_id": "a"}], slow)
+
+    writer = threading.Thread(target=first)
+    writer.start()
+    try:
+        assert slow.started.wait(timeout=30)
+        t0 = time.monotonic()
+        with session_scope(db_url) as s:  # another request's write while the first is being classified
+            ingest_items(s, [{"text": "Мусор во дворе", "external_id": "b"}])
+        assert time.monotonic() - t0 < 3, "the second write waited for the first one's model"
+    finally:
+        slow.go.set()
+        writer.join(timeout=30)
+    with session_scope(db_url) as s:
+        assert sorted(s.scalars(select(Item.external_id))) == ["a", "b"]
