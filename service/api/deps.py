@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 
 from service.auth import ROLE_RANK, Principal, authenticate, hash_key
@@ -46,8 +47,18 @@ class KeyCache:
         self._entries[digest] = (principal, time.monotonic() + self.ttl)
 
 
+def _lookup(database_url: str, key: str) -> Principal | None:
+    session = new_session(database_url)
+    try:
+        return authenticate(session, key)
+    finally:
+        session.close()
+
+
 async def current_principal(request: Request, key: str | None = Security(api_key_header)) -> Principal:
-    # async: a cache hit costs no threadpool hop; a miss blocks the loop for one indexed lookup (ms).
+    # async: a cache hit costs no threadpool hop. A miss looks the key up in a worker thread, never on the
+    # loop: waiting there for a pooled connection (all held by requests whose endpoints needed the loop to
+    # finish) froze the worker — a soak's reads and writes then waited 30 s each and never caught up.
     if not key:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -58,11 +69,7 @@ async def current_principal(request: Request, key: str | None = Security(api_key
     digest = hash_key(key)
     principal = cache.get(digest)
     if principal is None:
-        session = new_session(request.app.state.settings.database_url)
-        try:
-            principal = authenticate(session, key)
-        finally:
-            session.close()
+        principal = await run_in_threadpool(_lookup, request.app.state.settings.database_url, key)
         if principal is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
