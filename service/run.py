@@ -46,7 +46,8 @@ def load_samples(settings: Settings) -> None:
     """Sample appeals and survey answers as items, classified by the champion."""
     from service.db.session import session_scope
     from service.modelling.serving import ModelHolder
-    from service.store.items import frame_to_items, ingest_file_items
+    from service.store.item_rows import frame_to_items
+    from service.store.items import ingest_file_items
     from service.tables.io import read_table
 
     model = ModelHolder(settings.model_dir).load()

@@ -23,7 +23,8 @@ def load(
     from service.config import get_settings
     from service.db.session import session_scope, upgrade_db
     from service.modelling.serving import ModelHolder
-    from service.store.items import frame_to_items, ingest_file_items
+    from service.store.item_rows import frame_to_items
+    from service.store.items import ingest_file_items
     from service.tables.io import InputError, read_table
 
     settings = get_settings()

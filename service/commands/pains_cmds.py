@@ -109,7 +109,7 @@ def pains(
     if ident is None:
         table = table.reset_index(drop=True)  # item ids are then the file's row numbers, 0-based
     if not any(c.lower() == "kind" for c in columns):
-        from service.store.items import kind_for_text_column
+        from service.store.item_rows import kind_for_text_column
 
         # As an upload of this file would store them, so the CLI and the API cluster the same unit.
         table = table.assign(kind=kind_for_text_column(text))

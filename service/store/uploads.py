@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from service.store.items import ID_COLUMNS, TEXT_COLUMNS, frame_to_items
+from service.store.item_rows import ID_COLUMNS, TEXT_COLUMNS, frame_to_items
 
 UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xls", ".parquet", ".json", ".tsv", ".txt", ".gz")
 MAX_UPLOAD_ROWS = 100_000

@@ -13,7 +13,8 @@ from service.db.models import PainSnapshot
 from service.db.session import session_scope, upgrade_db
 from service.jobs import JobContext, refresh_pains_apart
 from service.reports.stored import ReportCache, stored_quarterly_report
-from service.store.items import frame_to_items, ingest_file_items
+from service.store.item_rows import frame_to_items
+from service.store.items import ingest_file_items
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.integration

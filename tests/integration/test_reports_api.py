@@ -128,7 +128,8 @@ def test_survey_through_the_database_reports_like_the_file(fresh_db: str) -> Non
     from service.db.session import session_scope
     from service.reports.queries import items_frame
     from service.reports.survey import import_survey
-    from service.store.items import frame_to_items, ingest_items
+    from service.store.item_rows import frame_to_items
+    from service.store.items import ingest_items
 
     survey = pd.concat(
         [

@@ -8,7 +8,7 @@ import uuid
 import pandas as pd
 import pytest
 
-from service.store.items import frame_to_items
+from service.store.item_rows import frame_to_items
 
 pytestmark = pytest.mark.integration
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from service.store.items import frame_to_items
+from service.store.item_rows import frame_to_items
 from service.tables.dates import parse_date, parse_dates
 
 

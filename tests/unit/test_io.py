@@ -387,7 +387,7 @@ def test_a_huge_cell_gets_the_same_answer_in_every_process(tmp_path: Path) -> No
     path.write_text("id,text\n1,короткий текст\n2," + "а" * 2_000_000 + "\n", encoding="utf-8")
     probe = (
         "import sys\nfrom service.tables.io import read_table\n"
-        "from service.store.items import frame_to_items\n"
+        "from service.store.item_rows import frame_to_items\n"
         "frame = read_table(sys.argv[1])\n"
         "try:\n    list(frame_to_items(frame, source='t', where='файл'))\nexcept ValueError as e:\n"
         "    print(e)\n"
@@ -403,7 +403,7 @@ def test_a_huge_cell_gets_the_same_answer_in_every_process(tmp_path: Path) -> No
 
 
 def test_repeated_ids_in_one_file_are_refused_with_the_ids_named() -> None:
-    from service.store.items import frame_to_items
+    from service.store.item_rows import frame_to_items
 
     ids = ["1", "2", "3", "2", "4", "4", "5", "6"]
     frame = pd.DataFrame({"id": ids, "text": [f"текст {i}" for i in range(8)]})
@@ -417,7 +417,7 @@ def test_repeated_ids_in_one_file_are_refused_with_the_ids_named() -> None:
 
 
 def test_rows_are_answers_or_appeals_by_their_text_column_in_uploads_and_pains_alike() -> None:
-    from service.store.items import frame_to_items, kind_for_text_column
+    from service.store.item_rows import frame_to_items, kind_for_text_column
 
     assert kind_for_text_column("Ответ") == kind_for_text_column("answer") == "survey_answer"
     assert kind_for_text_column("text") == "appeal" and kind_for_text_column("обращение") == "appeal"

@@ -326,7 +326,8 @@ def test_stored_report_is_cached_until_the_data_changes(tmp_path):
     """The overview's report comes from the cache while nothing under it changed, and anew after a write."""
     from service.db.session import session_scope, upgrade_db
     from service.reports.stored import ReportCache, stored_quarterly_report
-    from service.store.items import frame_to_items, ingest_file_items
+    from service.store.item_rows import frame_to_items
+    from service.store.items import ingest_file_items
 
     url = f"sqlite:///{tmp_path / 'r.db'}"
     upgrade_db(url)

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from service.auth import authenticate, create_key, hash_key, revoke_key
 from service.db.models import ApiKey, Item, Label
 from service.db.session import session_scope, upgrade_db
-from service.store.items import frame_to_items, ingest_items, quarter_of
+from service.store.item_rows import frame_to_items
+from service.store.items import ingest_items, quarter_of
 
 
 @pytest.fixture
