@@ -170,27 +170,39 @@ def _middle_events(url: str, keys: dict, other_model: str, seconds: float, log: 
             log["promote"]["detail"] = promoted.text[:300]
 
 
-def stall_stacks(url: str, pid: int, stop: threading.Event, out: Path, limit: int = 6) -> None:
+def stall_stacks(
+    url: str, pid: int, stop: threading.Event, out: Path, limit: int = 6, threshold: float = 0.5
+) -> None:
     """When a health probe takes over 0.5 s, the Python stacks of every server process (py-spy, where the
-    bench environment has it) go to `out`: what a stalled worker was doing."""
+    bench environment has it) go to `out`: what a stalled worker was doing. The probes go through 8 kept
+    connections, which the kernel spreads over the workers: a frozen worker accepts no new connection, so a
+    probe on a fresh one always reached the other worker."""
     spy = ROOT / ".bench-venv" / "bin" / "py-spy"
     if not spy.exists():
         return
+    clients = [httpx.Client(base_url=url, timeout=60) for _ in range(8)]
     dumps = 0
-    while dumps < limit and not stop.wait(3):
-        t0 = time.monotonic()
-        with contextlib.suppress(httpx.HTTPError):  # a new connection each time: either worker may take it
-            httpx.get(f"{url}/healthz", timeout=60)
-        waited = time.monotonic() - t0
-        if waited < 2:
-            continue
-        dumps += 1
-        pids = [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
-        with out.open("a") as fh:
-            fh.write(f"\n===== probe waited {waited:.1f} s at {time.strftime('%H:%M:%S')} =====\n")
-            for one in pids:
-                dump = subprocess.run([str(spy), "dump", "--pid", str(one)], capture_output=True, text=True)
-                fh.write(f"--- pid {one}\n{dump.stdout}{dump.stderr}\n")
+    try:
+        while dumps < limit and not stop.wait(3):
+            waited = 0.0
+            for client in clients:
+                t0 = time.monotonic()
+                with contextlib.suppress(httpx.HTTPError):
+                    client.get("/healthz")
+                waited = max(waited, time.monotonic() - t0)
+            if waited < threshold:
+                continue
+            dumps += 1
+            pids = [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+            with out.open("a") as fh:
+                fh.write(f"\n===== a probe waited {waited:.1f} s at {time.strftime('%H:%M:%S')} =====\n")
+                for one in pids:
+                    command = [str(spy), "dump", "--pid", str(one)]
+                    dump = subprocess.run(command, capture_output=True, text=True)
+                    fh.write(f"--- pid {one}\n{dump.stdout}{dump.stderr}\n")
+    finally:
+        for client in clients:
+            client.close()
 
 
 def main() -> None:
