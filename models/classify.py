@@ -162,25 +162,22 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
                 tasks.extend((p, chunk) for chunk in np.array_split(leaves, n_chunks))
         tasks.sort(key=lambda t: -len(parts[t[0]][1]) * (len(present[t[0]]) if t[1] is None else len(t[1])))
 
-        part_rows: dict[int, tuple] = {}
-
-        def part_matrix(p: int) -> tuple:
-            """The part's rows once for all its chunks (one copy of the matrix, shipped once)."""
-            if p not in part_rows:
-                gi, rows = parts[p]
-                rows, labels, sample_weight = self._unique_rows(rows, leaf_labels[gi][rows], docs)
-                part_rows[p] = (X[rows], labels, sample_weight)
-            return part_rows[p]
+        # Each part's rows deduplicated and sliced once for all its chunks (one copy, shipped once), with its
+        # class weights over all its rows.
+        part_data: dict[int, tuple] = {}
+        for p, (gi, rows) in enumerate(parts):
+            if len(present[p]) >= 2:
+                unique, labels, sample_weight = self._unique_rows(rows, leaf_labels[gi][rows], docs)
+                weights = class_weight(self.class_weight, leaf_labels[gi][rows])
+                part_data[p] = (X[unique], labels, sample_weight, weights)
+            elif getattr(self.groups_[gi], "block", None) is None:
+                raise LabelError("the training part has a single class; give more varied or more rows")
 
         def prepare(task: tuple[int, np.ndarray | None]) -> tuple | None:
             p, chunk = task
-            gi, rows = parts[p]
-            if len(present[p]) < 2:
-                if getattr(self.groups_[gi], "block", None) is None:
-                    raise LabelError("the training part has a single class; give more varied or more rows")
+            if p not in part_data:
                 return None  # a block with one leaf (or none) in this part: that leaf is certain
-            weights = class_weight(self.class_weight, leaf_labels[gi][rows])
-            X_part, labels, sample_weight = part_matrix(p)
+            X_part, labels, sample_weight, weights = part_data[p]
             if chunk is not None:
                 labels = np.where(np.isin(labels, chunk), labels, _REST)
                 if isinstance(weights, dict):  # REST's own problem is discarded; negatives are unweighted

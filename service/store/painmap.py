@@ -128,19 +128,12 @@ def refresh_pains(session: Session, period: str | None = None, embedder=None) ->
         summary["errors"] = run.errors
     # Everything is ready before the write lock is taken: the refresh runs niced, and a lock held while it
     # computed under load made every writer of both workers wait. Corrections an analyst saved meanwhile
-    # are seen under the lock and the periods are prepared again with them.
-    ready = _corrected(run, corrections)
-    for _ in range(3):
-        begin_write(session)
-        now = stored_corrections(session)
-        if now == corrections:
-            break
-        session.rollback()
-        corrections, ready = now, _corrected(run, now)
-    else:
-        begin_write(session)
-        ready = _corrected(run, stored_corrections(session))
-    parts, suggestions = ready
+    # are seen under the lock, and only then are the periods prepared again (under it) with them.
+    parts, suggestions = _corrected(run, corrections)
+    begin_write(session)
+    now = stored_corrections(session)
+    if now != corrections:
+        parts, suggestions = _corrected(run, now)
     for name, pains, item_pains, n_items in parts:
         _store_snapshots(session, name, pains)
         _store_item_pains(session, name, item_pains)
