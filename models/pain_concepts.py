@@ -54,9 +54,12 @@ class PainConcepts:
         names = tuple(str(k) for k in data)
         single: dict[str, list[int]] = {}
         pairs: dict[tuple[str, str], list[int]] = {}
+        lemma = _entry_lemmatizer()
         for index, name in enumerate(names):
             for entry in data[name]:
-                words = [_plain(w) for w in str(entry).lower().split()]
+                # Entries are matched against the pipeline's lemmas, so they are lemmatised the same way:
+                # «часы работы», «колл-центр», «лифтовой» written as people write them never matched.
+                words = [lemma(_plain(w)) for w in str(entry).lower().split()]
                 if len(words) == 1:
                     single.setdefault(words[0], []).append(index)
                 elif len(words) == 2:
@@ -159,6 +162,12 @@ def merge_by_area(
     out = labels.copy()
     out[member] = dense
     return out
+
+
+def _entry_lemmatizer():
+    from nlp.lemmatize import Lemmatizer, Lexicon
+
+    return Lemmatizer(Lexicon.load())
 
 
 def _descriptions(path: Path) -> dict[str, tuple[str, ...]]:

@@ -26,6 +26,7 @@ from models.pain_cues import PainCues
 from models.pain_labels import CentralPhraseLabeller, PainMembers, distinct_quotes, label_pains
 from models.pain_report import Pain, PainReport
 from models.pain_semantic import SemanticVectorizer
+from nlp.spelling import SpellingFixer, plain_case
 
 # Mask placeholders («[ФИО]», «[ТЕЛЕФОН]») say a name was there, not what is wrong: never a lemma of a pain.
 _PLACEHOLDER = re.compile(r"\[[A-ZА-ЯЁ_]+\]")
@@ -37,11 +38,12 @@ ONE_MATTER_KINDS = frozenset({"appeal", "review", "complaint"})
 
 @dataclass
 class _FragmentRows:
-    """A period's unique problem fragments: lemmas, the text shown for each, the item text it is quoted
-    from, (item, row) occurrences, the count of each row and its group (`cluster_by` value)."""
+    """A period's unique problem fragments: lemmas, the text shown for each and the one embedded, the item
+    text it is quoted from, (item, row) occurrences, the count of each row and its group (`cluster_by`)."""
 
     lemmas: list[list[str]]
     shown: list[str]
+    read: list[str]
     quote_source: list[str]
     occurrences: list[tuple[int, int]]
     counts: np.ndarray
@@ -134,32 +136,42 @@ class PainFinder:
         return "text" if lengths and lengths[len(lengths) // 2] > AUTO_TEXT_CHARS else "fragment"
 
     def _problem_fragments(self, texts: Sequence[str], preprocessor, cues, kinds=None):
-        """Yield (item index, fragment text, lemmas, masked item text) for fragments that carry a problem."""
+        """Yield (item index, fragment text, lemmas, masked item text, text the sentence model reads: slips
+        corrected, capitals lowered) for fragments that carry a problem."""
         whole = self.unit_for(texts, kinds) == "text"
-        for index, doc in enumerate(preprocessor.pipe(texts)):
+        docs = list(preprocessor.pipe(texts))
+        # Slips corrected to the words the period itself uses: «нардоу много» meets «народу много».
+        fixer = SpellingFixer.learn(doc.masked_text for doc in docs)
+
+        def problem(fragment: str):
+            fixed = fixer.fix_text(fragment)
+            lemmas = preprocessor.features(_PLACEHOLDER.sub(" ", fixed))
+            content = cues.cluster_lemmas(lemmas)
+            return (fixed, content) if content and cues.carries_problem(fixed, lemmas) else None
+
+        for index, doc in enumerate(docs):
             kept = []
             for fragment in doc.fragments or [doc.masked_text]:
-                lemmas = preprocessor.features(_PLACEHOLDER.sub(" ", fragment))
-                content = cues.cluster_lemmas(lemmas)
-                if content and cues.carries_problem(fragment, lemmas):
-                    kept.append((fragment, content))
+                found = problem(fragment)
+                if found:
+                    kept.append((fragment, *found))
             if kept and whole:
                 # One unit per text, made of its problem clauses only: the greeting, the self-introduction
                 # and «прошу разобраться» no longer fill the first 300 characters e5 reads, nor the lemmas.
-                text = " ".join(fragment for fragment, _ in kept)
-                yield index, text, [w for _, content in kept for w in content], doc.masked_text
+                text = " ".join(fragment for fragment, _, _ in kept)
+                read = plain_case(" ".join(fixed for _, fixed, _ in kept))
+                yield index, text, [w for _, _, content in kept for w in content], doc.masked_text, read
                 continue
-            for fragment, content in kept:
-                yield index, fragment, content, doc.masked_text
+            for fragment, fixed, content in kept:
+                yield index, fragment, content, doc.masked_text, plain_case(fixed)
             # Splitting can leave nothing while the whole text still names a problem: keep it whole then. Its
             # lemmas come from the masked text, as the fragments' do (doc.lemmas would carry names into the
             # keywords analysts read).
             if kept:
                 continue
-            lemmas = preprocessor.features(_PLACEHOLDER.sub(" ", doc.masked_text))
-            content = cues.cluster_lemmas(lemmas)
-            if content and cues.carries_problem(doc.masked_text, lemmas):
-                yield index, doc.masked_text, content, doc.masked_text
+            found = problem(doc.masked_text)
+            if found:
+                yield index, doc.masked_text, found[1], doc.masked_text, plain_case(found[0])
 
     def find(
         self,
@@ -224,7 +236,8 @@ class PainFinder:
         for p in range(n_pains):
             members_idx = np.flatnonzero(labels == p)
             members = PainMembers(
-                texts=[rows.shown[i] for i in members_idx],
+                # Labels come from the corrected text («Нардоу много» is no label); quotes stay verbatim.
+                texts=[rows.read[i] for i in members_idx],
                 counts=rows.counts[members_idx],
                 similarity=similarity[members_idx],
                 vectors=X[members_idx],
@@ -286,25 +299,31 @@ class PainFinder:
         keys: dict[str, int] = {}
         lemmas: list[list[str]] = []
         shown: list[str] = []
+        read: list[str] = []
         quote_source: list[str] = []
         occurrences: list[tuple[int, int]] = []  # (item index, unique row)
-        for index, fragment, content, masked in self._problem_fragments(texts, preprocessor, cues, kinds):
+        found = self._problem_fragments(texts, preprocessor, cues, kinds)
+        for index, fragment, content, masked, text in found:
             key = item_group[index] + "\x00" + " ".join(content)
             row = keys.setdefault(key, len(lemmas))
             if row == len(lemmas):
                 lemmas.append(content)
                 shown.append(fragment)
+                read.append(text)
                 quote_source.append(masked)
             elif (fragment, masked) < (shown[row], quote_source[row]):
-                shown[row], quote_source[row] = fragment, masked  # the same text whatever the item order
+                # the same text whatever the item order
+                shown[row], quote_source[row], read[row] = fragment, masked, text
             occurrences.append((index, row))
         order = sorted(range(len(lemmas)), key=list(keys).__getitem__)
         rank = {old: new for new, old in enumerate(order)}
-        lemmas, shown, quote_source = ([seq[r] for r in order] for seq in (lemmas, shown, quote_source))
+        lemmas, shown, read, quote_source = (
+            [seq[r] for r in order] for seq in (lemmas, shown, read, quote_source)
+        )
         occurrences = [(index, rank[row]) for index, row in occurrences]
         counts = np.bincount([r for _, r in occurrences], minlength=len(lemmas)).astype(np.float64)
         groups = np.array([key.split("\x00", 1)[0] for key in sorted(keys)], dtype=object)
-        return _FragmentRows(lemmas, shown, quote_source, occurrences, counts, groups)
+        return _FragmentRows(lemmas, shown, read, quote_source, occurrences, counts, groups)
 
     @staticmethod
     def _cluster(rows: _FragmentRows, vectorizer, clusterer) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -313,7 +332,7 @@ class PainFinder:
             return np.zeros((0, 1)), np.zeros(0, dtype=int), np.zeros(0)
         vectorizer.fit(rows.lemmas, sample_weight=rows.counts)
         if getattr(vectorizer, "needs_texts", False):
-            X = vectorizer.transform(rows.lemmas, texts=rows.shown, sample_weight=rows.counts)
+            X = vectorizer.transform(rows.lemmas, texts=rows.read, sample_weight=rows.counts)
         else:
             X = vectorizer.transform(rows.lemmas)
         if isinstance(clusterer, GroupedClusterer):

@@ -370,7 +370,7 @@ def test_whole_text_fallback_reads_the_masked_text():
             return fragment == whole
 
     found = list(PainFinder()._problem_fragments([text], preprocessor, WholeTextOnly()))
-    assert [(index, fragment) for index, fragment, _, _ in found] == [(0, whole)]
+    assert [(index, fragment) for index, fragment, _, _, _ in found] == [(0, whole)]
     content = found[0][2]
     assert "лифт" in content
     assert not {"петров", "иван", "сергеевич"} & set(content)
@@ -381,3 +381,20 @@ def test_auto_unit_clusters_long_texts_whole_and_short_answers_by_fragment():
     assert finder.unit_for(["очередь, и ещё хамят"] * 5) == "fragment"
     assert finder.unit_for(["Долгая история о кредите. " * 20] * 5) == "text"
     assert PainFinder(unit="fragment").unit_for(["x" * 1000]) == "fragment"
+
+
+def test_a_slip_joins_the_pain_of_the_word_it_misspells():
+    """«очеереди» had a lemma of its own and was a pain (or noise) apart from «очереди»; corrected to the
+    period's own word it counts in the queue pain, and no label repeats the slip."""
+    texts = (
+        ["Очереди", "очереди", "огромные очереди", "Очереди огромные", "очереди!!!"]
+        + ["трубку не берут", "Трубку никто не берет", "не дозвониться", "Не дозвониться", "трубку не берут!"]
+        + ["очеереди", "ОЧЕРЕДИ"]
+    )
+    frame = pd.DataFrame({"id": range(len(texts)), "text": texts})
+    report = PainFinder(embedder=False).find(frame, id_col="id")
+    queue = report.item_pain[0]
+    assert queue is not None and report.item_pain[len(texts) - 2] == queue
+    assert report.item_pain[len(texts) - 1] == queue
+    assert report.item_pain[5] not in (None, queue)
+    assert all("очеер" not in pain.label.lower() for pain in report.pains)

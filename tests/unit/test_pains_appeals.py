@@ -36,7 +36,8 @@ def test_an_appeal_is_clustered_by_its_problem_clauses_not_its_formulas():
     )
     finder = PainFinder(unit="text")
     (found,) = finder._problem_fragments([text], Preprocessor(ner=False), PainCues.load())
-    _, unit, lemmas, quote = found
+    _, unit, lemmas, quote, read = found
     assert "мусор" in unit and "Прошу разобраться" not in unit and "Здравствуйте" not in unit
     assert "мусор" in lemmas and "разобраться" not in lemmas
     assert "Иванова" not in quote  # the quote source stays the whole masked appeal
+    assert read == unit  # nothing to correct: the sentence model reads the same clauses

@@ -124,3 +124,23 @@ def test_an_area_is_matched_by_the_nearest_of_its_sentences(tmp_path):
     assert concepts.meant_areas(answer, Embedder()).tolist() == [0]
     only_first = PainConcepts(("queue", "rudeness"), {}, {}, (("очередь",), ("грубят",)))
     assert only_first.meant_areas(answer, Embedder()).tolist() == [1]
+
+
+def test_every_lexicon_entry_as_people_write_it_names_its_area():
+    """Entries are lemmatised like the texts: «часы работы», «колл-центр», «лифтовой» never matched while
+    the lexicon compared them word for word with the pipeline's lemmas («час работа», «кол-центр»)."""
+    import yaml
+
+    from models.pain_concepts import CONCEPTS_FILE, PainConcepts
+    from nlp import Preprocessor
+
+    concepts, preprocessor = PainConcepts.load(), Preprocessor(ner=False)  # as the pains read
+    lexicon = yaml.safe_load(CONCEPTS_FILE.read_text(encoding="utf-8"))
+    missed = [
+        (area, entry)
+        for area, entries in lexicon.items()
+        for entry in entries
+        if area not in concepts.names_of(preprocessor.features(str(entry)))
+    ]
+    assert not missed, missed
+    assert concepts.names_of(preprocessor.features("Часы работы неудобные")) == ["opening_hours"]
