@@ -5,9 +5,10 @@
     .venv/bin/python bench/pains_peers.py mfc zhkh --seeds 0 1 2 3 4
     .venv/bin/python bench/pains_peers.py spb --cluster-by reason   # SPb within the classifier's reasons
 
-Sets: `mfc`, `zhkh`, `social` — the team's planted survey answers (data/planted/,
+Sets: `mfc`, `zhkh`, `social`, `reception` — the team's planted survey answers (data/planted/,
 scripts/make_planted_sets.py; `social` was written in session 9 as a holdout, after the clusterer had been
-tuned on the other two);
+tuned on the other two, and has since been looked at; `reception` in session 13, committed before anything
+ran on it);
 `spb` — SPb April test, Благоустройство + Содержание МКД, judged against the portal's `reason`; `bank` — the
 bank reviews, judged against their `product_type`. Per set and method it prints planted problems found (a
 pain with F1 ≥ 0.5 on item ids), prevalence within ±2 pp (of the best-F1 pain), NMI/AMI of each item's
@@ -156,7 +157,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("sets", nargs="*", default=["mfc", "zhkh", "social", "spb", "bank"])
+    parser.add_argument("sets", nargs="*", default=["mfc", "zhkh", "social", "reception", "spb", "bank"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="BERTopic's UMAP seeds")
     parser.add_argument("--cluster-by", choices=["none", "reason"], default="none")
     parser.add_argument("--no-peer", action="store_true", help="painmap only")

@@ -1,6 +1,6 @@
-"""Write the planted validation sets data/planted/{mfc,zhkh}.csv from scripts/planted_sets.yaml.
+"""Write the planted validation sets data/planted/*.csv (one per key of scripts/planted_sets.yaml).
 
-    .venv/bin/python scripts/make_planted_sets.py      # rewrites both files byte-identically (seeded)
+    .venv/bin/python scripts/make_planted_sets.py      # rewrites every file byte-identically (seeded)
 
 Each answer is composed from a hand-written phrasing of its problem(s) with the variation people bring:
 framing («Единственное —», «Честно говоря,»), endings («!!!», «, ужас»), case (lower, CAPS), typos (a letter
