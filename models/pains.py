@@ -25,7 +25,7 @@ from models.pain_concepts import merge_by_area
 from models.pain_cues import PainCues
 from models.pain_labels import CentralPhraseLabeller, PainMembers, distinct_quotes, label_pains
 from models.pain_report import Pain, PainReport
-from models.pain_semantic import SemanticVectorizer
+from models.pain_semantic import SemanticVectorizer, merge_by_meaning
 from nlp.spelling import SpellingFixer, plain_case
 
 # Mask placeholders («[ФИО]», «[ТЕЛЕФОН]») say a name was there, not what is wrong: never a lemma of a pain.
@@ -65,7 +65,9 @@ class PainFinder:
     `unit="text"` clusters whole texts instead of fragments (appeals that each describe one problem);
     `"fragment"` clusters clauses; `"auto"` (default) chooses by the period's median text length.
     An item belongs to its primary pain (most of its fragments) and to at most `max_pains_per_item - 1`
-    more, each holding at least `secondary_share` of its fragments.
+    more, each holding at least `secondary_share` of its fragments. Survey answers' pains are then joined
+    when their e5 centroids are closer than `meaning_merge` (`merge_by_meaning`) and when most of their rows
+    mean one problem area (`area_merge`, `merge_by_area`).
 
     `find(..., cluster_by=COL)` clusters each value of COL on its own (`GroupedClusterer`), e.g. the process
     of a survey answer or the topic a trained classifier predicted: pains then never mix groups.
@@ -85,6 +87,7 @@ class PainFinder:
         max_pains_per_item: int = 3,
         secondary_share: float = 0.3,
         area_merge: float = 0.5,
+        meaning_merge: float = 0.33,
     ) -> None:
         self.preprocessor = preprocessor
         self.vectorizer = vectorizer
@@ -98,6 +101,7 @@ class PainFinder:
         self.max_pains_per_item = max_pains_per_item
         self.secondary_share = secondary_share
         self.area_merge = area_merge
+        self.meaning_merge = meaning_merge
 
     def _parts(self):
         from nlp import Preprocessor
@@ -210,6 +214,8 @@ class PainFinder:
         embedder = getattr(vectorizer, "embedder", None)
         answers = self.unit_for(texts, kinds) != "text"
         semantic = getattr(vectorizer, "semantic_", None)
+        if self.meaning_merge and semantic is not None and answers:
+            labels = merge_by_meaning(labels, rows.counts, semantic, self.meaning_merge)
         if self.area_merge and concepts is not None and semantic is not None and answers:
             # Survey answers only: an appeal's area is too coarse (SPb reasons differ within «мусор»).
             areas = concepts.meant_areas(semantic, embedder)

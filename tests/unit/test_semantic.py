@@ -144,3 +144,24 @@ def test_every_lexicon_entry_as_people_write_it_names_its_area():
     ]
     assert not missed, missed
     assert concepts.names_of(preprocessor.features("Часы работы неудобные")) == ["opening_hours"]
+
+
+def test_pains_that_mean_the_same_are_one_and_others_stay_apart():
+    from models.pain_semantic import merge_by_meaning
+
+    rng = np.random.default_rng(0)
+    directions = np.eye(8)
+    parking, phone, site = directions[0], directions[2], directions[3]
+    parking_too = parking + 0.3 * directions[1]  # another wording, close in meaning
+    centres = [phone, parking, site, parking_too]
+    labels = np.repeat([0, 1, 2, 3], 10)
+    semantic = np.vstack([c + 0.05 * rng.standard_normal((10, 8)) for c in centres])
+    semantic /= np.linalg.norm(semantic, axis=1, keepdims=True)
+    labels = np.append(labels, -1)  # a noise row stays noise
+    semantic = np.vstack([semantic, directions[4]])
+    merged = merge_by_meaning(labels, np.ones(len(labels)), semantic, similarity=0.33)
+    assert merged[10] == merged[30] != merged[0]  # the two parking pains are one
+    assert len({merged[0], merged[10], merged[20]}) == 3
+    assert merged[-1] == -1 and sorted(set(merged[:-1])) == [0, 1, 2]
+    assert merged[0] == 0  # ids follow the first pain of each group
+    assert (merge_by_meaning(labels, np.ones(len(labels)), semantic, similarity=1.0) == labels).all()
