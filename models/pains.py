@@ -10,10 +10,8 @@ cue lexicon) are injected, so each can be swapped (e.g. another clusterer with t
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -23,31 +21,15 @@ from models.intervals import wilson_bounds
 from models.pain_clusters import NOISE, MergedKMeansClusterer
 from models.pain_concepts import merge_by_area
 from models.pain_cues import PainCues
+from models.pain_fragments import FragmentRows, fragment_rows, problem_fragments
 from models.pain_labels import CentralPhraseLabeller, PainMembers, distinct_quotes, label_pains
 from models.pain_report import Pain, PainReport
 from models.pain_semantic import SemanticVectorizer, merge_by_meaning
-from nlp.spelling import SpellingFixer, plain_case
 
-# Mask placeholders («[ФИО]», «[ТЕЛЕФОН]») say a name was there, not what is wrong: never a lemma of a pain.
-_PLACEHOLDER = re.compile(r"\[[A-ZА-ЯЁ_]+\]")
 # `unit="auto"`: periods whose median text is longer than this are clustered by whole text, and so are
 # periods of mostly appeals or reviews (the items' `kind`).
 AUTO_TEXT_CHARS = 200
 ONE_MATTER_KINDS = frozenset({"appeal", "review", "complaint"})
-
-
-@dataclass
-class _FragmentRows:
-    """A period's unique problem fragments: lemmas, the text shown for each and the one embedded, the item
-    text it is quoted from, (item, row) occurrences, the count of each row and its group (`cluster_by`)."""
-
-    lemmas: list[list[str]]
-    shown: list[str]
-    read: list[str]
-    quote_source: list[str]
-    occurrences: list[tuple[int, int]]
-    counts: np.ndarray
-    groups: np.ndarray
 
 
 class PainFinder:
@@ -140,42 +122,9 @@ class PainFinder:
         return "text" if lengths and lengths[len(lengths) // 2] > AUTO_TEXT_CHARS else "fragment"
 
     def _problem_fragments(self, texts: Sequence[str], preprocessor, cues, kinds=None):
-        """Yield (item index, fragment text, lemmas, masked item text, text the sentence model reads: slips
-        corrected, capitals lowered) for fragments that carry a problem."""
+        """`models.pain_fragments.problem_fragments`, whole texts or clauses as `unit_for` decides."""
         whole = self.unit_for(texts, kinds) == "text"
-        docs = list(preprocessor.pipe(texts))
-        # Slips corrected to the words the period itself uses: «нардоу много» meets «народу много».
-        fixer = SpellingFixer.learn(doc.masked_text for doc in docs)
-
-        def problem(fragment: str):
-            fixed = fixer.fix_text(fragment)
-            lemmas = preprocessor.features(_PLACEHOLDER.sub(" ", fixed))
-            content = cues.cluster_lemmas(lemmas)
-            return (fixed, content) if content and cues.carries_problem(fixed, lemmas) else None
-
-        for index, doc in enumerate(docs):
-            kept = []
-            for fragment in doc.fragments or [doc.masked_text]:
-                found = problem(fragment)
-                if found:
-                    kept.append((fragment, *found))
-            if kept and whole:
-                # One unit per text, made of its problem clauses only: the greeting, the self-introduction
-                # and «прошу разобраться» no longer fill the first 300 characters e5 reads, nor the lemmas.
-                text = " ".join(fragment for fragment, _, _ in kept)
-                read = plain_case(" ".join(fixed for _, fixed, _ in kept))
-                yield index, text, [w for _, _, content in kept for w in content], doc.masked_text, read
-                continue
-            for fragment, fixed, content in kept:
-                yield index, fragment, content, doc.masked_text, plain_case(fixed)
-            # Splitting can leave nothing while the whole text still names a problem: keep it whole then. Its
-            # lemmas come from the masked text, as the fragments' do (doc.lemmas would carry names into the
-            # keywords analysts read).
-            if kept:
-                continue
-            found = problem(doc.masked_text)
-            if found:
-                yield index, doc.masked_text, found[1], doc.masked_text, plain_case(found[0])
+        return problem_fragments(texts, preprocessor, cues, whole)
 
     def find(
         self,
@@ -297,42 +246,12 @@ class PainFinder:
             item_ids=[ids[i] for i in item_idx],
         )
 
-    def _fragment_rows(self, texts, item_group, kinds, preprocessor, cues) -> _FragmentRows:
-        """The period's problem fragments as unique rows: identical lemma sequences (within a group) are one
-        row weighted by their count — faster and steadier clusters — in lemma order, not arrival order:
-        pains must not depend on the order the items came in (a database returns a period's rows in no
-        fixed order; k-means seeds tie on equal weights)."""
-        keys: dict[str, int] = {}
-        lemmas: list[list[str]] = []
-        shown: list[str] = []
-        read: list[str] = []
-        quote_source: list[str] = []
-        occurrences: list[tuple[int, int]] = []  # (item index, unique row)
-        found = self._problem_fragments(texts, preprocessor, cues, kinds)
-        for index, fragment, content, masked, text in found:
-            key = item_group[index] + "\x00" + " ".join(content)
-            row = keys.setdefault(key, len(lemmas))
-            if row == len(lemmas):
-                lemmas.append(content)
-                shown.append(fragment)
-                read.append(text)
-                quote_source.append(masked)
-            elif (fragment, masked) < (shown[row], quote_source[row]):
-                # the same text whatever the item order
-                shown[row], quote_source[row], read[row] = fragment, masked, text
-            occurrences.append((index, row))
-        order = sorted(range(len(lemmas)), key=list(keys).__getitem__)
-        rank = {old: new for new, old in enumerate(order)}
-        lemmas, shown, read, quote_source = (
-            [seq[r] for r in order] for seq in (lemmas, shown, read, quote_source)
-        )
-        occurrences = [(index, rank[row]) for index, row in occurrences]
-        counts = np.bincount([r for _, r in occurrences], minlength=len(lemmas)).astype(np.float64)
-        groups = np.array([key.split("\x00", 1)[0] for key in sorted(keys)], dtype=object)
-        return _FragmentRows(lemmas, shown, read, quote_source, occurrences, counts, groups)
+    def _fragment_rows(self, texts, item_group, kinds, preprocessor, cues) -> FragmentRows:
+        whole = self.unit_for(texts, kinds) == "text"
+        return fragment_rows(texts, item_group, whole, preprocessor, cues)
 
     @staticmethod
-    def _cluster(rows: _FragmentRows, vectorizer, clusterer) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _cluster(rows: FragmentRows, vectorizer, clusterer) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(vectors, pain of each row with -1 for noise, similarity of each row to its pain)."""
         if not rows.lemmas:
             return np.zeros((0, 1)), np.zeros(0, dtype=int), np.zeros(0)
