@@ -167,6 +167,7 @@ class CentralPhraseLabeller:
         quote_chars: int = 300,
         cues: PainCues | None = None,
         min_coverage: float = 0.12,
+        max_sim_gap: float = 0.3,
     ) -> None:
         self.n_keywords = n_keywords
         self.n_quotes = n_quotes
@@ -174,6 +175,7 @@ class CentralPhraseLabeller:
         self.quote_chars = quote_chars
         self.cues = cues
         self.min_coverage = min_coverage
+        self.max_sim_gap = max_sim_gap
 
     def keywords(
         self, tfidf: sparse.csr_matrix, weights: np.ndarray, labels: np.ndarray, n_pains: int, names
@@ -225,8 +227,13 @@ class CentralPhraseLabeller:
                 entry[0] += float(count)
                 entry[1] = max(entry[1], float(sim))
         word_counts = member_word_counts(members.texts)
+        # A phrase of a member far from the pain's centre, next to a central one, is an outlier the pain
+        # took in («На крыльце скользко» in the pain «Ходишь по кругу»): it never names the pain.
+        top = max((sim for _, sim, _ in pooled.values()), default=0.0)
         scored = []
         for count, sim, phrase in pooled.values():
+            if sim < top - self.max_sim_gap:
+                continue
             words = phrase.split()
             score = sim + 0.08 * np.log1p(count)
             if len(words) > self.max_words:

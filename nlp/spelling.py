@@ -78,13 +78,14 @@ class SpellingFixer:
         fixed = folded
         own = self.unknown.get(folded, 0)
         if len(folded) >= MIN_LENGTH and own < self.min_count + 1 and self._unknown(folded):
-            # The most used word, then its most used form («консультациы» → «консультацию», not «-ия»).
+            # A word with the same first letter (slips rarely hit it: «сраз» is «сразу», not «раз»), then
+            # the most used word, then its most used form («консультациы» → «консультацию», not «-ия»).
             best = max(
-                ((*self.known[c], c) for c in _edits(folded) if c in self.known),
-                default=(0, 0, folded),
+                ((c[0] == folded[0], *self.known[c], c) for c in _edits(folded) if c in self.known),
+                default=(False, 0, 0, folded),
             )
-            if best[0] >= max(self.min_count, MIN_RATIO * own):
-                fixed = best[2]
+            if best[1] >= max(self.min_count, MIN_RATIO * own):
+                fixed = best[3]
         self._fixes[folded] = fixed
         return fixed
 

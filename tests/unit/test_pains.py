@@ -124,6 +124,14 @@ def test_a_misspelt_phrase_loses_to_a_correct_one():
     assert CentralPhraseLabeller().label(members) == "Вечные лужи во дворе"
 
 
+def test_an_outlier_the_pain_took_in_never_names_it():
+    """The fallback preferred any phrase that states a problem: «На крыльце скользко», one answer far from
+    the centre, named the pain of five «Ходишь по кругу»."""
+    members = _members(["Ходишь по кругу", "на крыльце скользко"], [5.0, 1.0], [0.95, 0.34])
+    assert CentralPhraseLabeller().candidates(members) == ["Ходишь по кругу"]
+    assert "На крыльце скользко" in CentralPhraseLabeller(max_sim_gap=1.0).candidates(members)
+
+
 def test_a_place_name_is_no_label():
     members = _members(
         ["Новый Петергоф", "Неудобный переход через поребрик", "Высокий поребрик на переходе"],

@@ -21,6 +21,11 @@ ANSWERS = [
     "дали неправильную консультацию",
     "консультация по телефону",
     "нужна консультацию юриста",
+    "пришлось приходить три раза",
+    "с первого раза не приняли",
+    "ещё раз пришла",
+    "не сказали сразу",
+    "сразу отказали",
 ]
 
 
@@ -34,6 +39,7 @@ ANSWERS = [
         ("песонала", "персонала"),
         ("ПЕРСНОАЛ", "ПЕРСОНАЛ"),  # the case it was written in
         ("консультациы", "консультацию"),  # of the word's forms one edit away, the one the texts use
+        ("сраз", "сразу"),  # not «раз», more frequent but without the first letter
     ],
 )
 def test_a_slip_becomes_the_word_the_texts_use(slip, fixed):
