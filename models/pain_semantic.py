@@ -144,7 +144,8 @@ def merge_by_meaning(
     vectors dilute e5 with the lexical and area parts, so wordings that share neither a lemma nor a known
     area («Негде поставить машину», «Нет мест для стоянки у входа») stayed two pains although e5 put their
     centroids closer (0.40) than those of any two different problems of the period. Survey answers only
-    (every row embedded): planted «reception» 2 → 3 of 8 problems within ±2 pp, social NMI 0.861 → 0.878,
+    (`PainFinder`; a period too big to embed whole compares its borrowed vectors): planted «reception»
+    2 → 3 of 8 problems within ±2 pp, social NMI 0.861 → 0.878,
     ЖКХ 0.918 → 0.926, МФЦ unchanged; at 0.30 ЖКХ lost two problems' prevalence."""
     member = labels != -1
     n = int(labels[member].max()) + 1 if member.any() else 0
@@ -152,19 +153,18 @@ def merge_by_meaning(
         return labels
     from sklearn.cluster import AgglomerativeClustering
 
+    from models.pain_clusters import UNIT_MIN, MergedKMeansClusterer
+
     centred = normalize(semantic - np.average(semantic, axis=0, weights=weight))
-    sums = np.zeros((n, centred.shape[1]))
-    np.add.at(sums, labels[member], centred[member] * weight[member, None])
-    norms = np.linalg.norm(sums, axis=1)
-    if (norms < 1e-9).any():  # a pain whose members cancel out has no direction to compare
+    centroids = MergedKMeansClusterer._centroids(centred[member], weight[member], labels[member], n)
+    if (np.linalg.norm(centroids, axis=1) <= UNIT_MIN).any():  # members that cancel out: no direction
         return labels
     groups = AgglomerativeClustering(
         n_clusters=None, distance_threshold=1.0 - similarity, metric="cosine", linkage="average"
-    ).fit_predict(sums / norms[:, None])
-    out = labels.copy()
-    # Dense ids in the order of each group's first pain, so the largest pain of a group keeps its place.
+    ).fit_predict(centroids)
+    # Each pain goes to the first pain of its group, then ids are made dense: the largest pain of a group
+    # keeps its place.
     _, first = np.unique(groups, return_index=True)
-    rank = np.empty(len(first), dtype=int)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-    out[member] = rank[groups[labels[member]]]
+    out = labels.copy()
+    _, out[member] = np.unique(first[groups[labels[member]]], return_inverse=True)
     return out
