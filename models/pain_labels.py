@@ -304,12 +304,15 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
             and not cues.praises(phrase)
         )
 
+    # A keyword of many pains («банк», «карта» in bank reviews) sets none of them apart.
+    spread = Counter(w for words in keywords for k in words[:6] for w in set(k.split()))
+    common = {w for w, n in spread.items() if n >= max(3, 0.2 * len(members))}
     taken: set[str] = set()
     labels = []
     for found, member, words in zip(shared, members, keywords, strict=True):
         # The pain's keywords are its distinctive terms (c-TF-IDF): a phrase holding them says what sets
         # this pain apart («Карта заблокирована»), a frequent generic one («Банк ответил») does not.
-        own = {w for k in words[:6] for w in k.split()} - stop - {"не", "нет"}
+        own = {w for k in words[:6] for w in k.split()} - stop - common - {"не", "нет"}
         # A phrase in the pain's main problem area («лифт» for the lift pain) names the problem; «Пожилые
         # люди не могут выйти» describes a consequence.
         area = _main_area(found)
@@ -331,11 +334,10 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
         )
         # The best-scoring phrase that many members share, or (pains of long texts: reviews, letters) that
         # a few share and that holds a distinctive term: either beats one author's clause.
-        eligible = [
-            c for c in fresh
-            if c.coverage >= labeller.min_coverage / 4
-            and (own.intersection(c.key) or c.coverage >= labeller.min_coverage)
-        ]
+        # A phrase holding a distinctive term comes first; a wide one without any («Банк не работал» in the
+        # hotline pain of bank reviews) only when no phrase names what sets the pain apart.
+        eligible = [c for c in fresh if c.coverage >= labeller.min_coverage / 4 and own.intersection(c.key)]
+        eligible = eligible or [c for c in fresh if c.coverage >= labeller.min_coverage]
         best = eligible[0] if eligible else None
         if best is not None and best.request:
             # What is wrong («Мусор на территории») beats what the writer asks for («Убрать мусор») when a

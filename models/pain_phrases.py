@@ -39,6 +39,12 @@ _STATIVE = {"находиться", "являться", "иметься", "ра�
 _NO_END_LEMMAS = {"быть", "мочь", "хотеть", "стать", "начать", "пытаться", "нужно", "надо", "можно",
                   "приходиться", "невозможно", "нельзя", "возможно"}
 _NO_END = {"ADJF", "PRTF", "NUMR"}  # «Ждала два», «Нет горячей»: cut mid-phrase
+# Words that point outside the span («Установить их на место», «Лифт тоже сломан», «Включительно на каждом
+# этаже»): what they refer to is in another sentence, so a span holding one names no problem by itself.
+_REFERRING = {"также", "тоже", "включительно", "там", "тут", "здесь", "туда", "сюда", "оттуда", "потом",
+              "поэтому", "тогда", "затем", "далее", "причем", "притом", "вышеуказанный", "данный",
+              "указанный", "такой", "этот", "тот"}  # «Столкнулись с такими сложностями»
+_NEGATIVE_PRONOUNS = {"никто", "ничто", "нечего", "некого"}  # «Никто не убирает» names its problem
 
 
 @lru_cache(maxsize=200_000)
@@ -51,8 +57,11 @@ def _can_start(word: str) -> bool:
     if parses[0].tag.POS not in ("NOUN", "ADJF", "PRTF", "NUMR", "NPRO"):
         # «Установив полусферы», «Не оставляя следов»: a gerund leans on a clause that is not there
         return parses[0].tag.POS not in ("PREP", "CONJ", "GRND")
-    # An archaic nominative («Дерева», «деревья» in old texts) is no reading of a modern label's first word.
-    nominative = any("nomn" in p.tag and "Arch" not in p.tag for p in parses)
+    # An archaic nominative («Дерева», «деревья» in old texts) is no reading of a modern label's first word,
+    # nor is another word's («Банка» of «банк» is no jar).
+    nominative = any(
+        "nomn" in p.tag and "Arch" not in p.tag and p.normal_form == parses[0].normal_form for p in parses
+    )
     return nominative and parses[0].tag.POS != "NUMR"
 
 
@@ -106,7 +115,8 @@ def _spans(text: str, stop: frozenset[str], max_words: int = 6):
             words.append((tok, "", "", False))  # a digit, placeholder, mark or a slip («н») breaks a span
             continue
         lemma, pos, proper = word_info(tok)
-        words.append((tok, lemma, pos, not proper))
+        refers = lemma in _REFERRING or (pos == "NPRO" and lemma not in _NEGATIVE_PRONOUNS)
+        words.append((tok, lemma, pos, not proper and not refers))
     for i in range(len(words)):
         first = words[i][0].lower()
         if not words[i][3] or (words[i][2] in _EDGE_POS and first not in _KEEP_EDGE):
@@ -130,7 +140,10 @@ def _spans(text: str, stop: frozenset[str], max_words: int = 6):
                 continue
             if len(key) >= 2 and len(set(key)) == len(key):  # «очередь очередь» repeats, not states
                 states = first in _KEEP_EDGE or any(_predicate(w[1], w[2]) for w in span)
-                key = ("не",) + key if first in _KEEP_EDGE else key
+                # «Лифт не работает» and «Лифт работает» say opposite things: the negation is in the key
+                # wherever it stands.
+                negated = any(w[0].lower() in _KEEP_EDGE for w in span)
+                key = ("не",) + key if negated else key
                 yield key, " ".join(w[0] for w in span), states
 
 
@@ -170,6 +183,11 @@ def candidates(
     for key, forms in surfaces.items():
         need = set(key)
         covered = sum(w for bag, w in zip(bags, weights, strict=True) if need <= bag)
+        says_wrong = bool(problem_lemmas & need)  # «Невозможно дозвониться» is a problem without «не»
+        predicate = any(_predicate(*word_info(w)[:2]) for w in _WORD.findall(next(iter(forms))))
+        if "не" not in need and not says_wrong and predicate:
+            # «Лифт работает» is not said by the members who wrote «лифт не работает».
+            covered -= sum(w for bag, w in zip(bags, weights, strict=True) if need | {"не"} <= bag)
         surface = max(forms.items(), key=lambda kv: (kv[1], -len(kv[0]), kv[0]))[0]
         if _PLATE.search(surface):
             continue
@@ -184,7 +202,7 @@ def candidates(
 def score(c: Candidate) -> float:
     """Coverage first; more content words (specific beats generic), closeness to the centre and a negation
     or problem word add a little."""
-    specific = min(len(c.key), 4) - 1
+    specific = min(sum(w != "не" for w in c.key), 4) - 1  # a negation is no more specific
     return c.coverage + 0.04 * specific + 0.05 * c.closeness + 0.06 * c.problem
 
 
@@ -209,9 +227,16 @@ class BoilerplateFilter:
             seen.update({c.key for c in found if c.coverage >= self.min_coverage})
         limit = max(self.min_pains, self.min_share * len(per_pain))
         self.keys_ = {key for key, n in seen.items() if n >= limit}
+        # Words of the whole domain: in a wide phrase of most pains («банк», the bank's name in every review).
+        lemmas: Counter = Counter()
+        for found in per_pain:
+            lemmas.update({w for c in found if c.coverage >= self.min_coverage for w in c.key})
+        half = max(self.min_pains, len(per_pain) / 2)
+        self.domain_ = {w for w, n in lemmas.items() if n >= half} - {"не"}
         return self
 
     def is_boilerplate(self, key: tuple[str, ...]) -> bool:
         """The key itself is spread: «управляющая компания» may be (it is named in many complaints) while
-        «управляющая компания не реагирует на заявки» still names one problem."""
-        return key in self.keys_
+        «управляющая компания не реагирует на заявки» still names one problem. So is a key of nothing but
+        the domain's words and a negation («Банка нет Газпромбанк»)."""
+        return key in self.keys_ or not set(key) - self.domain_ - {"не"}

@@ -41,7 +41,7 @@ def word_info(word: str) -> tuple[str, str, bool]:
 # Words that count or date, not what is wrong: a label needs a noun besides them («Не первый год»).
 # Verbs about the writer, not the problem («Хотел бы выразить», «Прошу обратить»).
 _WRITER_VERBS = {"хотеть", "хотеться", "просить", "мочь", "желать", "благодарить", "выразить", "сказать",
-                 "написать", "писать"}
+                 "написать", "писать", "говорить", "сообщить", "называться"}  # «Говорят процентов нет»
 # Only these join the parts of a label; «если», «что», «чтобы» start a clause of their own («Кредит если банк
 # отказал»), as do question words («Не знают где деньги»).
 _JOINING = {"и", "или", "а", "но", "да"}
@@ -132,10 +132,15 @@ def reads_as_statement(words: Sequence[str]) -> bool:
     # out of its sentence; «Нет горячей воды» and «Не работает лифт» are statements.
     if letters[0].lower() == "не" and len(letters) > 1 and info[1][1] in ("PREP", "NOUN", "ADJF", "NUMR"):
         return False
+    cut_participle = len(letters) > 1 and info[1][1] == "PRTF" and not _nominative(letters[1])
+    if letters[0].lower() == "не" and cut_participle:
+        return False  # «Не заблокированной карты»: a participle cut out of its clause
     if any(pos == "CONJ" and w.lower() not in _JOINING for w, (_, pos, _) in zip(letters, info, strict=True)):
         return False
     if any(w.lower() in _QUESTIONWORDS for w in letters):
         return False
+    if sum(pos == "VERB" for _, pos, _ in info) >= 2 and not any(pos == "CONJ" for _, pos, _ in info):
+        return False  # two clauses run together: «Позвонили в банк заблокировали карту»
     if any(g.imperative for g in grammar):
         return False
     nouns = [lemma for lemma, pos, _ in info if pos == "NOUN"]
@@ -195,6 +200,13 @@ def is_request(phrase: str) -> bool:
             return True  # «Не платить проценты» advises; «Не дозвониться» (perfective) says one cannot
         before = "NEG" if word.lower() in KEEP_EDGE else pos
     return False
+
+
+@lru_cache(maxsize=50_000)
+def _nominative(word: str) -> bool:
+    from nlp.lemmatize import morph_analyzer
+
+    return morph_analyzer().parse(word)[0].tag.case == "nomn"
 
 
 @lru_cache(maxsize=50_000)

@@ -138,6 +138,12 @@ def test_praise_is_never_a_pain_label(phrase, praise):
         ("Не знают где деньги", False),  # a question word
         ("Не дебетовая карта", False),  # «не» before an adjective
         ("Сказали в службе поддержки", False),  # reported speech
+        ("Говорят процентов нет", False),  # reported speech (bank reviews)
+        ("Не заблокированной карты", False),  # a participle cut out of its clause
+        ("Не убранный мусор", True),
+        ("Позвонили в банк заблокировали карту", False),  # two clauses without a conjunction
+        ("Банкомат забрал деньги и не зачислил", True),
+        ("Называется обман клиента", False),
     ],
 )
 def test_labels_read_as_statements(phrase, ok):
@@ -180,4 +186,48 @@ def test_a_label_does_not_start_with_an_archaic_nominative():
     from models.pain_phrases import _can_start
 
     assert not _can_start("Дерева")  # a genitive whose nominative reading is archaic
+    assert not _can_start("Банка")  # the genitive of «банк»; its nominative reading is another word (a jar)
     assert _can_start("Деревья") and _can_start("Мусор") and _can_start("Надписи")
+
+
+def test_a_phrase_without_the_members_negation_never_labels_their_problem():
+    # «Лифт также работает» was the label of the SPb lift pain: «лифт работает» took the coverage of every
+    # «лифт не работает», the negation being no part of its key.
+    cues = PainCues.load()
+    texts = ["лифт не работает"] * 5 + ["Лифт работает с перебоями"]
+    found = candidates(texts, np.ones(6), np.linspace(0.9, 0.6, 6), cues.cluster_stop_lemmas, cues.formulas)
+    assert found and found[0].surface.lower() == "лифт не работает" and "не" in found[0].key
+    for c in found:
+        if "не" not in c.surface.lower().split():
+            assert c.coverage <= 1 / 6 + 1e-9, c
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Установить их на место, скамейки сломаны",  # «их»: the object is in another sentence
+        "Включительно на каждом этаже сломаны перила",  # an adverb leaning on the sentence before
+        "Лифт тоже сломан, скамейка сломана",  # «тоже»: a continuation of something said before
+        "Столкнулись с такими сложностями: карта заблокирована",  # «такими»: said before
+    ],
+)
+def test_a_span_that_refers_outside_itself_is_no_candidate(text):
+    from models.pain_phrases import _spans
+
+    cues = PainCues.load()
+    surfaces = [surface.lower() for _, surface, _ in _spans(text, cues.cluster_stop_lemmas)]
+    assert surfaces, text
+    for bad in ("их", "включительно", "тоже", "такими"):
+        assert all(bad not in s.split() for s in surfaces), surfaces
+
+
+def test_a_key_of_the_domains_words_and_a_negation_is_boilerplate():
+    # Bank reviews: «банк» and the bank's name are in a wide phrase of every pain; «Банка нет Газпромбанк»
+    # labelled the hotline pain.
+    per_pain = [
+        [Candidate(("банк", f"тема{i}"), f"тема {i}", 0.3, 0.5), Candidate((f"беда{i}", "x"), "", 0.6, 0.8)]
+        for i in range(6)
+    ]
+    boiler = BoilerplateFilter().fit(per_pain)
+    assert boiler.is_boilerplate(("не", "банк"))
+    assert not boiler.is_boilerplate(("не", "банк", "ответ"))
