@@ -22,7 +22,8 @@ from models.pain_clusters import NOISE, MergedKMeansClusterer
 from models.pain_concepts import merge_by_area
 from models.pain_cues import PainCues
 from models.pain_fragments import FragmentRows, fragment_rows, problem_fragments
-from models.pain_labels import CentralPhraseLabeller, PainMembers, distinct_quotes, label_pains
+from models.pain_labels import CentralPhraseLabeller, PainMembers, distinct_quotes
+from models.pain_naming import label_pains
 from models.pain_report import Pain, PainReport
 from models.pain_semantic import SemanticVectorizer, merge_by_meaning
 

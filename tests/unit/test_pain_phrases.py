@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from models.pain_cues import PainCues
-from models.pain_labels import CentralPhraseLabeller, PainMembers, label_pains
+from models.pain_labels import CentralPhraseLabeller, PainMembers
+from models.pain_naming import label_pains
 from models.pain_phrases import BoilerplateFilter, Candidate, candidates, lemma_key
 from nlp import Preprocessor
 

@@ -1,0 +1,131 @@
+"""Pain labels chosen across a period's pains (size order): the widest shared problem statement of each pain
+that is no formula, no boilerplate and not taken by a bigger pain (`models.pain_phrases` builds and scores
+the candidates; `models.pain_labels.CentralPhraseLabeller` is the fallback and makes keywords and quotes).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+
+from models.pain_cues import PainCues
+from models.pain_labels import PainMembers, member_word_counts, misspelt, normalise_phrase
+
+
+def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]], cues: PainCues) -> list[str]:
+    """Labels of pains given in size order (see models.pain_phrases): the widest shared phrase that is no
+    formula, no boilerplate spread over many pains and not taken by a bigger pain; else the labeller's
+    central phrase. Labellers without `candidates` keep their own `label`."""
+    from models.pain_phrases import BoilerplateFilter, candidates, lemma_key, score, states_problem
+    from models.phrase_grammar import reads_as_statement
+
+    if not hasattr(labeller, "candidates"):
+        return [labeller.label(m) for m in members]
+    stop = cues.cluster_stop_lemmas | cues.filler_lemmas
+    # Problem words as they are: «не_работать» is a problem only negated (a key starting with «не»), while
+    # «работать» alone («Банк работает») says nothing is wrong.
+    problems = frozenset(w for w in cues.problem_cues if "_" not in w)
+    shared = [candidates(m.texts, m.counts, m.similarity, stop, cues.formulas, problems) for m in members]
+    boiler = BoilerplateFilter().fit(shared)
+
+    def usable(phrase: str, key: tuple[str, ...]) -> bool:
+        return (
+            not boiler.is_boilerplate(key)
+            and not any(len(f) >= 2 and set(f) <= set(key) for f in cues.formulas)
+            and not cues.praises(phrase)
+        )
+
+    # A keyword of many pains («банк», «карта» in bank reviews) sets none of them apart.
+    spread = Counter(w for words in keywords for k in words[:6] for w in set(k.split()))
+    common = {w for w, n in spread.items() if n >= max(3, 0.2 * len(members))}
+    taken: set[str] = set()
+    labels = []
+    for found, member, words in zip(shared, members, keywords, strict=True):
+        # The pain's keywords are its distinctive terms (c-TF-IDF): a phrase holding them says what sets
+        # this pain apart («Карта заблокирована»), a frequent generic one («Банк ответил») does not.
+        own = {w for k in words[:6] for w in k.split()} - stop - common - {"не", "нет"}
+        # A phrase in the pain's main problem area («лифт» for the lift pain) names the problem; «Пожилые
+        # люди не могут выйти» describes a consequence.
+        area = _main_area(found)
+        counts = member_word_counts(member.texts)
+        fresh = sorted(
+            (
+                c for c in found
+                if usable(c.surface, c.key) and normalise_phrase(c.surface).lower() not in taken
+                and not misspelt(c.surface, counts)  # «Наледь н ступеньках»: one author's typo
+            ),
+            key=lambda c: (
+                -(
+                    score(c)
+                    + 0.08 * min(2, len(own.intersection(c.key)))
+                    + AREA_BONUS * (area is not None and area in _areas(c.key))
+                ),
+                c.surface,
+            ),
+        )
+        # The best-scoring phrase that many members share, or (pains of long texts: reviews, letters) that
+        # a few share and that holds a distinctive term: either beats one author's clause.
+        # A phrase holding a distinctive term comes first; a wide one without any («Банк не работал» in the
+        # hotline pain of bank reviews) only when no phrase names what sets the pain apart.
+        eligible = [c for c in fresh if c.coverage >= labeller.min_coverage / 4 and own.intersection(c.key)]
+        eligible = eligible or [c for c in fresh if c.coverage >= labeller.min_coverage]
+        best = eligible[0] if eligible else None
+        if best is not None and best.request:
+            # What is wrong («Мусор на территории») beats what the writer asks for («Убрать мусор») when a
+            # fair share of the members say it.
+            best = next(
+                (c for c in eligible if not c.request and c.coverage >= REQUEST_YIELD * best.coverage), best
+            )
+        if best is not None and not best.problem:
+            # A phrase that says what is wrong («Карта заблокирована») beats one naming an action or a thing
+            # («Оформить документы», «Счёт карты») when nearly as many members share it.
+            best = next(
+                (
+                    c for c in eligible
+                    if c.problem and c.request <= best.request and c.coverage >= PROBLEM_YIELD * best.coverage
+                ),
+                best,
+            )
+        best = best or next((c for c in fresh if c.coverage >= labeller.min_coverage / 4), None)
+        best = best or next(iter(fresh), None)
+        label = normalise_phrase(best.surface) if best is not None else None
+        if label is None:
+            ranked = [p for p in labeller.candidates(member) if usable(p, lemma_key(p))]
+            # Stable sort: a phrase that states a problem («Третий этаж» only locates one) and reads as a
+            # statement («Производится в течении суток» has no subject) first.
+            ranked = sorted(
+                ranked, key=lambda p: (not states_problem(p, problems), not reads_as_statement(p.split()))
+            )
+            label = next((p for p in ranked if p.lower() not in taken), None)
+            if label is None:
+                top = ranked[0] if ranked else (words[0].capitalize() if words else "Без названия")
+                extra = next((k for k in words if k.lower() not in top.lower()), None)
+                label = f"{top}: {extra}" if extra else top
+        taken.add(label.lower())
+        labels.append(label)
+    return labels
+
+
+AREA_BONUS = 0.1
+REQUEST_YIELD = 0.3
+PROBLEM_YIELD = 0.3
+
+
+@lru_cache(maxsize=1)
+def _concepts():  # noqa: ANN202 (models.pain_concepts imported lazily)
+    from models.pain_concepts import PainConcepts
+
+    return PainConcepts.load()
+
+
+def _areas(key: tuple[str, ...]) -> set[int]:
+    return set(_concepts().hits(key))
+
+
+def _main_area(found) -> int | None:  # noqa: ANN001 (pain_phrases.Candidate)
+    """The problem area (models.pain_concepts) the pain's shared phrases name most, by coverage."""
+    weight: Counter = Counter()
+    for c in found:
+        for area in _areas(c.key):
+            weight[area] += c.coverage
+    return weight.most_common(1)[0][0] if weight else None
