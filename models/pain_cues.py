@@ -152,7 +152,9 @@ class PainCues:
             return word
         if len(word) < 6:
             # A short slip («ет», «нте» for «нет»): only one letter off, and only when one lexicon word is.
-            near = [w for w in self._no_pain_words if len(w) >= 3 and _one_edit(word, w)]
+            from nlp.spelling import edits1
+
+            near = [w for w in edits1(word) & set(self._no_pain_words) if len(w) >= 3]
             return near[0] if len(near) == 1 else word
         close = difflib.get_close_matches(word, self._no_pain_words, n=1, cutoff=TYPO_RATIO)
         return close[0] if close else word
@@ -168,20 +170,6 @@ class PainCues:
         words = canon.split()
         negated = any(w in ("не", "нет", "ни", "без") for w in words)
         return not negated and any(lemma in self.praise_lemmas for lemma in lemma_key(phrase))
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """`a` becomes `b` by one letter dropped, added, changed or two neighbours swapped."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        if len(diff) != 2:
-            return len(diff) == 1
-        i, j = diff
-        return j == i + 1 and a[i] == b[j] and a[j] == b[i]  # two neighbours swapped
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 def _compile_patterns(data: dict, key: str, path: Path) -> list[re.Pattern[str]]:

@@ -172,11 +172,14 @@ def candidates(
     total = float(weights.sum()) or 1.0
     surfaces: dict[tuple[str, ...], Counter] = defaultdict(Counter)
     closeness: dict[tuple[str, ...], float] = {}
+    stated: set[tuple[str, ...]] = set()  # keys written with a predicate or a leading negation
     for i in order[:n_central]:
         for key, surface, states in _spans(texts[i], stop):
             # «Лестничные площадки», «Управляющая компания» name a place or a party, not what is wrong.
             if not (states or problem_lemmas.intersection(key)) or any(_contains(key, f) for f in formulas):
                 continue
+            if states:
+                stated.add(key)
             surfaces[key][surface] += float(counts[i])
             closeness[key] = max(closeness.get(key, -1.0), float(similarity[i]))
     out = []
@@ -184,8 +187,7 @@ def candidates(
         need = set(key)
         covered = sum(w for bag, w in zip(bags, weights, strict=True) if need <= bag)
         says_wrong = bool(problem_lemmas & need)  # «Невозможно дозвониться» is a problem without «не»
-        predicate = any(_predicate(*word_info(w)[:2]) for w in _WORD.findall(next(iter(forms))))
-        if "не" not in need and not says_wrong and predicate:
+        if "не" not in need and not says_wrong and key in stated:
             # «Лифт работает» is not said by the members who wrote «лифт не работает».
             covered -= sum(w for bag, w in zip(bags, weights, strict=True) if need | {"не"} <= bag)
         surface = max(forms.items(), key=lambda kv: (kv[1], -len(kv[0]), kv[0]))[0]

@@ -158,11 +158,11 @@ class PainFinder:
         ids = list(items[id_col]) if id_col else list(items.index)
         texts = items[text_col].fillna("").astype(str).tolist()
         kinds = items[kind_col].fillna("").astype(str).tolist() if kind_col in items.columns else None
-        rows = self._fragment_rows(texts, item_group, kinds, preprocessor, cues)
+        answers = self.unit_for(texts, kinds) != "text"
+        rows = fragment_rows(texts, item_group, not answers, preprocessor, cues)
         X, labels, similarity = self._cluster(rows, vectorizer, clusterer)
         concepts = getattr(vectorizer, "concepts_", None)
         embedder = getattr(vectorizer, "embedder", None)
-        answers = self.unit_for(texts, kinds) != "text"
         semantic = getattr(vectorizer, "semantic_", None)
         if self.meaning_merge and semantic is not None and answers:
             labels = merge_by_meaning(labels, rows.counts, semantic, self.meaning_merge)
@@ -246,10 +246,6 @@ class PainFinder:
             breakdown=breakdown,
             item_ids=[ids[i] for i in item_idx],
         )
-
-    def _fragment_rows(self, texts, item_group, kinds, preprocessor, cues) -> FragmentRows:
-        whole = self.unit_for(texts, kinds) == "text"
-        return fragment_rows(texts, item_group, whole, preprocessor, cues)
 
     @staticmethod
     def _cluster(rows: FragmentRows, vectorizer, clusterer) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -28,7 +28,7 @@ MIN_LENGTH = 4
 MIN_RATIO = 2
 
 
-def _edits(word: str) -> set[str]:
+def edits1(word: str) -> set[str]:
     """Every string one edit away from `word` (Norvig's edits1 over the Russian alphabet)."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     deletes = [a + b[1:] for a, b in splits if b]
@@ -81,7 +81,7 @@ class SpellingFixer:
             # A word with the same first letter (slips rarely hit it: «сраз» is «сразу», not «раз»), then
             # the most used word, then its most used form («консультациы» → «консультацию», not «-ия»).
             best = max(
-                ((c[0] == folded[0], *self.known[c], c) for c in _edits(folded) if c in self.known),
+                ((c[0] == folded[0], *self.known[c], c) for c in edits1(folded) if c in self.known),
                 default=(False, 0, 0, folded),
             )
             if best[1] >= max(self.min_count, MIN_RATIO * own):
