@@ -155,6 +155,7 @@ def _middle_events(url: str, keys: dict, other_model: str, seconds: float, log: 
         time.sleep(seconds * 0.5)
         job = client.post("/v1/pains/refresh", headers={"X-API-Key": keys["admin"]}, json={}).json()
         t0 = time.monotonic()
+        log["refresh_started_s"] = round(t0 - started, 1)
         while True:
             state = client.get(f"/v1/jobs/{job['id']}", headers={"X-API-Key": keys["reader"]}).json()
             if state["status"] in ("done", "failed"):
@@ -165,7 +166,8 @@ def _middle_events(url: str, keys: dict, other_model: str, seconds: float, log: 
         promoted = client.post(
             "/v1/models", headers={"X-API-Key": keys["admin"]}, json={"model_id": other_model}
         )
-        log["promote"] = {"status": promoted.status_code, "model_id": other_model}
+        log["promote"] = {"status": promoted.status_code, "model_id": other_model,
+                          "at_s": round(time.monotonic() - started, 1)}
         if promoted.status_code != 200:
             log["promote"]["detail"] = promoted.text[:300]
 
@@ -211,6 +213,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="запросов в секунду")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--model-dir", type=Path, default=BENCH / "soak-models")
+    parser.add_argument("--window", type=int, default=30, help="окно для p99 по времени, с")
     parser.add_argument("--train-rows", type=int, default=8000, help="строк SPb train на каждую модель")
     args = parser.parse_args()
     seconds = args.minutes * 60
@@ -295,14 +298,19 @@ def report(args, champion, other, kinds, latencies, statuses, rss, events, log) 
                  "p99_ms": round(float(np.nanpercentile(latencies[kinds == k], 99)), 1)}
         for k, _ in MIX
     }
-    # Latency over time, by 30-second window: where a slow stretch began and whether it drained.
+    # Latency over time, by `--window` seconds (30): where a slow stretch began and whether it drained.
     due = np.arange(len(statuses)) / args.rate
     bad = (statuses < 200) | (statuses >= 400)
     timeline = []
-    for t0 in range(0, int(due[-1]) + 1 if len(due) else 0, 30):
-        window = (due >= t0) & (due < t0 + 30)
+    for t0 in range(0, int(due[-1]) + 1 if len(due) else 0, args.window):
+        window = (due >= t0) & (due < t0 + args.window)
         p99_window = float(np.nanpercentile(latencies[window], 99))
-        timeline.append({"from_s": t0, "p99_ms": round(p99_window, 1), "failed": int(bad[window].sum())})
+        by_kind = {
+            str(k): round(float(np.nanpercentile(latencies[window & (kinds == k)], 99)), 1)
+            for k, _ in MIX if (window & (kinds == k)).any()
+        }
+        timeline.append({"from_s": t0, "p99_ms": round(p99_window, 1), "failed": int(bad[window].sum()),
+                         "p99_ms_by_kind": by_kind})
     base = next((mb for t, mb in rss if t >= 120), rss[0][1] if rss else float("nan"))
     end = rss[-1][1] if rss else float("nan")
     growth = (end - base) / base if base else float("nan")
@@ -330,7 +338,7 @@ def report(args, champion, other, kinds, latencies, statuses, rss, events, log) 
               f"p99 {row['p99_ms']} мс")
     print(f"в середине: пересчёт болей {events.get('refresh')}, смена модели {events.get('promote')}"
           + (f"; ошибка: {events['error']}" if "error" in events else ""))
-    print("p99 по 30-секундным окнам, мс: " + " ".join(f"{w['p99_ms']:.0f}" for w in timeline))
+    print(f"p99 по {args.window}-секундным окнам, мс: " + " ".join(f"{w['p99_ms']:.0f}" for w in timeline))
     if figures["server_tracebacks"]:
         print("журнал сервера (конец):\n" + log[-3000:])
     busy = [line for line in log.splitlines() if "база занята" in line]
