@@ -114,7 +114,7 @@ class PainCues:
             return False
         if any(lemma in self.problem_cues for lemma in lemmas):
             return True
-        if any(p.search(canon) for p in self.no_pain_patterns):
+        if any(p.search(canon) for p in self.no_pain_patterns) or self._only_praises(canon):
             return False
         content = [lemma for lemma in lemmas if lemma.isalpha() or "_" in lemma]
         return any(lemma not in self.filler_lemmas for lemma in content)
@@ -139,7 +139,23 @@ class PainCues:
                 return True
         if cues or _NEGATION.search(fixed) or _WISH.search(fixed):
             return False
-        return self.praises(fixed)
+        return self._only_praises(fixed)
+
+    def _only_praises(self, canon: str) -> bool:
+        """A clause that says what went well and nothing else («Хочу выразить благодарность сотрудникам»,
+        «Кредит одобрили быстро»): no problem word (checked before), no contrast, wish, request or negation
+        (a praise pattern such as «без очереди» may hold one). A review of praise is no pain."""
+        if _CONTRAST.search(canon) or _WISH.search(canon):
+            return False
+        if any(p.search(canon) for p in self.praise_patterns):
+            return True
+        if _NEGATION.search(canon) or not self.praises(canon):
+            return False
+        from nlp.lemmatize import morph_analyzer
+
+        morph = morph_analyzer()
+        # «Помогите разобраться»: a request, not thanks for help.
+        return not any("impr" in morph.parse(word)[0].tag for word in canon.split())
 
     def _spell(self, word: str) -> str:
         """`word`, or the no-pain lexicon word it is a slip of (only a word the dictionary does not know:
@@ -169,7 +185,9 @@ class PainCues:
 
         words = canon.split()
         negated = any(w in ("не", "нет", "ни", "без") for w in words)
-        return not negated and any(lemma in self.praise_lemmas for lemma in lemma_key(phrase))
+        # «спасибо», «благодарю»: words the lemma key drops as function words
+        praise = self.praise_lemmas.intersection(words) or self.praise_lemmas.intersection(lemma_key(phrase))
+        return not negated and bool(praise)
 
 
 def _compile_patterns(data: dict, key: str, path: Path) -> list[re.Pattern[str]]:

@@ -17,7 +17,7 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
     formula, no boilerplate spread over many pains and not taken by a bigger pain; else the labeller's
     central phrase. Labellers without `candidates` keep their own `label`."""
     from models.pain_phrases import BoilerplateFilter, candidates, lemma_key, score, states_problem
-    from models.phrase_grammar import reads_as_statement
+    from models.phrase_grammar import is_advice, reads_as_statement
 
     if not hasattr(labeller, "candidates"):
         return [labeller.label(m) for m in members]
@@ -33,6 +33,7 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
             not boiler.is_boilerplate(key)
             and not any(len(f) >= 2 and set(f) <= set(key) for f in cues.formulas)
             and not cues.praises(phrase)
+            and not is_advice(phrase)
         )
 
     # A keyword of many pains («банк», «карта» in bank reviews) sets none of them apart.

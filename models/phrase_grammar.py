@@ -70,7 +70,12 @@ class _Grammar:
     person: str = ""
     past: bool = False
     imperative: bool = False
+    # A perfective transitive verb («списал», «заблокировали») needs its object: «Банк списал» is cut short.
+    wants_object: bool = False
     only_nominative: bool = False  # a noun whose best reading is nominative or accusative (not a genitive)
+    accusative: bool = False  # a noun one of whose readings is accusative («мусор», «мусора» is not)
+    object_only: bool = False  # accusative and never nominative («скамейку»)
+    transitive: bool = False
 
 
 @lru_cache(maxsize=200_000)
@@ -87,6 +92,8 @@ def _grammar(word: str) -> _Grammar:
         numbers=frozenset(str(p.tag.number) for p in nominative if p.tag.number),
         genders=frozenset(str(p.tag.gender) for p in nominative if p.tag.gender),
         only_nominative=direct,
+        accusative=tag.POS == "NOUN" and any("accs" in p.tag for p in parses),
+        object_only=tag.POS == "NOUN" and any("accs" in p.tag for p in parses) and not nominative,
     )
     if tag.POS == "NPRO":  # «я», «мы», «вы»: about the writer or the reader
         return _Grammar(**common, person=str(tag.person or ""))
@@ -102,6 +109,8 @@ def _grammar(word: str) -> _Grammar:
         person=str(tag.person or ""),
         past=tag.tense == "past",
         imperative=tag.mood == "impr",
+        wants_object="tran" in tag and tag.aspect == "perf",
+        transitive="tran" in tag,
     )
 
 
@@ -143,6 +152,13 @@ def reads_as_statement(words: Sequence[str]) -> bool:
         return False  # two clauses run together: «Позвонили в банк заблокировали карту»
     if any(g.imperative for g in grammar):
         return False
+    if (
+        grammar[-1].wants_object
+        and not any(w.lower() in KEEP_EDGE for w in letters)
+        and not any(g.object_only for g in grammar)
+        and not (grammar[-1].verb_number == "plur" and any(g.accusative for g in grammar[:-1]))
+    ):
+        return False  # «Банк списал», «Банк заблокировал»: what? («Скамейку сломали», «Деньги списали» say)
     nouns = [lemma for lemma, pos, _ in info if pos == "NOUN"]
     if nouns and all(n in _MEASURE_NOUNS | _VAGUE_NOUNS for n in nouns):
         return False
@@ -171,7 +187,9 @@ def reads_as_statement(words: Sequence[str]) -> bool:
             if verb is not None:
                 return _agrees(verb, subject)
         elif g.verb_number and subject is not None:
-            return _agrees(g, subject)
+            # «Мусор не вывозят», «Скамейку сломали»: a plural verb with no subject of its own, the noun its
+            # object.
+            return _agrees(g, subject) or (g.verb_number == "plur" and g.transitive and subject.accusative)
         elif g.verb_number and verb is None and pos == "PRTS":
             verb = g
     singular_verb = any(
@@ -184,6 +202,19 @@ def reads_as_statement(words: Sequence[str]) -> bool:
         if pos in ("NOUN", "NPRO") and ok
     )
     return not singular_verb or has_subject
+
+
+def is_advice(phrase: str) -> bool:
+    """«Не брать ипотеку», «Проценты не платить»: «не» with an imperfective infinitive tells others what not
+    to do — an opinion, never a problem statement («Не дозвониться», perfective, says one cannot)."""
+    before = ""
+    for word in WORD.findall(phrase):
+        if not LETTERS.match(word):
+            continue
+        if word_info(word)[1] == "INFN" and before == "NEG" and _imperfective(word):
+            return True
+        before = "NEG" if word.lower() in KEEP_EDGE else word_info(word)[1]
+    return False
 
 
 def is_request(phrase: str) -> bool:

@@ -145,6 +145,15 @@ def test_praise_is_never_a_pain_label(phrase, praise):
         ("Позвонили в банк заблокировали карту", False),  # two clauses without a conjunction
         ("Банкомат забрал деньги и не зачислил", True),
         ("Называется обман клиента", False),
+        ("Банк списал", False),  # a perfective transitive verb without its object (bank reviews)
+        ("Банк заблокировал", False),
+        ("Банк заблокировал карту", True),
+        ("Банк не одобрил", True),  # negated: says what did not happen
+        ("Скамейку сломали", True),  # the object comes first
+        ("Деньги списали", True),  # a plural verb: the noun before it is its object
+        ("Мусор не вывозят", True),  # indefinite-personal: «мусор» is the object, not the subject
+        ("Снег не убирают", True),
+        ("Лифт не работают", False),  # an intransitive verb: «лифт» can only be its subject
     ],
 )
 def test_labels_read_as_statements(phrase, ok):
@@ -170,6 +179,23 @@ def test_requests_are_told_from_statements(phrase, asks):
     from models.phrase_grammar import is_request
 
     assert is_request(phrase) is asks
+
+
+@pytest.mark.parametrize(
+    "phrase, advice",
+    [
+        ("Не брать ипотеку", True),  # «не» + imperfective infinitive: what others should not do
+        ("Проценты не платить", True),
+        ("Не связывайтесь с этим банком", False),  # an imperative, refused elsewhere
+        ("Не дозвониться по телефону", False),  # perfective: one cannot
+        ("Не получить справку", False),
+        ("Не работает лифт", False),
+    ],
+)
+def test_advice_is_told_from_a_problem(phrase, advice):
+    from models.phrase_grammar import is_advice
+
+    assert is_advice(phrase) is advice
 
 
 def test_what_is_wrong_beats_what_the_writer_asks_for():

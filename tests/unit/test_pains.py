@@ -69,6 +69,28 @@ def test_short_answers_with_typos_and_praise(answer, is_pain):
     assert PainCues.load().carries_problem(answer, lemmas) is is_pain
 
 
+@pytest.mark.parametrize(
+    "clause, is_pain",
+    [
+        # A clause of a long review that only praises is no pain: 63 bank reviews made the pain «Отметить
+        # сотрудников» of them.
+        ("Хочу выразить огромную благодарность сотрудникам отделения за профессионализм", False),
+        ("Кредит одобрили очень быстро, менеджер был внимательный и вежливый", False),
+        ("Всё оформили за один день, спасибо менеджеру", False),
+        # Praise words with a request, a contrast, a negation or a wish: kept.
+        ("Помогите разобраться с начислением процентов", True),
+        ("Сотрудники вежливые, но очередь огромная", True),
+        ("Менеджер не помог", True),
+        ("Хотелось бы, чтобы отвечали быстрее", True),
+    ],
+)
+def test_a_clause_of_praise_only_is_no_pain(clause, is_pain):
+    from nlp import Preprocessor
+
+    lemmas = Preprocessor(ner=False).features(clause)
+    assert PainCues.load().carries_problem(clause, lemmas) is is_pain
+
+
 @pytest.mark.parametrize("answer", ["очень долгая очередь", "Сайт не работает", "Всё хорошо, только очередь"])
 def test_problem_answers_are_kept(answer):
     cues = PainCues.load()
