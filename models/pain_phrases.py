@@ -39,6 +39,9 @@ _STATIVE = {"находиться", "являться", "иметься", "ра�
 _NO_END_LEMMAS = {"быть", "мочь", "хотеть", "стать", "начать", "пытаться", "нужно", "надо", "можно",
                   "приходиться", "невозможно", "нельзя", "возможно"}
 _NO_END = {"ADJF", "PRTF", "NUMR"}  # «Ждала два», «Нет горячей»: cut mid-phrase
+# Degree and time words qualify what follows: «Лифт не доезжает до этажа примерно» is cut mid-phrase.
+_NO_END_WORDS = {"примерно", "почти", "очень", "уже", "еще", "ещё", "даже", "более", "менее", "около",
+                 "просто", "вообще", "слишком", "так"}
 # Words that point outside the span («Установить их на место», «Лифт тоже сломан», «Включительно на каждом
 # этаже»): what they refer to is in another sentence, so a span holding one names no problem by itself.
 _REFERRING = {"также", "тоже", "включительно", "там", "тут", "здесь", "туда", "сюда", "оттуда", "потом",
@@ -133,6 +136,8 @@ def _spans(text: str, stop: frozenset[str], max_words: int = 6):
             if words[j][2] in _EDGE_POS or words[j][2] in _NO_END or words[j][0].lower() in _KEEP_EDGE:
                 continue
             if words[j][1] in _NO_END_LEMMAS:  # «Пожилые люди не могут» stops before what they cannot do
+                continue
+            if words[j][0].lower() in _NO_END_WORDS:
                 continue
             span = words[i : j + 1]
             key = tuple(w[1] for w in span if w[1] not in stop and w[2] not in _EDGE_POS)

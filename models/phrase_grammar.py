@@ -148,6 +148,8 @@ def reads_as_statement(words: Sequence[str]) -> bool:
         return False
     if any(w.lower() in _QUESTIONWORDS for w in letters):
         return False
+    if not _prepositions_govern(letters):
+        return False  # «Убрать с газоне», «Мусор у подъезд»: a slip or words run together
     if sum(pos == "VERB" for _, pos, _ in info) >= 2 and not any(pos == "CONJ" for _, pos, _ in info):
         return False  # two clauses run together: «Позвонили в банк заблокировали карту»
     if any(g.imperative for g in grammar):
@@ -202,6 +204,38 @@ def reads_as_statement(words: Sequence[str]) -> bool:
         if pos in ("NOUN", "NPRO") and ok
     )
     return not singular_verb or has_subject
+
+
+# The cases each preposition takes (a noun or adjective right after it must have a reading in one of them).
+_GOVERNS = {
+    "в": {"accs", "acc2", "loct", "loc2"}, "во": {"accs", "acc2", "loct", "loc2"},
+    "на": {"accs", "acc2", "loct", "loc2"}, "с": {"gent", "gen2", "ablt", "accs"},
+    "со": {"gent", "gen2", "ablt", "accs"}, "у": {"gent", "gen2"}, "от": {"gent", "gen2"},
+    "до": {"gent", "gen2"}, "из": {"gent", "gen2"}, "без": {"gent", "gen2"}, "для": {"gent", "gen2"},
+    "возле": {"gent"}, "около": {"gent"}, "вокруг": {"gent"}, "после": {"gent"}, "к": {"datv"},
+    "ко": {"datv"}, "по": {"datv", "accs", "loct"}, "о": {"loct", "accs"}, "об": {"loct", "accs"},
+    "при": {"loct"}, "за": {"accs", "ablt"}, "под": {"accs", "ablt"}, "над": {"ablt"}, "перед": {"ablt"},
+    "через": {"accs"}, "про": {"accs"}, "между": {"ablt", "gent"},
+}
+_DECLINED = {"NOUN", "ADJF", "PRTF", "NUMR", "NPRO"}
+_NEEDS_VO = re.compile(r"[вф][бвгджзйклмнпрстфхцчшщ]")
+
+
+def _prepositions_govern(letters: Sequence[str]) -> bool:
+    """Every preposition is followed by a word in a case it takes (or by a word that does not decline)."""
+    from nlp.lemmatize import morph_analyzer
+
+    morph = morph_analyzer()
+    for prep, word in zip(letters, letters[1:], strict=False):
+        if prep.lower() == "в" and _NEEDS_VO.match(word.lower()):
+            return False  # «ремонт в вход»: Russian writes «во вход», «во втором»
+        cases = _GOVERNS.get(prep.lower())
+        if cases is None:
+            continue
+        parses = [p for p in morph.parse(word) if p.tag.POS in _DECLINED]
+        if parses and not any(p.tag.case in cases for p in parses):
+            return False
+    return True
 
 
 def is_advice(phrase: str) -> bool:

@@ -154,6 +154,12 @@ def test_praise_is_never_a_pain_label(phrase, praise):
         ("Мусор не вывозят", True),  # indefinite-personal: «мусор» is the object, not the subject
         ("Снег не убирают", True),
         ("Лифт не работают", False),  # an intransitive verb: «лифт» can only be its subject
+        ("Убрать с газоне", False),  # «с» takes no prepositional case: a slip
+        ("Мусор у подъезд", False),
+        ("Мусор у подъезда", True),
+        ("Требуется ремонт в вход", False),  # Russian writes «во вход»
+        ("Лифт сломан во втором подъезде", True),
+        ("Течёт с крыши", True),
     ],
 )
 def test_labels_read_as_statements(phrase, ok):
@@ -258,3 +264,11 @@ def test_a_key_of_the_domains_words_and_a_negation_is_boilerplate():
     boiler = BoilerplateFilter().fit(per_pain)
     assert boiler.is_boilerplate(("не", "банк"))
     assert not boiler.is_boilerplate(("не", "банк", "ответ"))
+
+
+def test_a_span_does_not_end_on_a_word_that_qualifies_what_follows():
+    from models.pain_phrases import _spans
+
+    surfaces = {surface for _, surface, _ in _spans("Лифт не доезжает до этажа примерно", frozenset())}
+    assert "Лифт не доезжает до этажа" in surfaces
+    assert not any(s.endswith("примерно") for s in surfaces)
