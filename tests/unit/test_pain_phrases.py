@@ -272,3 +272,15 @@ def test_a_span_does_not_end_on_a_word_that_qualifies_what_follows():
     surfaces = {surface for _, surface, _ in _spans("Лифт не доезжает до этажа примерно", frozenset())}
     assert "Лифт не доезжает до этажа" in surfaces
     assert not any(s.endswith("примерно") for s in surfaces)
+
+
+def test_a_phrase_many_members_share_labels_even_when_the_most_central_members_do_not_say_it():
+    # Long reviews: the most central members each tell their own story; the shared problem is said by many
+    # members a little further out. Phrases came from the 40 most central only, and the label was one
+    # author's clause («Подали заявку»).
+    stories = [f"Отделение {i}, менеджер {i} рассказал про вклад и сроки оформления {i}" for i in range(60)]
+    shared = ["Горячая линия не отвечает", "горячая линия не отвечает уже неделю"] * 30
+    texts = stories + shared
+    similarity = np.concatenate([np.full(60, 0.9), np.full(60, 0.8)])
+    found = candidates(texts, np.ones(len(texts)), similarity, frozenset())
+    assert found and {"линия", "отвечать"} <= set(found[0].key), [c.surface for c in found[:3]]
