@@ -148,6 +148,9 @@ def reads_as_statement(words: Sequence[str]) -> bool:
         return False
     if any(w.lower() in _QUESTIONWORDS for w in letters):
         return False
+    lowered = [w.lower() for w in letters]
+    if any(a == "не" and b in ("только", "просто") for a, b in zip(lowered, lowered[1:], strict=False)):
+        return False  # «Не только положить деньги»: half of «не только …, но и …», no negation
     if not _prepositions_govern(letters):
         return False  # «Убрать с газоне», «Мусор у подъезд»: a slip or words run together
     if sum(pos == "VERB" for _, pos, _ in info) >= 2 and not any(pos == "CONJ" for _, pos, _ in info):

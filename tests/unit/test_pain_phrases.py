@@ -160,6 +160,7 @@ def test_praise_is_never_a_pain_label(phrase, praise):
         ("Требуется ремонт в вход", False),  # Russian writes «во вход»
         ("Лифт сломан во втором подъезде", True),
         ("Течёт с крыши", True),
+        ("Не только положить деньги", False),  # half of «не только …, но и …»
     ],
 )
 def test_labels_read_as_statements(phrase, ok):
