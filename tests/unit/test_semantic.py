@@ -92,6 +92,18 @@ def test_problem_areas_join_wordings_that_share_no_lemma_and_keep_areas_apart():
         assert same > other, (texts[a], same, other)
 
 
+def test_where_the_problem_is_sets_one_problem_in_two_places_apart():
+    # A city's portal sorts graffiti by place (a house wall, a fence, a road sign, a lamp post): the area
+    # vectors carry the place too, so the same problem in two places is no longer one point.
+    from models.pain_concepts import PainConcepts
+
+    pre = Preprocessor(ner=False)
+    texts = ["надписи на заборе у гаражей", "надписи на дорожном знаке", "надписи на заборе стройки"]
+    v = PainConcepts.load().vectors([pre.features(t) for t in texts])
+    assert v[0] @ v[2] > v[0] @ v[1] + 0.2
+    assert v[0] @ v[1] > 0.3  # still the same problem area
+
+
 def test_problem_areas_lexicon_errors_name_the_file(tmp_path):
     from models.pain_concepts import PainConcepts
 
