@@ -75,7 +75,12 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
             # What is wrong («Мусор на территории») beats what the writer asks for («Убрать мусор») when a
             # fair share of the members say it.
             best = next(
-                (c for c in eligible if not c.request and c.coverage >= REQUEST_YIELD * best.coverage), best
+                (
+                    c for c in eligible
+                    if not c.request and c.coverage >= REQUEST_YIELD * best.coverage
+                    and not _elsewhere(c, best)
+                ),
+                best,
             )
         if best is not None and not best.problem:
             # A phrase that says what is wrong («Карта заблокирована») beats one naming an action or a thing
@@ -84,6 +89,7 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
                 (
                     c for c in eligible
                     if c.problem and c.request <= best.request and c.coverage >= PROBLEM_YIELD * best.coverage
+                    and not _elsewhere(c, best)
                 ),
                 best,
             )
@@ -108,6 +114,7 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
 
 
 AREA_BONUS = 0.1
+PLACE_PREFIX = "loc_"  # areas of data/lexicon/pain_concepts.yaml that say where, not what
 REQUEST_YIELD = 0.3
 PROBLEM_YIELD = 0.3
 
@@ -121,6 +128,15 @@ def _concepts():  # noqa: ANN202 (models.pain_concepts imported lazily)
 
 def _areas(key: tuple[str, ...]) -> set[int]:
     return set(_concepts().hits(key))
+
+
+def _elsewhere(other, best) -> bool:  # noqa: ANN001 (pain_phrases.Candidate)
+    """`other` shares only a place with `best`: «Знак развернут» for the pain «Очистить дорожный знак» (of
+    graffiti on road signs) names another problem in the same place."""
+    shared = (set(other.key) & set(best.key)) - {"не"}
+    concepts = _concepts()
+    places = {i for i, name in enumerate(concepts.names) if name.startswith(PLACE_PREFIX)}
+    return bool(shared) and all(set(concepts.hits((w,))) <= places and concepts.hits((w,)) for w in shared)
 
 
 def _main_area(found) -> int | None:  # noqa: ANN001 (pain_phrases.Candidate)
