@@ -291,5 +291,6 @@ def test_a_request_is_not_replaced_by_another_problem_in_the_same_place():
     # SPb: the pain of ads on road signs was labelled «Знак развернут» (a few members said that too): what is
     # wrong beats what is asked only when it is about the same thing, not just the same place.
     texts = ["Очистить дорожный знак от объявлений"] * 10 + ["Знак развернут"] * 4
-    [label] = label_pains(CentralPhraseLabeller(), [members(texts)], [["знак", "объявление"]], PainCues.load())
+    keywords = [["знак", "объявление"]]
+    [label] = label_pains(CentralPhraseLabeller(), [members(texts)], keywords, PainCues.load())
     assert "развернут" not in label.lower(), label
