@@ -273,6 +273,9 @@ def test_a_span_does_not_end_on_a_word_that_qualifies_what_follows():
     surfaces = {surface for _, surface, _ in _spans("Лифт не доезжает до этажа примерно", frozenset())}
     assert "Лифт не доезжает до этажа" in surfaces
     assert not any(s.endswith("примерно") for s in surfaces)
+    surfaces = {surface for _, surface, _ in _spans("Ограждение газона требует ремонта", frozenset())}
+    assert "Ограждение газона требует ремонта" in surfaces
+    assert "Ограждение газона требует" not in surfaces
 
 
 def test_a_phrase_many_members_share_labels_even_when_the_most_central_members_do_not_say_it():
