@@ -8,6 +8,7 @@ are one row; the text shown and quoted stays verbatim.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -46,12 +47,13 @@ def problem_fragments(texts: Sequence[str], preprocessor, cues, whole: bool):
         content = cues.cluster_lemmas(lemmas)
         return (fixed, content) if content and cues.carries_problem(fixed, lemmas) else None
 
+    per_doc = [
+        [(piece, *found) for piece in doc.fragments or [doc.masked_text] if (found := problem(piece))]
+        for doc in docs
+    ]
+    templates = _templates(per_doc) if whole else set()
     for index, doc in enumerate(docs):
-        kept = []
-        for fragment in doc.fragments or [doc.masked_text]:
-            found = problem(fragment)
-            if found:
-                kept.append((fragment, *found))
+        kept = [k for k in per_doc[index] if tuple(k[2]) not in templates]
         if kept and whole:
             # One unit per text, made of its problem clauses only: the greeting, the self-introduction
             # and «прошу разобраться» no longer fill the first 300 characters e5 reads, nor the lemmas.
@@ -64,11 +66,26 @@ def problem_fragments(texts: Sequence[str], preprocessor, cues, whole: bool):
         # Splitting can leave nothing while the whole text still names a problem: keep it whole then. Its
         # lemmas come from the masked text, as the fragments' do (doc.lemmas would carry names into the
         # keywords analysts read).
-        if kept:
+        if per_doc[index]:  # kept, or nothing but a template
             continue
         found = problem(doc.masked_text)
         if found:
             yield index, doc.masked_text, found[1], doc.masked_text, plain_case(found[0])
+
+
+# A clause of this many content lemmas, word for word in this share of a period's texts (5 at least), is a
+# template — a law one activist quotes in every appeal, a signature, an organisation's pasted reply — not what
+# each text is about (appeals and reviews only: survey answers repeat their short problems word for word).
+TEMPLATE_LEMMAS = 6
+TEMPLATE_SHARE = 0.005
+
+
+def _templates(per_doc: list[list[tuple]]) -> set[tuple[str, ...]]:
+    counts: Counter = Counter()
+    for kept in per_doc:
+        counts.update({tuple(content) for _, _, content in kept if len(content) >= TEMPLATE_LEMMAS})
+    limit = max(5, TEMPLATE_SHARE * len(per_doc))
+    return {key for key, n in counts.items() if n >= limit}
 
 
 def fragment_rows(texts, item_group, whole: bool, preprocessor, cues) -> FragmentRows:

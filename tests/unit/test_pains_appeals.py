@@ -41,3 +41,22 @@ def test_an_appeal_is_clustered_by_its_problem_clauses_not_its_formulas():
     assert "мусор" in lemmas and "разобраться" not in lemmas
     assert "Иванова" not in quote  # the quote source stays the whole masked appeal
     assert read == unit  # nothing to correct: the sentence model reads the same clauses
+
+
+def test_a_clause_repeated_word_for_word_in_many_appeals_is_a_template_not_their_problem():
+    # SPb March: one author quotes the same article of a regional law in 49 appeals; it must not be what they
+    # are clustered by (nor make a pain of its own), while each appeal's own problem stays.
+    from models.pain_cues import PainCues
+    from nlp import Preprocessor
+
+    law = (
+        "Согласно статье 37 Закона Санкт-Петербурга об административных правонарушениях "
+        "нарушение правил благоустройства влечет наложение административного штрафа."
+    )
+    problems = ["Во дворе не вывозят мусор.", "На опоре освещения висят объявления.", "Яма на проезжей части."]
+    texts = [f"{problems[i % 3]} {law}" for i in range(9)] + [law] + problems * 4
+    found = list(PainFinder(unit="text")._problem_fragments(texts, Preprocessor(ner=False), PainCues.load()))
+    units = {index: (unit, lemmas) for index, unit, lemmas, _, _ in found}
+    assert all("Согласно" not in unit and "штраф" not in lemmas for unit, lemmas in units.values())
+    assert 9 not in units  # nothing but the template: no problem of its own
+    assert "мусор" in units[0][1] and "объявление" in units[1][1]
