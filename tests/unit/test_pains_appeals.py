@@ -53,7 +53,7 @@ def test_a_clause_repeated_word_for_word_in_many_appeals_is_a_template_not_their
         "Согласно статье 37 Закона Санкт-Петербурга об административных правонарушениях "
         "нарушение правил благоустройства влечет наложение административного штрафа."
     )
-    problems = ["Во дворе не вывозят мусор.", "На опоре освещения висят объявления.", "Яма на проезжей части."]
+    problems = ["Во дворе не вывозят мусор.", "На опоре освещения висят объявления.", "Яма на дороге."]
     texts = [f"{problems[i % 3]} {law}" for i in range(9)] + [law] + problems * 4
     found = list(PainFinder(unit="text")._problem_fragments(texts, Preprocessor(ner=False), PainCues.load()))
     units = {index: (unit, lemmas) for index, unit, lemmas, _, _ in found}
