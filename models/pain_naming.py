@@ -134,9 +134,13 @@ def _elsewhere(other, best) -> bool:  # noqa: ANN001 (pain_phrases.Candidate)
     """`other` shares only a place with `best`: «Знак развернут» for the pain «Очистить дорожный знак» (of
     graffiti on road signs) names another problem in the same place."""
     shared = (set(other.key) & set(best.key)) - {"не"}
-    concepts = _concepts()
-    places = {i for i, name in enumerate(concepts.names) if name.startswith(PLACE_PREFIX)}
-    return bool(shared) and all(set(concepts.hits((w,))) <= places and concepts.hits((w,)) for w in shared)
+    return bool(shared) and all(_areas((w,)) and _areas((w,)) <= _places() for w in shared)
+
+
+@lru_cache(maxsize=1)
+def _places() -> frozenset[int]:
+    """The areas of data/lexicon/pain_concepts.yaml that say where, not what (`PLACE_PREFIX`)."""
+    return frozenset(i for i, name in enumerate(_concepts().names) if name.startswith(PLACE_PREFIX))
 
 
 def _main_area(found) -> int | None:  # noqa: ANN001 (pain_phrases.Candidate)

@@ -244,30 +244,32 @@ def _prepositions_govern(letters: Sequence[str]) -> bool:
 def is_advice(phrase: str) -> bool:
     """«Не брать ипотеку», «Проценты не платить»: «не» with an imperfective infinitive tells others what not
     to do — an opinion, never a problem statement («Не дозвониться», perfective, says one cannot)."""
-    before = ""
-    for word in WORD.findall(phrase):
-        if not LETTERS.match(word):
-            continue
-        if word_info(word)[1] == "INFN" and before == "NEG" and _imperfective(word):
-            return True
-        before = "NEG" if word.lower() in KEEP_EDGE else word_info(word)[1]
-    return False
+    return "advice" in _asks(phrase)
 
 
 def is_request(phrase: str) -> bool:
     """The phrase asks for something rather than saying what is wrong: a bare infinitive at the start or
     after a noun («Убрать мусор», «Вклад открыть»), not after «не» or a word of manner («Не дозвониться»)."""
+    return bool(_asks(phrase))
+
+
+def _asks(phrase: str) -> set[str]:
+    """What the phrase asks: «request» (an obligation word, or a bare infinitive at the start or after a
+    noun), «advice» (an imperfective infinitive after «не»: «Не платить проценты»); empty for a statement."""
+    kinds: set[str] = set()
     before = ""
     for word in WORD.findall(phrase):
         if not LETTERS.match(word):
             continue
         lemma, pos, _ = word_info(word)
         if lemma in _OBLIGATION:
-            return True
-        if pos == "INFN" and (before in _REQUEST_BEFORE or before == "NEG" and _imperfective(word)):
-            return True  # «Не платить проценты» advises; «Не дозвониться» (perfective) says one cannot
+            kinds.add("request")
+        if pos == "INFN" and before in _REQUEST_BEFORE:
+            kinds.add("request")
+        if pos == "INFN" and before == "NEG" and _imperfective(word):
+            kinds.add("advice")
         before = "NEG" if word.lower() in KEEP_EDGE else pos
-    return False
+    return kinds
 
 
 @lru_cache(maxsize=50_000)
