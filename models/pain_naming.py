@@ -30,7 +30,7 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
 
     def usable(phrase: str, key: tuple[str, ...]) -> bool:
         return (
-            not boiler.is_boilerplate(key)
+            not boiler.is_boilerplate(key, problems)
             and not any(len(f) >= 2 and set(f) <= set(key) for f in cues.formulas)
             and not cues.praises(phrase)
             and not is_advice(phrase)

@@ -41,7 +41,11 @@ _NO_END_LEMMAS = {"быть", "мочь", "смочь", "хотеть", "ста�
 _NO_END = {"ADJF", "PRTF", "NUMR"}  # «Ждала два», «Нет горячей»: cut mid-phrase
 # Degree and time words qualify what follows: «Лифт не доезжает до этажа примерно» is cut mid-phrase.
 _NO_END_WORDS = {"примерно", "почти", "очень", "уже", "еще", "ещё", "даже", "более", "менее", "около",
-                 "просто", "вообще", "слишком", "так"}
+                 "просто", "вообще", "слишком", "так", "пор"}  # «Заблокировали карту до сих пор»
+# Lemmas of «до сих пор»: an adverb, not what the phrase is about.
+_IDIOM_LEMMAS = {"сей", "пора"}
+_COORDINATORS = {"и", "или"}
+_VERBAL = {"VERB", "INFN", "PRTS"}
 # Words that point outside the span («Установить их на место», «Лифт тоже сломан», «Включительно на каждом
 # этаже»): what they refer to is in another sentence, so a span holding one names no problem by itself.
 _REFERRING = {"также", "тоже", "включительно", "там", "тут", "здесь", "туда", "сюда", "оттуда", "потом",
@@ -128,6 +132,8 @@ def _spans(text: str, stop: frozenset[str], max_words: int = 6):
             continue
         if first in _KEEP_EDGE and i + 1 < len(words) and words[i + 1][2] == "GRND":
             continue
+        if i and words[i - 1][2] == "PREP":
+            continue  # «в выходной банк не работает»: «Выходной банк» reads as a bank that is a day off
         for j in range(i + 1, min(len(words), i + max_words)):
             if not words[j][3]:
                 break
@@ -140,8 +146,10 @@ def _spans(text: str, stop: frozenset[str], max_words: int = 6):
             if words[j][0].lower() in _NO_END_WORDS:
                 continue
             span = words[i : j + 1]
-            key = tuple(w[1] for w in span if w[1] not in stop and w[2] not in _EDGE_POS)
-            if not reads_as_statement([w[0] for w in words[i : j + 1]]):
+            key = tuple(
+                w[1] for w in span if w[1] not in stop and w[2] not in _EDGE_POS and w[1] not in _IDIOM_LEMMAS
+            )
+            if not reads_as_statement([w[0] for w in words[i : j + 1]]) or _cut_conjunct(span):
                 continue
             if len(key) >= 2 and len(set(key)) == len(key):  # «очередь очередь» repeats, not states
                 states = first in _KEEP_EDGE or any(_predicate(w[1], w[2]) for w in span)
@@ -150,6 +158,20 @@ def _spans(text: str, stop: frozenset[str], max_words: int = 6):
                 negated = any(w[0].lower() in _KEEP_EDGE for w in span)
                 key = ("не",) + key if negated else key
                 yield key, " ".join(w[0] for w in span), states
+
+
+def _cut_conjunct(span: list[tuple[str, str, str, bool]]) -> bool:
+    """The span ends inside a second clause: «Не позвонили и смс» (… и смс не прислали) joins a verb to a
+    noun that has no verb of its own."""
+    last = max((k for k, w in enumerate(span) if w[0].lower() in _COORDINATORS), default=None)
+    if last is None or last == 0 or last + 1 >= len(span):
+        return False
+    after = span[last + 1 :]
+    return (
+        span[last - 1][2] in _VERBAL
+        and after[0][2] in ("NOUN", "ADJF")
+        and not any(_predicate(w[1], w[2]) or w[0].lower() in _KEEP_EDGE for w in after)
+    )
 
 
 def candidates(
@@ -205,6 +227,10 @@ def candidates(
         problem = key[0] == "не" or bool(problem_lemmas.intersection(key)) or bool(_NEGATION.search(surface))
         request = is_request(surface)
         out.append(Candidate(key, surface, covered / total, closeness[key], problem, request))
+    # Orders of the same words («мусор на газоне», «газон от мусора») are covered alike: the one that opens
+    # with what is wrong reads as a statement, the other is cut out of «очистить газон от мусора».
+    opens_with_problem = {frozenset(c.key) for c in out if c.key[0] in problem_lemmas}
+    out = [c for c in out if c.key[0] in problem_lemmas or frozenset(c.key) not in opens_with_problem]
     out.sort(key=lambda c: (-score(c), c.surface))
     return out
 
@@ -245,8 +271,11 @@ class BoilerplateFilter:
         self.domain_ = {w for w, n in lemmas.items() if n >= half} - {"не"}
         return self
 
-    def is_boilerplate(self, key: tuple[str, ...]) -> bool:
+    def is_boilerplate(self, key: tuple[str, ...], problems: frozenset[str] = frozenset()) -> bool:
         """The key itself is spread: «управляющая компания» may be (it is named in many complaints) while
-        «управляющая компания не реагирует на заявки» still names one problem. So is a key of nothing but
-        the domain's words and a negation («Банка нет Газпромбанк»)."""
-        return key in self.keys_ or not set(key) - self.domain_ - {"не"}
+        «управляющая компания не реагирует на заявки» still names one problem. A key holding a problem word
+        (`problems`) is spread because its problem is («Мусор на газонах» over the litter pains of one
+        spring), not because it is how people write. A key of nothing but the domain's words and a negation
+        («Банка нет Газпромбанк») is boilerplate either way."""
+        spread = key in self.keys_ and not problems.intersection(key)
+        return spread or not set(key) - self.domain_ - {"не"}

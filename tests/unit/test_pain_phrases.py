@@ -297,3 +297,54 @@ def test_a_request_is_not_replaced_by_another_problem_in_the_same_place():
     keywords = [["знак", "объявление"]]
     [label] = label_pains(CentralPhraseLabeller(), [members(texts)], keywords, PainCues.load())
     assert "развернут" not in label.lower(), label
+
+
+def test_a_problem_spread_over_many_pains_is_no_boilerplate():
+    # SPb April: litter on lawns is in six litter pains at once; the spread rule took «Мусор на газонах»
+    # away from all of them and the biggest was labelled «Убрать мусор».
+    litter = Candidate(("мусор", "газон"), "мусор на газоне", 0.3, 0.5)
+    per_pain = [[Candidate((f"место{i}", "x"), "", 0.6, 0.8)] + [litter] * (i < 5) for i in range(12)]
+    boiler = BoilerplateFilter().fit(per_pain)
+    problems = PainCues.load().problem_cues
+    assert boiler.is_boilerplate(("мусор", "газон"))
+    assert not boiler.is_boilerplate(("мусор", "газон"), problems)
+    formula = [[Candidate(("обратный", "связь"), "", 0.3, 0.5)] for _ in range(6)]
+    assert BoilerplateFilter().fit(formula).is_boilerplate(("обратный", "связь"), problems)
+
+
+def test_of_two_orders_of_the_same_words_the_one_that_opens_with_the_problem_labels():
+    # «Газон от мусора» is cut out of «очистить газон от мусора»; members cover it as they cover «Мусор на
+    # газоне», and it won on its letters.
+    cues = PainCues.load()
+    problems = frozenset(w for w in cues.problem_cues if "_" not in w)
+    texts = ["Очистить газон от мусора"] * 6 + ["Мусор на газоне"] * 4
+    found = candidates(texts, np.ones(10), np.ones(10), cues.cluster_stop_lemmas, cues.formulas, problems)
+    surfaces = [c.surface for c in found]
+    assert "Мусор на газоне" in surfaces and "газон от мусора" not in surfaces, surfaces
+
+
+@pytest.mark.parametrize(
+    ("text", "bad"),
+    [
+        # After a preposition an accusative reads as a nominative: «в выходной банк не работает».
+        ("Обидно, что в выходной банк не работает", "выходной банк не работает"),
+        # A verb joined to a noun that has no verb of its own: the second clause is cut.
+        ("Мне не позвонили и смс не прислали", "не позвонили и смс"),
+        # «до сих пор» ends nothing.
+        ("Заблокировали карту до сих пор", "Заблокировали карту до сих пор"),
+    ],
+)
+def test_spans_cut_out_of_their_clause_are_no_candidates(text, bad):
+    from models.pain_phrases import _spans
+
+    surfaces = {surface for _, surface, _ in _spans(text, frozenset())}
+    assert bad not in surfaces, surfaces
+    assert surfaces, text  # the clause still yields spans («банк не работает», «не позвонили»)
+
+
+def test_until_now_is_not_what_a_phrase_is_about():
+    from models.pain_phrases import _spans
+
+    keys = {key for key, surface, _ in _spans("Деньги до сих пор не вернули", frozenset())}
+    assert ("не", "деньга", "вернуть") in keys, keys
+    assert not any({"сей", "пора"} & set(key) for key in keys)
