@@ -131,10 +131,14 @@ def _areas(key: tuple[str, ...]) -> set[int]:
 
 
 def _elsewhere(other, best) -> bool:  # noqa: ANN001 (pain_phrases.Candidate)
-    """`other` shares only a place with `best`: «Знак развернут» for the pain «Очистить дорожный знак» (of
-    graffiti on road signs) names another problem in the same place."""
+    """`other` names another problem than `best`: it shares only a place with it («Знак развернут» for the
+    pain «Очистить дорожный знак» of graffiti on road signs), or it names a problem area `best` does not
+    («Мусор на дереве» for «Подстричь кусты»: litter, not the trees)."""
     shared = (set(other.key) & set(best.key)) - {"не"}
-    return bool(shared) and all(_areas((w,)) and _areas((w,)) <= _places() for w in shared)
+    if shared and all(_areas((w,)) and _areas((w,)) <= _places() for w in shared):
+        return True
+    mine = _areas(best.key) - _places()
+    return bool(mine) and bool(_areas(other.key) - _places() - mine)
 
 
 @lru_cache(maxsize=1)

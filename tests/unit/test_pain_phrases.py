@@ -348,3 +348,19 @@ def test_until_now_is_not_what_a_phrase_is_about():
     keys = {key for key, surface, _ in _spans("Деньги до сих пор не вернули", frozenset())}
     assert ("не", "деньга", "вернуть") in keys, keys
     assert not any({"сей", "пора"} & set(key) for key in keys)
+
+
+def test_a_request_is_not_replaced_by_a_statement_of_another_problem_area():
+    # SPb: the pain of trees and bushes asks «Подстричь кусты»; «Мусор на дереве» is litter, not the trees.
+    texts = ["Подстричь кусты"] * 10 + ["Мусор на дереве"] * 5 + ["Сломана ветка"] * 4
+    keywords = [["куст", "дерево", "ветка", "подстричь"]]
+    [label] = label_pains(CentralPhraseLabeller(), [members(texts)], keywords, PainCues.load())
+    assert "мусор" not in label.lower(), label
+
+
+def test_what_hinders_is_a_problem():
+    # SPb: the pain of posts that keep cars off the lawns was labelled «Парковки установили».
+    texts = ["Парковки установили"] * 8 + ["Конструкции мешают парковке"] * 4
+    keywords = [["парковка", "конструкция", "установить"]]
+    [label] = label_pains(CentralPhraseLabeller(), [members(texts)], keywords, PainCues.load())
+    assert label == "Конструкции мешают парковке", label
