@@ -49,15 +49,22 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
         # люди не могут выйти» describes a consequence.
         area = _main_area(found)
         counts = member_word_counts(member.texts)
+        fresh = [
+            c for c in found
+            if usable(c.surface, c.key) and normalise_phrase(c.surface).lower() not in taken
+            and not misspelt(c.surface, counts)  # «Наледь н ступеньках»: one author's typo
+        ]
+        # Coverage on the scale of a survey's pain, whose widest phrase covers half of it or more: in a pain
+        # of long reviews the widest covers a tenth, and the bonuses for length, keywords and area made
+        # one a third as wide win («Ждут в офисе банка с документами» over «Кредит не дали»).
+        widest = max((c.coverage for c in fresh), default=0.0)
+        stretch = max(1.0, COVERAGE_SCALE / widest) if widest > 0 else 1.0
         fresh = sorted(
-            (
-                c for c in found
-                if usable(c.surface, c.key) and normalise_phrase(c.surface).lower() not in taken
-                and not misspelt(c.surface, counts)  # «Наледь н ступеньках»: one author's typo
-            ),
+            fresh,
             key=lambda c: (
                 -(
                     score(c)
+                    + (stretch - 1.0) * c.coverage
                     + 0.08 * min(2, len(own.intersection(c.key)))
                     + AREA_BONUS * (area is not None and area in _areas(c.key))
                 ),
@@ -114,6 +121,7 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
 
 
 AREA_BONUS = 0.1
+COVERAGE_SCALE = 0.3
 PLACE_PREFIX = "loc_"  # areas of data/lexicon/pain_concepts.yaml that say where, not what
 REQUEST_YIELD = 0.3
 PROBLEM_YIELD = 0.3

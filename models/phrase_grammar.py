@@ -173,6 +173,10 @@ def reads_as_statement(words: Sequence[str]) -> bool:
     for k in range(1, len(letters)):
         if info[k - 1][1] == "NOUN" and info[k][1] == "NOUN" and grammar[k].only_nominative:
             return False
+        if info[k - 1][1] in ("ADJF", "PRTF") and info[k][1] == "NOUN" and not _agree_as_phrase(
+            letters[k - 1].lower(), letters[k].lower()
+        ):
+            return False  # «Пожилые людям тяжело подниматься»: an adjective in another case than its noun
     # A noun after a preposition or another noun («в течение суток», «клиентом данного банка») is never the
     # subject.
     free, governed = [], False
@@ -207,6 +211,25 @@ def reads_as_statement(words: Sequence[str]) -> bool:
         if pos in ("NOUN", "NPRO") and ok
     )
     return not singular_verb or has_subject
+
+
+_BASE_CASE = {"gen2": "gent", "acc2": "accs", "loc2": "loct", "voct": "nomn"}
+
+
+@lru_cache(maxsize=200_000)
+def _agree_as_phrase(adjective: str, noun: str) -> bool:
+    """Some reading of the adjective and some reading of the noun share case and number."""
+    from nlp.lemmatize import morph_analyzer
+
+    def forms(word: str, parts: tuple[str, ...]) -> set[tuple[str, str]]:
+        return {
+            (_BASE_CASE.get(str(p.tag.case), str(p.tag.case)), str(p.tag.number))
+            for p in morph_analyzer().parse(word)
+            if p.tag.POS in parts and p.tag.case
+        }
+
+    first, second = forms(adjective, ("ADJF", "PRTF")), forms(noun, ("NOUN",))
+    return not first or not second or bool(first & second)
 
 
 # The cases each preposition takes (a noun or adjective right after it must have a reading in one of them).
