@@ -54,9 +54,9 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
             if usable(c.surface, c.key) and normalise_phrase(c.surface).lower() not in taken
             and not misspelt(c.surface, counts)  # «Наледь н ступеньках»: one author's typo
         ]
-        # Coverage on the scale of a survey's pain, whose widest phrase covers half of it or more: in a pain
-        # of long reviews the widest covers a tenth, and the bonuses for length, keywords and area made
-        # one a third as wide win («Ждут в офисе банка с документами» over «Кредит не дали»).
+        # Coverage on the scale of a survey's pain, whose widest phrase covers a third of it or more: in a
+        # pain of long reviews the widest covers a tenth, and the bonuses for length, keywords and area
+        # made one author's clause win over a phrase many members share (bank: «Штрафы капать продолжают»).
         widest = max((c.coverage for c in fresh), default=0.0)
         stretch = max(1.0, COVERAGE_SCALE / widest) if widest > 0 else 1.0
         fresh = sorted(

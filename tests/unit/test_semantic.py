@@ -156,6 +156,9 @@ def test_every_lexicon_entry_as_people_write_it_names_its_area():
     ]
     assert not missed, missed
     assert concepts.names_of(preprocessor.features("Часы работы неудобные")) == ["opening_hours"]
+    # A municipality's web form and a condescending tone (planted «reception» answers split them off).
+    assert concepts.names_of(preprocessor.features("Интернет-приёмная не работает")) == ["portal"]
+    assert concepts.names_of(preprocessor.features("Специалист разговаривал свысока")) == ["rudeness"]
 
 
 def test_pains_that_mean_the_same_are_one_and_others_stay_apart():
