@@ -53,6 +53,12 @@ def test_no_pain_answers_are_not_pains(answer):
         ("Затрундяюсь ответить", False),
         ("Претензий ет", False),  # a slip of «нет» (reception set: it became a pain of its own)
         ("Жалоб нте", False),
+        # «Что бы вы изменили?» answered with nothing to change (the reception set put five into a pain).
+        ("Ничего не нужно менять", False),
+        ("Менять ничего не надо", False),
+        ("Вс отлично", False),
+        ("Пожеланий нет", False),
+        ("Ничего не работает", True),
         # A problem after the formula, a negated praise, a wish, a complaint: kept.
         ("всё хорошо но долго", True),
         ("Вежливый персонал, долго ждать", True),
