@@ -49,6 +49,7 @@ class PainCues:
     formula_phrases: tuple[str, ...] = ()
     praise_lemmas: frozenset[str] = frozenset()
     praise_patterns: tuple[re.Pattern[str], ...] = ()
+    reply_patterns: tuple[re.Pattern[str], ...] = ()
     version: str = "empty"
     _answers_canonical: frozenset[str] = field(default=frozenset(), repr=False)
     # Words of the no-pain answers and patterns, the vocabulary a typo is corrected to.
@@ -73,6 +74,7 @@ class PainCues:
             formula_phrases=tuple(str(f) for f in data.get("formulas", [])),
             praise_lemmas=frozenset(str(w) for w in data.get("praise_lemmas", [])),
             praise_patterns=tuple(praise_patterns),
+            reply_patterns=tuple(_compile_patterns(data, "reply_patterns", path)),
             version=str(data.get("version", "unknown")),
             _answers_canonical=frozenset(_canonical(a) for a in answers) | {"", "-"},
             _no_pain_words=tuple(
@@ -94,6 +96,13 @@ class PainCues:
             cached = tuple(sorted((k for k in keys if k), key=lambda k: (-len(k), k)))
             object.__setattr__(self, "_formulas", cached)
         return cached
+
+    def without_reply(self, text: str) -> str:
+        """`text` up to the first `reply_patterns` match: an organisation's answer pasted after a review or
+        an appeal («Газпромбанк 30 сентября 2024 Здравствуйте! … команда экспертов») says how it replies,
+        not what the writer complains about (60 of 4,974 bank reviews carry one; they made two pains)."""
+        starts = [m.start() for p in self.reply_patterns if (m := p.search(text))]
+        return text[: min(starts)] if starts else text
 
     def cluster_lemmas(self, lemmas: list[str]) -> list[str]:
         """Lemmas that say which problem it is: no function words, request modality, bare numbers or

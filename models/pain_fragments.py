@@ -37,6 +37,8 @@ class FragmentRows:
 def problem_fragments(texts: Sequence[str], preprocessor, cues, whole: bool):
     """Yield (item index, fragment text, lemmas, masked item text, text the sentence model reads: slips
     corrected, capitals lowered) for fragments that carry a problem."""
+    if whole:  # appeals and reviews: an organisation's pasted reply is no part of the complaint
+        texts = [cues.without_reply(text) for text in texts]
     docs = list(preprocessor.pipe(texts))
     # Slips corrected to the words the period itself uses: «нардоу много» meets «народу много».
     fixer = SpellingFixer.learn(doc.masked_text for doc in docs)

@@ -60,3 +60,35 @@ def test_a_clause_repeated_word_for_word_in_many_appeals_is_a_template_not_their
     assert all("Согласно" not in unit and "штраф" not in lemmas for unit, lemmas in units.values())
     assert 9 not in units  # nothing but the template: no problem of its own
     assert "мусор" in units[0][1] and "объявление" in units[1][1]
+
+
+def test_an_organisations_pasted_reply_is_no_part_of_the_complaint():
+    # Bank reviews: 60 carry the bank's answer after the review («Газпромбанк 30 сентября 2024 Здравствуйте!
+    # … команда экспертов»), 51 rows are nothing but one; their words made two pains of replies.
+    from models.pain_cues import PainCues
+    from nlp import Preprocessor
+
+    reply = (
+        "Газпромбанк 30 сентября 2024 Здравствуйте! Нам жаль, что вы столкнулись с данной ситуацией. "
+        "Проверим информацию и вернемся с ответом. С уважением, Дмитрий, команда экспертов Газпромбанка"
+    )
+    texts = [
+        f"Карту заблокировали без объяснения причин. {reply}",
+        "Деньги не вернули. Ответ от представителя банка: Здравствуйте! Нарушений не выявлено.",
+        reply,
+        "Получил ответ 12 марта, ничего не решено",  # a date is no reply
+    ]
+    found = list(PainFinder(unit="text")._problem_fragments(texts, Preprocessor(ner=False), PainCues.load()))
+    units = {index: lemmas for index, _, lemmas, _, _ in found}
+    assert "заблокировать" in units[0] and not {"эксперт", "жаль", "проверить"} & set(units[0])
+    assert units[1] == ["деньга", "не_вернуть"]
+    assert 2 not in units
+    assert "решить" in units[3] or "не_решить" in units[3]
+
+
+def test_thanks_expressed_are_praise_even_when_negated():
+    from models.pain_cues import PainCues
+
+    cues = PainCues.load()
+    assert cues.praises("Не выразить огромную благодарность сотрудникам")  # «не могу не выразить …»
+    assert not cues.carries_problem("Не могу не выразить огромную благодарность менеджеру", [])
