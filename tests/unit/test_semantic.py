@@ -161,6 +161,7 @@ def test_every_lexicon_entry_as_people_write_it_names_its_area():
     assert concepts.names_of(preprocessor.features("Специалист разговаривал свысока")) == ["rudeness"]
     assert concepts.names_of(preprocessor.features("Футболят, все кивают на соседний отдел")) == ["runaround"]
     assert concepts.names_of(preprocessor.features("Ходишь по кругу")) == ["runaround"]
+    assert concepts.names_of(preprocessor.features("Пока дождёшься приёма, состаришься")) == ["queue"]
 
 
 def test_pains_that_mean_the_same_are_one_and_others_stay_apart():
