@@ -100,7 +100,8 @@ class PainCues:
     def without_reply(self, text: str) -> str:
         """`text` up to the first `reply_patterns` match: an organisation's answer pasted after a review or
         an appeal («Газпромбанк 30 сентября 2024 Здравствуйте! … команда экспертов») says how it replies,
-        not what the writer complains about (60 of 4,974 bank reviews carry one; they made two pains)."""
+        not what the writer complains about (91 of 4,974 bank review rows carry one, 51 are nothing but one;
+        they made two pains of replies)."""
         starts = [m.start() for p in self.reply_patterns if (m := p.search(text))]
         return text[: min(starts)] if starts else text
 
