@@ -365,3 +365,23 @@ def test_a_slip_joins_the_pain_of_the_word_it_misspells():
     assert report.item_pain[len(texts) - 1] == queue
     assert report.item_pain[5] not in (None, queue)
     assert all("очеер" not in pain.label.lower() for pain in report.pains)
+
+
+def test_a_one_off_complaint_among_survey_answers_is_noise_not_part_of_the_nearest_pain():
+    # Planted reception answers: one-off complaints («нет питьевой воды», «неудобные стулья») swelled the
+    # parking pain to 11.9 % against a true 8.0 %.
+    queue = ["Очередь огромная", "Долго ждала в очереди", "Очередь на два часа", "Большая очередь в приемную",
+             "Стояла в очереди полдня", "Очереди, очереди", "Очень долгое ожидание в очереди"] * 4
+    parking = ["Негде поставить машину", "Нет парковки у здания", "Парковка всегда занята",
+               "Машину оставить негде", "Мало мест на стоянке"] * 5
+    one_off = ["Нет питьевой воды", "Негде присесть в коридоре", "Туалет закрыт для посетителей",
+               "Нет детского уголка", "На крыльце скользко", "Не работает банкомат в здании"]
+    texts = queue + parking + one_off
+    items = pd.DataFrame({"id": range(len(texts)), "text": texts})
+    from nlp import Preprocessor
+
+    report = PainFinder(preprocessor=Preprocessor(ner=False)).find(items, id_col="id")
+    in_pain = {i for pain in report.pains for i in pain.item_ids}
+    assert not in_pain & set(range(len(queue) + len(parking), len(texts))), [p.label for p in report.pains]
+    assert len(in_pain & set(range(len(queue)))) >= 0.9 * len(queue)
+    assert len(in_pain & set(range(len(queue), len(queue) + len(parking)))) >= 0.9 * len(parking)
