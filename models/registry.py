@@ -26,11 +26,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import gzip
 import hashlib
 import json
 import os
-import pickle
 import platform
 import secrets
 import shutil
@@ -41,6 +39,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from models.bundle_estimator import ESTIMATOR_FILE, ESTIMATOR_FILES, dump_estimator, load_estimator
 from models.bundle_signing import (
     SECRET_ENV,
     SECRET_FILE,
@@ -49,8 +48,6 @@ from models.bundle_signing import (
     signatures_match,
 )
 
-ESTIMATOR_FILE = "estimator.pkl.gz"
-ESTIMATOR_FILES = {1: "estimator.joblib", 2: ESTIMATOR_FILE}  # bundle format → estimator file
 CARD_FILE = "card.json"
 MANIFEST_FILE = "manifest.json"
 
@@ -83,48 +80,6 @@ class LoadedModel:
         if self._estimator is None:
             self._estimator = ModelRegistry(self.path.parent).load(self.path.name)._estimator
         return self._estimator
-
-
-def _dump_estimator(estimator: Any, path: Path) -> None:
-    """Format 2: pickle protocol 5 (numpy arrays as raw buffers) through gzip, with no timestamp in the gzip
-    header."""
-    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=3, mtime=0) as fh:
-        pickle.dump(estimator, fh, protocol=5)
-
-
-def _load_estimator(path: Path) -> Any:
-    """The estimator of a verified bundle file (format 2, or format 1 written by joblib)."""
-    if path.name == ESTIMATOR_FILES[1]:
-        import joblib
-
-        return joblib.load(path)
-    with gzip.open(path, "rb") as fh:
-        return pickle.load(_PiecewiseReader(fh))  # noqa: S301 — only files whose sha256 the registry recorded
-
-
-class _PiecewiseReader:
-    """A binary file whose ``readinto`` fills a large buffer 1 MiB at a time.
-
-    The unpickler reads each numpy array straight into its buffer with ``readinto``, but GzipFile first builds
-    a temporary bytes object as large as the request: the SPb model's 63 MB coefficient matrix briefly took
-    twice its size (peak RSS 359 MB against 298 MB read piecewise)."""
-
-    _PIECE = 1 << 20
-
-    def __init__(self, fh: Any) -> None:
-        self._fh = fh
-        self.read = fh.read
-        self.readline = fh.readline
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        done = 0
-        while done < len(view):
-            n = self._fh.readinto(view[done : done + self._PIECE])
-            if not n:
-                break
-            done += n
-        return done
 
 
 def file_sha256(path: Path, block: int = 1 << 20) -> str:
@@ -262,7 +217,7 @@ class ModelRegistry:
         self.root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{model_id}.", dir=self.root))
         try:
-            _dump_estimator(estimator, staging / ESTIMATOR_FILE)
+            dump_estimator(estimator, staging / ESTIMATOR_FILE)
             (staging / CARD_FILE).write_text(
                 json.dumps(full_card, ensure_ascii=False, indent=2, default=_json_default), encoding="utf-8"
             )
@@ -404,7 +359,7 @@ class ModelRegistry:
             return LoadedModel(card=card, path=path, warnings=warnings)
         file = path / ESTIMATOR_FILES[card["bundle_format"]]
         try:
-            estimator = _load_estimator(file)
+            estimator = load_estimator(file)
         except Exception as exc:  # unpickling a verified file can still fail on renamed classes
             raise BundleError(f"{file}: не удалось загрузить модель ({exc})") from exc
         return LoadedModel(card=card, path=path, warnings=warnings, _estimator=estimator)
