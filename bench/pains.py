@@ -240,12 +240,14 @@ def tracking(args) -> None:
 
 
 def scale(args) -> None:
-    """100,000 fragments vectorised (lexical + e5, SemanticVectorizer) and clustered: cold (an empty vector
+    """100,000 fragments vectorised (lexical + e5, SemanticVectorizer), clustered and refined
+    (ClassifierRefiner: above its `embed_below` rows it embeds nothing more): cold (an empty vector
     cache) and cached (the same cache again), peak RSS and the cache file's size."""
     import tempfile
 
     from models.embeddings import E5Embedder, EmbeddingCache
     from models.grouped_clusters import GroupedClusterer
+    from models.pain_refine import ClassifierRefiner
     from models.pain_semantic import SemanticVectorizer
     from nlp import Preprocessor
 
@@ -285,14 +287,20 @@ def scale(args) -> None:
                 clusterer.fit(X, sample_weight=w, groups=unique_groups)
             else:
                 clusterer = MergedKMeansClusterer().fit(X, sample_weight=w)
+            refiner = ClassifierRefiner(embedder=embedder)
+            refined = refiner.refine(
+                clusterer.labels_, texts, None, w, np.asarray(unique_groups, dtype=object), unique
+            )
             elapsed = time.perf_counter() - started
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             size = sum(f.stat().st_size for f in Path(tmp).glob("embeddings.sqlite*")) / 2**20  # + WAL
             where = f"within {cluster_by}" if cluster_by else "no groups"
             print(
                 f"{run}: 100,000 fragments ({len(unique)} distinct, {embedder.embedded_} embedded) "
-                f"vectorised + clustered in {elapsed:.1f} s ({where}); "
-                f"{len(clusterer.centroids_)} pains; peak RSS {peak:.0f} MiB; vector cache {size:.1f} MiB"
+                f"vectorised + clustered + refined in {elapsed:.1f} s ({where}); "
+                f"{len(set(refined.tolist()) - {-1})} pains "
+                f"({'refined' if len(unique) <= refiner.max_rows else 'too many rows to refine'}); "
+                f"peak RSS {peak:.0f} MiB; vector cache {size:.1f} MiB"
             )
 
 
