@@ -92,3 +92,15 @@ def test_thanks_expressed_are_praise_even_when_negated():
     cues = PainCues.load()
     assert cues.praises("Не выразить огромную благодарность сотрудникам")  # «не могу не выразить …»
     assert not cues.carries_problem("Не могу не выразить огромную благодарность менеджеру", [])
+
+
+def test_a_worker_commended_is_praise_and_a_remark_is_not():
+    # 55 bank reviews made a pain of praise labelled «Отметить сотрудников» («хочу отметить сотрудника …
+    # за вежливость, прошу премировать»).
+    from models.pain_cues import PainCues
+
+    cues = PainCues.load()
+    assert cues.praises("Хочу отметить сотрудника Анну за вежливость")
+    assert cues.praises("Прошу премировать операциониста")
+    assert not cues.carries_problem("Хочу отметить работу менеджера отделения", [])
+    assert not cues.praises("Хочу отметить, что приложение не работает")
