@@ -34,7 +34,7 @@ from sklearn.model_selection import KFold
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
-from models.pain_clusters import NOISE
+from models.pain_clusters import NOISE, MergedKMeansClusterer
 
 
 class ClassifierRefiner(BaseEstimator):
@@ -132,3 +132,43 @@ def _tfidf(texts: list[str], **params):
         return TfidfVectorizer(sublinear_tf=True, **params).fit_transform(texts)
     except ValueError:
         return csr_matrix((len(texts), 0))
+
+
+def settle_pains(
+    X: np.ndarray, labels: np.ndarray, weight: np.ndarray, groups: np.ndarray, clusterer
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pains after a refinement: one left with fewer rows than the clusterer keeps (`min_size`, `min_share` of
+    its group) gives them to the nearest other pain of their group (noise below the clusterer's
+    `min_similarity`); ids are made dense and each row's cosine to its pain's centroid recomputed."""
+    base = getattr(clusterer, "base", clusterer)
+    _, group_of = np.unique(groups, return_inverse=True)
+    row_floor = np.maximum(
+        getattr(base, "min_size", 1), getattr(base, "min_share", 0.0) * np.bincount(group_of, weights=weight)
+    )[group_of]
+    least = getattr(base, "min_similarity", 0.0)
+
+    def dense(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        out, member = labels.copy(), labels != NOISE
+        _, out[member] = np.unique(labels[member], return_inverse=True)
+        n = int(out[member].max()) + 1 if member.any() else 0
+        centroids = MergedKMeansClusterer._centroids(X[member], weight[member], out[member], n)
+        return out, centroids, np.bincount(out[member], weights=weight[member], minlength=n)
+
+    out, centroids, size = dense(labels)
+    while True:
+        floor = np.zeros(len(size))
+        floor[out[out != NOISE]] = row_floor[out != NOISE]
+        small = size < floor
+        if not small.any() or small.all():
+            break
+        moving = (out != NOISE) & small[np.maximum(out, 0)]
+        pain_group = np.empty(len(size), dtype=groups.dtype)
+        pain_group[out[out != NOISE]] = groups[out != NOISE]
+        allowed = ~small[None, :] & (pain_group[None, :] == groups[moving][:, None])
+        sims = np.where(allowed, X[moving] @ centroids.T, -np.inf)
+        out[moving] = np.where(sims.max(axis=1) >= least, sims.argmax(axis=1), NOISE)
+        out, centroids, size = dense(out)
+    if not len(centroids):
+        return out, np.zeros(len(labels))
+    similarity = np.einsum("ij,ij->i", X, centroids[np.maximum(out, 0)])
+    return out, np.where(out != NOISE, similarity, 0.0)

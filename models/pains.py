@@ -24,7 +24,7 @@ from models.pain_cues import PainCues
 from models.pain_fragments import FragmentRows, fragment_rows, problem_fragments
 from models.pain_labels import CentralPhraseLabeller, PainMembers, distinct_quotes
 from models.pain_naming import label_pains
-from models.pain_refine import ClassifierRefiner
+from models.pain_refine import ClassifierRefiner, settle_pains
 from models.pain_report import Pain, PainReport
 from models.pain_semantic import SemanticVectorizer, merge_by_meaning
 
@@ -189,8 +189,9 @@ class PainFinder:
             refiner = self.refiner or ClassifierRefiner(embedder=embedder, random_state=self.random_state)
             # Borrowed e5 vectors repeat the lexical over-clusters: the refiner needs each row's own.
             own = semantic if getattr(vectorizer, "embedded_", 0) == len(rows.read) else None
-            labels = refiner.refine(labels, rows.read, own, rows.counts, rows.groups, rows.lemmas)
-            labels, similarity = _settled(X, labels, rows.counts, rows.groups, clusterer)
+            refined = refiner.refine(labels, rows.read, own, rows.counts, rows.groups, rows.lemmas)
+            if (refined != labels).any():
+                labels, similarity = settle_pains(X, refined, rows.counts, rows.groups, clusterer)
         if self.meaning_merge and semantic is not None and answers:
             labels = merge_by_meaning(labels, rows.counts, semantic, self.meaning_merge)
         if self.area_merge and concepts is not None and semantic is not None and answers:
@@ -333,38 +334,6 @@ class PainFinder:
         top = sorted(bag.items(), key=lambda kv: (-kv[1], kv[0]))[: self.signature_size]
         norm = math.sqrt(sum(v * v for _, v in top)) or 1.0
         return {k: round(v / norm, 6) for k, v in top}
-
-
-def _settled(
-    X: np.ndarray, labels: np.ndarray, weight: np.ndarray, groups: np.ndarray, clusterer
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pains after a refinement: one left with fewer rows than the clusterer keeps (`min_size`, `min_share`)
-    gives them to the nearest other pain of their group (noise below the clusterer's `min_similarity`); ids
-    are made dense and each row's cosine to its pain's centroid recomputed."""
-    base = getattr(clusterer, "base", clusterer)
-    floor = max(getattr(base, "min_size", 1), getattr(base, "min_share", 0.0) * weight.sum())
-    least = getattr(base, "min_similarity", 0.0)
-
-    def dense(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        out, member = labels.copy(), labels != NOISE
-        _, out[member] = np.unique(labels[member], return_inverse=True)
-        n = int(out[member].max()) + 1 if member.any() else 0
-        centroids = MergedKMeansClusterer._centroids(X[member], weight[member], out[member], n)
-        return out, centroids, np.bincount(out[member], weights=weight[member], minlength=n)
-
-    out, centroids, size = dense(labels)
-    while (small := size < floor).any() and not small.all():
-        moving = (out != NOISE) & small[np.maximum(out, 0)]
-        pain_group = np.empty(len(size), dtype=groups.dtype)
-        pain_group[out[out != NOISE]] = groups[out != NOISE]
-        allowed = ~small[None, :] & (pain_group[None, :] == groups[moving][:, None])
-        sims = np.where(allowed, X[moving] @ centroids.T, -np.inf)
-        out[moving] = np.where(sims.max(axis=1) >= least, sims.argmax(axis=1), NOISE)
-        out, centroids, size = dense(out)
-    if not len(centroids):
-        return out, np.zeros(len(labels))
-    similarity = np.einsum("ij,ij->i", X, centroids[np.maximum(out, 0)])
-    return out, np.where(out != NOISE, similarity, 0.0)
 
 
 def _value_counts(values: pd.Series) -> dict[str, int]:

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from models.pain_clusters import NOISE, MergedKMeansClusterer
-from models.pain_refine import ClassifierRefiner
-from models.pains import PainFinder, _settled
+from models.pain_refine import ClassifierRefiner, settle_pains
+from models.pains import PainFinder
 
 LITTER = [
     "мусор на газоне у дома {n}",
@@ -79,12 +79,12 @@ def test_a_pain_left_with_too_few_rows_gives_them_to_the_nearest_pain_of_its_gro
     labels = np.array([0] * 30 + [1] * 30 + [2])  # pain 2 kept a single row after a refinement
     weight = np.ones(len(X))
     groups = np.array([""] * len(X), dtype=object)
-    out, similarity = _settled(X, labels, weight, groups, MergedKMeansClusterer(min_size=3))
+    out, similarity = settle_pains(X, labels, weight, groups, MergedKMeansClusterer(min_size=3))
     assert out[-1] == 0 and set(out.tolist()) == {0, 1}
     assert similarity[-1] > 0.9
     # In another group than every other pain, the row has nowhere to go: noise, not a foreign pain.
     groups[-1] = "other"
-    out, _ = _settled(X, labels, weight, groups, MergedKMeansClusterer(min_size=3))
+    out, _ = settle_pains(X, labels, weight, groups, MergedKMeansClusterer(min_size=3))
     assert out[-1] == NOISE
 
 
