@@ -3,7 +3,7 @@
 k-means and centroid merging draw a pain's border where averages of vectors meet; which problem a short
 appeal names («надписи на торце дома», «мусор у парковки во дворе») hinges on one or two words that an
 average dilutes. A linear model (LinearSVC) fitted to the clusters' own rows learns those words — character
-n-grams, so «газон» / «газоне» / слипы count alike, lemma uni/bigrams and the row's own e5 vector — and each
+n-grams, so «газон» / «газоне» / a typo count alike, lemma uni/bigrams and the row's own e5 vector — and each
 row is predicted by a model that never saw it (cross-fitted folds), so a row moves only where the rest of the
 period says it belongs elsewhere. Three rounds; noise stays noise; no pain is made, one may empty.
 A period (or a `cluster_by` group) of fewer than `min_rows` texts keeps the clusterer's pains: with a handful
@@ -84,14 +84,19 @@ class ClassifierRefiner(BaseEstimator):
         weight = np.ones(len(labels)) if weight is None else np.asarray(weight, dtype=np.float64)
         groups = np.zeros(len(labels), dtype=int) if groups is None else np.asarray(groups)
         member = labels != NOISE
-        if semantic is None and self.embedder is not None and self.semantic_weight > 0 and member.any():
-            vectors = np.asarray(self.embedder.embed([texts[i] for i in np.flatnonzero(member)]), np.float32)
-            semantic = np.zeros((len(labels), vectors.shape[1]), dtype=np.float32)
-            semantic[member] = vectors
+        eligible = []  # each group's rows, where there are enough of them and more than one pain
         for group in np.unique(groups):
             rows = np.flatnonzero((groups == group) & member)
-            if len(rows) < self.min_rows or len(np.unique(labels[rows])) < 2:
-                continue
+            if len(rows) >= self.min_rows and len(np.unique(labels[rows])) >= 2:
+                eligible.append(rows)
+        if not eligible:
+            return labels
+        if semantic is None and self.embedder is not None and self.semantic_weight > 0:
+            needed = np.concatenate(eligible)
+            vectors = np.asarray(self.embedder.embed([texts[i] for i in needed]), dtype=np.float32)
+            semantic = np.zeros((len(labels), vectors.shape[1]), dtype=np.float32)
+            semantic[needed] = vectors
+        for rows in eligible:
             features = self._features(
                 [texts[i] for i in rows],
                 None if semantic is None else semantic[rows],

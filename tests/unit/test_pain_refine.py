@@ -118,3 +118,25 @@ def test_a_small_period_keeps_the_clusterers_pains():
     labels[[3, 45]] = 1 - truth[[3, 45]]
     assert (ClassifierRefiner().refine(labels, texts) == labels).all()
     assert not (ClassifierRefiner(min_rows=10).refine(labels, texts) == labels).all()
+
+
+class _CountingEmbedder:
+    """Random but fixed vectors per text; counts what it was asked to embed."""
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def embed(self, texts):
+        self.asked += len(texts)
+        return np.array([np.random.default_rng(len(t)).normal(size=8) for t in texts], dtype=np.float32)
+
+
+def test_only_the_rows_of_groups_that_get_refined_are_embedded():
+    texts, truth = _rows()
+    embedder = _CountingEmbedder()
+    ClassifierRefiner(embedder=embedder).refine(truth, texts)  # too few rows: nothing to refine or embed
+    assert embedder.asked == 0
+    groups = np.array(["big"] * 60 + ["small"] * 20, dtype=object)
+    labels = np.where(np.arange(80) < 60, np.arange(80) % 2, 2 + np.arange(80) % 2)
+    ClassifierRefiner(embedder=embedder, min_rows=50).refine(labels, texts, groups=groups)
+    assert embedder.asked == 60
