@@ -241,8 +241,8 @@ def tracking(args) -> None:
 
 def scale(args) -> None:
     """100,000 fragments vectorised (lexical + e5, SemanticVectorizer), clustered and refined
-    (ClassifierRefiner: above its `embed_below` rows it embeds nothing more): cold (an empty vector
-    cache) and cached (the same cache again), peak RSS and the cache file's size."""
+    (ClassifierRefiner: a period of more than its `max_rows` distinct rows is left as clustered): cold (an
+    empty vector cache) and cached (the same cache again), peak RSS and the cache file's size."""
     import tempfile
 
     from models.embeddings import E5Embedder, EmbeddingCache
