@@ -25,6 +25,7 @@ from nlp.resources import data_dir
 
 CONCEPTS_FILE = data_dir() / "lexicon" / "pain_concepts.yaml"
 DESCRIPTIONS_FILE = data_dir() / "lexicon" / "pain_concept_descriptions.yaml"
+TITLES_FILE = data_dir() / "lexicon" / "pain_area_titles.yaml"
 
 
 def _plain(lemma: str) -> str:
@@ -41,6 +42,8 @@ class PainConcepts:
     pairs: dict[tuple[str, str], tuple[int, ...]]
     # Sentences per area (none: matched by its words only), for `meant_areas`.
     descriptions: tuple[tuple[str, ...], ...] = ()
+    # A problem statement per area (None: none), for a pain no phrase of its own names (models.pain_naming).
+    titles: tuple[str | None, ...] = ()
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> PainConcepts:
@@ -65,11 +68,13 @@ class PainConcepts:
                 elif len(words) == 2:
                     pairs.setdefault((words[0], words[1]), []).append(index)
         sentences = _descriptions(DESCRIPTIONS_FILE) if path == CONCEPTS_FILE else {}
+        titles = _descriptions(TITLES_FILE) if path == CONCEPTS_FILE else {}
         return cls(
             names,
             {k: tuple(v) for k, v in single.items()},
             {k: tuple(v) for k, v in pairs.items()},
             tuple(sentences.get(name, ()) for name in names),
+            tuple(titles[name][0] if name in titles else None for name in names),
         )
 
     def hits(self, lemmas: Sequence[str]) -> list[int]:
@@ -171,7 +176,7 @@ def _entry_lemmatizer():
 
 
 def _descriptions(path: Path) -> dict[str, tuple[str, ...]]:
-    """Area → its sentences, one or a list (an absent file: no sentences)."""
+    """Area → its sentences (or title), one or a list (an absent file: none)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:

@@ -27,6 +27,7 @@ SHORT_ANSWER_WORDS = 6
 TYPO_RATIO = 0.8
 _WISH = re.compile(r"\b(бы|хотел\w*|хочет\w*|желательно|нужн\w*|надо|мало|мешает)\b")
 _CONTRAST = re.compile(r"\b(но|только|кроме|однако|а|хотя|правда|зато)\b")
+_SENTENCE = re.compile(r"[.!?;\n]+")
 _NEGATION = re.compile(r"\b(не|нет|ни|без|никто|ничего|никак)\b")
 
 
@@ -184,6 +185,11 @@ class PainCues:
             return near[0] if len(near) == 1 else word
         close = difflib.get_close_matches(word, self._no_pain_words, n=1, cutoff=TYPO_RATIO)
         return close[0] if close else word
+
+    def praising(self, text: str) -> bool:
+        """Some sentence of a whole text (a review, an appeal) praises: a pain most of whose texts do is a
+        pain of praise («положительный отзыв, вежливость, профессионализм»), not a problem."""
+        return any(self.praises(s) for s in _SENTENCE.split(text) if s.strip())
 
     def praises(self, phrase: str) -> bool:
         """The phrase says what went well («Кредит одобрили быстро», «Приняли без очереди», «Нет проблем с

@@ -39,7 +39,13 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
     # A keyword of many pains («банк», «карта» in bank reviews) sets none of them apart.
     spread = Counter(w for words in keywords for k in words[:6] for w in set(k.split()))
     common = {w for w, n in spread.items() if n >= max(3, 0.2 * len(members))}
+    # Labels of bigger pains, as written and as their content lemmas («Кредит не оформили» takes «Кредит не
+    # оформить» too).
     taken: set[str] = set()
+    taken_keys: set[frozenset[str]] = set()
+
+    def free(phrase: str) -> bool:
+        return phrase.lower() not in taken and frozenset(lemma_key(phrase)) not in taken_keys
     labels = []
     for found, member, words in zip(shared, members, keywords, strict=True):
         # The pain's keywords are its distinctive terms (c-TF-IDF): a phrase holding them says what sets
@@ -51,7 +57,7 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
         counts = member_word_counts(member.texts)
         fresh = [
             c for c in found
-            if usable(c.surface, c.key) and normalise_phrase(c.surface).lower() not in taken
+            if usable(c.surface, c.key) and free(normalise_phrase(c.surface))
             and not misspelt(c.surface, counts)  # «Наледь н ступеньках»: one author's typo
         ]
         # Coverage on the scale of a survey's pain, whose widest phrase covers a third of it or more: in a
@@ -103,6 +109,9 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
         best = best or next((c for c in fresh if c.coverage >= labeller.min_coverage / 4), None)
         best = best or next(iter(fresh), None)
         label = normalise_phrase(best.surface) if best is not None else None
+        title = _area_title(member, widest, best)
+        if title is not None and free(title):
+            label = title
         if label is None:
             ranked = [p for p in labeller.candidates(member) if usable(p, lemma_key(p))]
             # Stable sort: a phrase that states a problem («Третий этаж» only locates one) and reads as a
@@ -110,17 +119,24 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
             ranked = sorted(
                 ranked, key=lambda p: (not states_problem(p, problems), not reads_as_statement(p.split()))
             )
-            label = next((p for p in ranked if p.lower() not in taken), None)
+            label = next((p for p in ranked if free(p)), None)
             if label is None:
                 top = ranked[0] if ranked else (words[0].capitalize() if words else "Без названия")
                 extra = next((k for k in words if k.lower() not in top.lower()), None)
                 label = f"{top}: {extra}" if extra else top
         taken.add(label.lower())
+        taken_keys.add(frozenset(lemma_key(label)))
         labels.append(label)
     return labels
 
 
 AREA_BONUS = 0.1
+# A pain that at least TITLE_SHARE of its members place in one area is named by that area's title
+# (data/lexicon/pain_area_titles.yaml) when no phrase of its own is shared by SHARED_PHRASE of its members, or
+# when its best phrase names only problems that fewer than OWN_PROBLEM_SHARE of its members name.
+TITLE_SHARE = 0.5
+SHARED_PHRASE = 0.05
+OWN_PROBLEM_SHARE = 0.25
 COVERAGE_SCALE = 0.3
 PLACE_PREFIX = "loc_"  # areas of data/lexicon/pain_concepts.yaml that say where, not what
 REQUEST_YIELD = 0.3
@@ -162,3 +178,35 @@ def _main_area(found) -> int | None:  # noqa: ANN001 (pain_phrases.Candidate)
         for area in _areas(c.key):
             weight[area] += c.coverage
     return weight.most_common(1)[0][0] if weight else None
+
+
+def _area_title(member: PainMembers, widest: float, best) -> str | None:  # noqa: ANN001 (Candidate | None)
+    """The title of the area most of the pain's members name, where the pain's own phrases do not name it:
+    none is shared (a catch-all of small defects in stairwells, each said by one author), the best one names
+    a problem few members have («Мусор вдоль забора» heading rusty, bent fences) or asks for something to be
+    done only to a place («Убрать газон»)."""
+    from models.pain_phrases import lemma_key
+    from models.phrase_grammar import word_info
+
+    total = float(sum(member.counts)) or 1.0
+    share: Counter = Counter()
+    for text, count in zip(member.texts, member.counts, strict=True):
+        for area in set(_areas(lemma_key(text))):
+            share[area] += float(count) / total
+    if not share:
+        return None
+    main, main_share = max(share.items(), key=lambda kv: (kv[1], -kv[0]))
+    title = _concepts().titles[main] if main < len(_concepts().titles) else None
+    if title is None or main_share < TITLE_SHARE:
+        return None
+    if best is None or widest < SHARED_PHRASE:
+        return title
+    named = _areas(best.key) - _places()
+    if named and all(share[area] < OWN_PROBLEM_SHARE for area in named):
+        return title
+    # «Убрать газон» (of «убрать с газона» шины, блоки, пни): a request that names only where.
+    where = best.key[1:]
+    asks = best.request and word_info(best.key[0])[1] == "INFN"  # «Необходимо ограждение» names a thing
+    if asks and where and all(_areas((w,)) and _areas((w,)) <= _places() for w in where):
+        return title
+    return None

@@ -61,7 +61,10 @@ class PainFinder:
     Appeals and reviews (whole texts) are merged at `text_merge_similarity` (finer pains than the
     clusterer's default, 0.45 against 0.25) and then redrawn by `refiner` (`models.pain_refine.
     ClassifierRefiner`, fed each text's own e5 vector and lemmas; False: no refinement): SPb appeals
-    without groups, NMI 0.556 → 0.577 on three tuning months, April 0.515 → 0.547.
+    without groups, NMI 0.556 → 0.577 on three tuning months, April 0.515 → 0.547. A pain of whole texts at
+    least `praise_share` of whose texts praise (`PainCues.praising`) is no pain: its items carry none (bank
+    reviews: 23 reviews of «положительный отзыв, вежливость, профессионализм», 74 % praising; no other pain
+    over 18 %).
 
     `find(..., cluster_by=COL)` clusters each value of COL on its own (`GroupedClusterer`), e.g. the process
     of a survey answer or the topic a trained classifier predicted: pains then never mix groups.
@@ -85,6 +88,7 @@ class PainFinder:
         answer_min_similarity: float = 0.3,
         text_merge_similarity: float = 0.45,
         refiner=None,
+        praise_share: float = 0.5,
     ) -> None:
         self.preprocessor = preprocessor
         self.vectorizer = vectorizer
@@ -102,6 +106,7 @@ class PainFinder:
         self.answer_min_similarity = answer_min_similarity
         self.text_merge_similarity = text_merge_similarity
         self.refiner = refiner
+        self.praise_share = praise_share
 
     def _parts(self):
         from nlp import Preprocessor
@@ -198,8 +203,11 @@ class PainFinder:
             # Survey answers only: an appeal's area is too coarse (SPb reasons differ within «мусор»).
             areas = concepts.meant_areas(semantic, embedder)
             labels = merge_by_area(labels, rows.counts, areas, self.area_merge)
+        occurrences = rows.occurrences
+        if not answers:
+            labels, occurrences = _without_praise(labels, rows, cues, self.praise_share)
         n_pains = int(labels.max()) + 1 if len(labels) else 0
-        item_list = self._item_pains(rows.occurrences, labels)
+        item_list = self._item_pains(occurrences, labels)
         pain_items: list[set[int]] = [set() for _ in range(n_pains)]
         for index, chosen in item_list.items():
             for p in chosen:
@@ -235,7 +243,7 @@ class PainFinder:
             pains.append(pain)
         order = sorted(range(n_pains), key=lambda p: (-pains[p].size, p))
         renamed = self._name_in_order(order, pains, all_members, labeller, cues)
-        with_problem = sorted({i for i, _ in rows.occurrences})
+        with_problem = sorted({i for i, _ in occurrences})
         item_pain: dict[Hashable, str | None] = {ids[i]: None for i in with_problem}
         item_pains: dict[Hashable, list[str]] = {ids[i]: [] for i in range(n_items)}
         for index, chosen in item_list.items():
@@ -361,3 +369,22 @@ def find_pains(
         channel_col=channel_col,
         cluster_by=cluster_by,
     )
+
+
+def _without_praise(labels: np.ndarray, rows: FragmentRows, cues: PainCues, share: float):
+    """Labels and occurrences without the pains at least `share` of whose texts (by count) praise: their
+    rows leave (their items carry no problem unless another row of theirs does); ids stay dense."""
+    member = labels != NOISE
+    if not share or not member.any():
+        return labels, rows.occurrences
+    praising = np.array([cues.praising(rows.read[i]) if member[i] else False for i in range(len(labels))])
+    n = int(labels.max()) + 1
+    total = np.bincount(labels[member], weights=rows.counts[member], minlength=n)
+    praised = np.bincount(labels[member], weights=(rows.counts * praising)[member], minlength=n)
+    gone = praised >= share * np.maximum(total, 1e-9)
+    if not gone.any():
+        return labels, rows.occurrences
+    dropped = member & gone[np.maximum(labels, 0)]
+    out = np.where(dropped, NOISE, labels)
+    _, out[out != NOISE] = np.unique(out[out != NOISE], return_inverse=True)
+    return out, [(i, r) for i, r in rows.occurrences if not dropped[r]]

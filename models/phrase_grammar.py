@@ -46,6 +46,9 @@ _WRITER_VERBS = {"хотеть", "хотеться", "просить", "мочь
 # отказал»), as do question words («Не знают где деньги»).
 _JOINING = {"и", "или", "а", "но", "да"}
 _QUESTIONWORDS = {"где", "куда", "откуда", "когда", "почему", "зачем", "как", "сколько"}
+# «Какие документы не устроили» asks («какие-то» does not); «Страховки без которой не одобрят» is cut out of
+# its sentence before a relative clause.
+_QUESTION_LEMMAS = {"какой", "каков", "чей", "который"}
 # Before a bare infinitive these make it a statement («Не дозвониться», «Невозможно записаться», «Долго
 # ждать»); after a noun or at the start it is a request («Убрать мусор», «Вклад открыть»).
 _REQUEST_BEFORE = {"NOUN", "ADJF", "PRTF", "CONJ", "PREP", ""}
@@ -146,7 +149,7 @@ def reads_as_statement(words: Sequence[str]) -> bool:
         return False  # «Не заблокированной карты»: a participle cut out of its clause
     if any(pos == "CONJ" and w.lower() not in _JOINING for w, (_, pos, _) in zip(letters, info, strict=True)):
         return False
-    if any(w.lower() in _QUESTIONWORDS for w in letters):
+    if any(w.lower() in _QUESTIONWORDS for w in letters) or any(i[0] in _QUESTION_LEMMAS for i in info):
         return False
     lowered = [w.lower() for w in letters]
     if any(a == "не" and b in ("только", "просто") for a, b in zip(lowered, lowered[1:], strict=False)):
@@ -164,6 +167,8 @@ def reads_as_statement(words: Sequence[str]) -> bool:
         and not (grammar[-1].verb_number == "plur" and any(g.accusative for g in grammar[:-1]))
     ):
         return False  # «Банк списал», «Банк заблокировал»: what? («Скамейку сломали», «Деньги списали» say)
+    if _request_without_object(letters, info):
+        return False  # «Убрать с газона»: what? («Убрать мусор», «Убрать с газона шины» say)
     nouns = [lemma for lemma, pos, _ in info if pos == "NOUN"]
     if nouns and all(n in _MEASURE_NOUNS | _VAGUE_NOUNS for n in nouns):
         return False
@@ -211,6 +216,33 @@ def reads_as_statement(words: Sequence[str]) -> bool:
         if pos in ("NOUN", "NPRO") and ok
     )
     return not singular_verb or has_subject
+
+
+def _request_without_object(letters: Sequence[str], info: Sequence[tuple[str, str, bool]]) -> bool:
+    """A request whose perfective transitive infinitive has no object: every noun after it is governed by a
+    preposition («Убрать с газона», «Необходимо вывезти со двора»)."""
+    start = 0
+    while start < len(letters) and info[start][0] in _OBLIGATION:
+        start += 1
+    if start >= len(letters) or info[start][1] != "INFN" or not _perfective_transitive(letters[start]):
+        return False
+    after_preposition = False
+    for word, (_, pos, _) in zip(letters[start + 1 :], info[start + 1 :], strict=True):
+        if pos == "PREP":
+            after_preposition = True
+        elif pos in ("NOUN", "NPRO"):
+            if not after_preposition and (pos == "NPRO" or _grammar(word).accusative):
+                return False
+            after_preposition = False
+    return True
+
+
+@lru_cache(maxsize=50_000)
+def _perfective_transitive(word: str) -> bool:
+    from nlp.lemmatize import morph_analyzer
+
+    tag = morph_analyzer().parse(word)[0].tag
+    return "tran" in tag and tag.aspect == "perf"
 
 
 _BASE_CASE = {"gen2": "gent", "acc2": "accs", "loc2": "loct", "voct": "nomn"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_mutual_info_score
 
@@ -104,3 +105,31 @@ def test_a_worker_commended_is_praise_and_a_remark_is_not():
     assert cues.praises("Прошу премировать операциониста")
     assert not cues.carries_problem("Хочу отметить работу менеджера отделения", [])
     assert not cues.praises("Хочу отметить, что приложение не работает")
+
+
+def test_a_pain_most_of_whose_reviews_praise_is_no_pain():
+    # Bank: 23 reviews of «положительный отзыв, вежливость, профессионализм» made a pain labelled «Решила
+    # написать отзыв»; 74 % of them praise somewhere, no other pain over 18 %.
+    from models.pain_cues import PainCues
+    from models.pain_fragments import FragmentRows
+    from models.pains import _without_praise
+
+    texts = [
+        "Приложение не работает третий день", "Не могу войти в приложение",  # pain 0
+        "Только положительные отзывы! Так держать", "Профессионал своего дела, желаю дальнейших успехов",
+        "Решила написать отзыв. Побольше бы таких специалистов", "Вежливость",  # pain 1: 3 of 4 praise
+        "Очередь в отделении на час. Спасибо охраннику, хоть стул дал",  # pain 2: 1 of 2 praises
+        "В отделении очередь",
+    ]
+    labels = np.array([0, 0, 1, 1, 1, 1, 2, 2])
+    rows = FragmentRows(
+        lemmas=[[] for _ in texts], shown=texts, read=texts, quote_source=texts,
+        occurrences=[(i, i) for i in range(len(texts))],
+        counts=np.ones(len(texts)),
+        groups=np.zeros(len(texts)),
+    )
+    out, occurrences = _without_praise(labels, rows, PainCues.load(), share=0.6)
+    assert list(out) == [0, 0, -1, -1, -1, -1, 1, 1]
+    assert [r for _, r in occurrences] == [0, 1, 6, 7]  # praise items carry no problem
+    unchanged, _ = _without_praise(labels, rows, PainCues.load(), share=0.0)
+    assert list(unchanged) == list(labels)
