@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections import Counter
 from functools import lru_cache
 
+import numpy as np
+
 from models.pain_cues import PainCues
 from models.pain_labels import PainMembers, member_word_counts, misspelt, normalise_phrase
 
@@ -132,11 +134,13 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
 
 AREA_BONUS = 0.1
 # A pain that at least TITLE_SHARE of its members place in one area is named by that area's title
-# (data/lexicon/pain_area_titles.yaml) when no phrase of its own is shared by SHARED_PHRASE of its members, or
-# when its best phrase names only problems that fewer than OWN_PROBLEM_SHARE of its members name.
+# (data/lexicon/pain_area_titles.yaml) when no phrase of its own is shared by SHARED_PHRASE of its members,
+# when its best phrase names only problems that fewer than OWN_PROBLEM_SHARE of its members name, or when it
+# asks for something to be done only to a place (`_area_title`).
 TITLE_SHARE = 0.5
 SHARED_PHRASE = 0.05
 OWN_PROBLEM_SHARE = 0.25
+TITLE_READ = 1000
 COVERAGE_SCALE = 0.3
 PLACE_PREFIX = "loc_"  # areas of data/lexicon/pain_concepts.yaml that say where, not what
 REQUEST_YIELD = 0.3
@@ -188,11 +192,12 @@ def _area_title(member: PainMembers, widest: float, best) -> str | None:  # noqa
     from models.pain_phrases import lemma_key
     from models.phrase_grammar import word_info
 
-    total = float(sum(member.counts)) or 1.0
+    read = np.argsort(-member.similarity, kind="stable")[:TITLE_READ]  # the most central members
+    total = float(member.counts[read].sum()) or 1.0
     share: Counter = Counter()
-    for text, count in zip(member.texts, member.counts, strict=True):
-        for area in set(_areas(lemma_key(text))):
-            share[area] += float(count) / total
+    for i in read:
+        for area in set(_areas(lemma_key(member.texts[i]))):
+            share[area] += float(member.counts[i]) / total
     if not share:
         return None
     main, main_share = max(share.items(), key=lambda kv: (kv[1], -kv[0]))
