@@ -104,7 +104,9 @@ def make_finder(seed: int = 0, unit: str = "text", **cluster_params) -> PainFind
         embedder=E5Embedder(cache=EmbeddingCache(ROOT / "var" / "cache" / "embeddings.sqlite")),
         random_state=seed,
         unit=unit,
-        clusterer=MergedKMeansClusterer(random_state=seed, **cluster_params),
+        # The product's own clusterer unless a bench varies it: an injected one keeps its merge threshold, and
+        # whole texts are merged at `PainFinder.text_merge_similarity` only with the default one.
+        clusterer=MergedKMeansClusterer(random_state=seed, **cluster_params) if cluster_params else None,
     )
 
 
