@@ -182,7 +182,7 @@ def _descriptions(path: Path) -> dict[str, tuple[str, ...]]:
     except FileNotFoundError:
         return {}
     except (OSError, yaml.YAMLError) as exc:
-        raise ValueError(f"{path}: не удалось прочитать описания областей проблем ({exc})") from exc
+        raise ValueError(f"{path}: не удалось прочитать файл областей проблем ({exc})") from exc
     if not isinstance(data, dict):
         raise ValueError(f"{path}: ожидается «область: предложение» или «область: [предложение, …]»")
     out = {}

@@ -132,7 +132,9 @@ def reads_as_statement(words: Sequence[str]) -> bool:
     noun beyond time words («Не первый год») and beyond places when it says something is missing («Этаж
     отсутствует»), no bare noun after a noun («Подъезд мусор», «Очередь человек»), a nominative noun agreeing
     with the verb after it in number and, in the past, gender («Этаж отсутствуют», «Банка … позвонил» do not),
-    and a subject for a singular verb («Производится в течении суток» has none)."""
+    and a subject for a singular verb («Производится в течении суток» has none); no question or relative
+    clause («Какие документы не устроили», «… без которой не одобрят»), and an object for a request («Убрать
+    с газона» has none)."""
     letters = [w for w in words if LETTERS.match(w)]
     if not letters:
         return False
@@ -168,7 +170,7 @@ def reads_as_statement(words: Sequence[str]) -> bool:
     ):
         return False  # «Банк списал», «Банк заблокировал»: what? («Скамейку сломали», «Деньги списали» say)
     if _request_without_object(letters, info):
-        return False  # «Убрать с газона»: what? («Убрать мусор», «Убрать с газона шины» say)
+        return False  # «Убрать с газона»: what? («Убрать мусор», «Убрать шины с газона» say)
     nouns = [lemma for lemma, pos, _ in info if pos == "NOUN"]
     if nouns and all(n in _MEASURE_NOUNS | _VAGUE_NOUNS for n in nouns):
         return False

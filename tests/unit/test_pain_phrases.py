@@ -435,3 +435,13 @@ def test_a_label_is_not_a_bigger_pains_label_in_another_form():
     )
     assert labels[0] == "Кредит не оформили"
     assert lemma_key(labels[1]) != lemma_key(labels[0]), labels
+
+
+def test_every_problem_area_has_its_own_title():
+    from models.pain_concepts import PainConcepts
+
+    concepts = PainConcepts.load()
+    assert len(concepts.titles) == len(concepts.names)
+    missing = [n for n, t in zip(concepts.names, concepts.titles, strict=True) if not t]
+    assert not missing, f"data/lexicon/pain_area_titles.yaml has no title for {missing}"
+    assert len(set(concepts.titles)) == len(concepts.titles)  # two pains never share a title
