@@ -141,6 +141,7 @@ TITLE_SHARE = 0.5
 SHARED_PHRASE = 0.05
 OWN_PROBLEM_SHARE = 0.25
 TITLE_READ = 1000
+TITLE_RIVAL = 0.75  # another problem area this close to the main one makes the area title a guess
 COVERAGE_SCALE = 0.3
 PLACE_PREFIX = "loc_"  # areas of data/lexicon/pain_concepts.yaml that say where, not what
 REQUEST_YIELD = 0.3
@@ -188,7 +189,9 @@ def _area_title(member: PainMembers, widest: float, best) -> str | None:  # noqa
     """The title of the area most of the pain's members name, where the pain's own phrases do not name it:
     none is shared (a catch-all of small defects in stairwells, each said by one author), the best one names
     a problem few members have («Мусор вдоль забора» heading rusty, bent fences) or asks for something to be
-    done only to a place («Убрать газон»)."""
+    done only to a place («Убрать газон»). No title when another problem area is nearly as common as the
+    main one: January's pain of snow on roads names «дорога» and «снег» alike, ads on road signs «не оставляя
+    следов бумаги» are ads, not documents — a title would be a guess."""
     from models.pain_phrases import lemma_key
     from models.phrase_grammar import word_info
 
@@ -202,9 +205,12 @@ def _area_title(member: PainMembers, widest: float, best) -> str | None:  # noqa
         return None
     main, main_share = max(share.items(), key=lambda kv: (kv[1], -kv[0]))
     title = _concepts().titles[main] if main < len(_concepts().titles) else None
-    if title is None or main_share < TITLE_SHARE:
+    rival = max((v for area, v in share.items() if area != main and area not in _places()), default=0.0)
+    if title is None or main_share < TITLE_SHARE or rival >= TITLE_RIVAL * main_share:
         return None
-    if best is None or widest < SHARED_PHRASE:
+    if main in _places() and rival >= TITLE_SHARE:
+        return None  # ads on road signs are no «Неисправные дорожные знаки»: the problem is not the place
+    if best is None or widest < SHARED_PHRASE or best.coverage < SHARED_PHRASE:
         return title
     named = _areas(best.key) - _places()
     if named and all(share[area] < OWN_PROBLEM_SHARE for area in named):

@@ -45,6 +45,7 @@ _NO_END_WORDS = {"примерно", "почти", "очень", "уже", "ещ
 # Lemmas of «до сих пор»: an adverb, not what the phrase is about.
 _IDIOM_LEMMAS = {"сей", "пора"}
 _COORDINATORS = {"и", "или"}
+_NEGATORS = {"не", "нет", "ни"}
 _VERBAL = {"VERB", "INFN", "PRTS"}
 # Words that point outside the span («Установить их на место», «Лифт тоже сломан», «Включительно на каждом
 # этаже»): what they refer to is in another sentence, so a span holding one names no problem by itself.
@@ -72,6 +73,14 @@ def _can_start(word: str) -> bool:
     return nominative and parses[0].tag.POS != "NUMR"
 
 
+
+
+@lru_cache(maxsize=200_000)
+def _genitive(word: str) -> bool:
+    """The word may be a genitive («освещения», «парадной»)."""
+    from nlp.lemmatize import morph_analyzer
+
+    return any(p.tag.case in ("gent", "gen2") for p in morph_analyzer().parse(word))
 
 
 def _predicate(lemma: str, pos: str) -> bool:
@@ -124,6 +133,14 @@ def _spans(text: str, stop: frozenset[str], max_words: int = 6):
         lemma, pos, proper = word_info(tok)
         refers = lemma in _REFERRING or (pos == "NPRO" and lemma not in _NEGATIVE_PRONOUNS)
         words.append((tok, lemma, pos, not proper and not refers))
+    # Words of a «чтобы» clause, up to the next mark: a purpose, never a problem statement.
+    purpose, inside = [], False
+    for tok, lemma, _, _ in words:
+        if tok.lower() == "чтобы":
+            inside = True
+        elif not lemma and not tok.isalnum():
+            inside = False
+        purpose.append(inside)
     for i in range(len(words)):
         first = words[i][0].lower()
         if not words[i][3] or (words[i][2] in _EDGE_POS and first not in _KEEP_EDGE):
@@ -134,6 +151,12 @@ def _spans(text: str, stop: frozenset[str], max_words: int = 6):
             continue
         if i and words[i - 1][2] == "PREP":
             continue  # «в выходной банк не работает»: «Выходной банк» reads as a bank that is a day off
+        if i and words[i - 1][0].lower() in _NEGATORS:
+            continue  # «(не) убран мусор»: the negation belongs to the span, which starts with it
+        if purpose[i]:
+            continue  # «…, чтобы лужа не образовалась»: what the writer wants, not what is wrong
+        if i and words[i - 1][2] == "NOUN" and words[i][2] == "NOUN" and _genitive(words[i][0]):
+            continue  # «(опоры) освещения от рекламы»: a noun's genitive cut from the noun it depends on
         for j in range(i + 1, min(len(words), i + max_words)):
             if not words[j][3]:
                 break

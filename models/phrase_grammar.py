@@ -158,6 +158,8 @@ def reads_as_statement(words: Sequence[str]) -> bool:
         return False  # «Не только положить деньги»: half of «не только …, но и …», no negation
     if not _prepositions_govern(letters):
         return False  # «Убрать с газоне», «Мусор у подъезд»: a slip or words run together
+    if any(a == b for a, b in zip(lowered, lowered[1:], strict=False)) or _unlike_conjuncts(info):
+        return False  # «Объявления на на опоре», «Полусферы и вывести»
     if sum(pos == "VERB" for _, pos, _ in info) >= 2 and not any(pos == "CONJ" for _, pos, _ in info):
         return False  # two clauses run together: «Позвонили в банк заблокировали карту»
     if any(g.imperative for g in grammar):
@@ -220,6 +222,20 @@ def reads_as_statement(words: Sequence[str]) -> bool:
     return not singular_verb or has_subject
 
 
+def _unlike_conjuncts(info: Sequence[tuple[str, str, bool]]) -> bool:
+    """«и»/«или» joins a noun with no verb of its own to a verb or an infinitive («Полусферы и вывести»): the
+    noun's clause was cut off («Не позвонили и смс не прислали» joins two clauses and is kept)."""
+    for k, (lemma, _, _) in enumerate(info):
+        if lemma not in ("и", "или") or k == 0 or k + 1 >= len(info):
+            continue
+        before = [pos for _, pos, _ in info[:k]]
+        if before[-1] in ("NOUN", "ADJF", "NPRO") and info[k + 1][1] in ("INFN", "VERB") and not any(
+            pos in ("VERB", "INFN", "PRTS", "PRED", "ADJS") for pos in before
+        ):
+            return True
+    return False
+
+
 def _request_without_object(letters: Sequence[str], info: Sequence[tuple[str, str, bool]]) -> bool:
     """A request whose perfective transitive infinitive has no object: every noun after it is governed by a
     preposition («Убрать с газона», «Необходимо вывезти со двора»)."""
@@ -276,6 +292,7 @@ _GOVERNS = {
     "ко": {"datv"}, "по": {"datv", "accs", "loct"}, "о": {"loct", "accs"}, "об": {"loct", "accs"},
     "при": {"loct"}, "за": {"accs", "ablt"}, "под": {"accs", "ablt"}, "над": {"ablt"}, "перед": {"ablt"},
     "через": {"accs"}, "про": {"accs"}, "между": {"ablt", "gent"},
+    "нет": {"gent", "gen2"},  # «Нет детской площадки»; «Нет детская площадка» is a slip
 }
 _DECLINED = {"NOUN", "ADJF", "PRTF", "NUMR", "NPRO"}
 _NEEDS_VO = re.compile(r"[вф][бвгджзйклмнпрстфхцчшщ]")
