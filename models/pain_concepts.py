@@ -44,6 +44,8 @@ class PainConcepts:
     descriptions: tuple[tuple[str, ...], ...] = ()
     # A problem statement per area (None: none), for a pain no phrase of its own names (models.pain_naming).
     titles: tuple[str | None, ...] = ()
+    # Where, for a place area («на дорожных знаках и светофорах»; None: not a place or no phrase).
+    wheres: tuple[str | None, ...] = ()
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> PainConcepts:
@@ -75,6 +77,7 @@ class PainConcepts:
             {k: tuple(v) for k, v in pairs.items()},
             tuple(sentences.get(name, ()) for name in names),
             tuple(titles[name][0] if name in titles else None for name in names),
+            tuple(titles[name][1] if len(titles.get(name, ())) > 1 else None for name in names),
         )
 
     def hits(self, lemmas: Sequence[str]) -> list[int]:

@@ -41,13 +41,13 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
     # A keyword of many pains («банк», «карта» in bank reviews) sets none of them apart.
     spread = Counter(w for words in keywords for k in words[:6] for w in set(k.split()))
     common = {w for w, n in spread.items() if n >= max(3, 0.2 * len(members))}
-    # Labels of bigger pains, as written and as their content lemmas («Кредит не оформили» takes «Кредит не
-    # оформить» too).
+    # Labels of bigger pains, as written and as their content lemmas less the words of many pains («Кредит не
+    # оформили» takes «Кредит не оформить», «Не выполнили условия» takes «Банк не выполнил условия»).
     taken: set[str] = set()
     taken_keys: set[frozenset[str]] = set()
 
     def free(phrase: str) -> bool:
-        return phrase.lower() not in taken and frozenset(lemma_key(phrase)) not in taken_keys
+        return phrase.lower() not in taken and frozenset(lemma_key(phrase)) - common not in taken_keys
     labels = []
     for found, member, words in zip(shared, members, keywords, strict=True):
         # The pain's keywords are its distinctive terms (c-TF-IDF): a phrase holding them says what sets
@@ -127,7 +127,7 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
                 extra = next((k for k in words if k.lower() not in top.lower()), None)
                 label = f"{top}: {extra}" if extra else top
         taken.add(label.lower())
-        taken_keys.add(frozenset(lemma_key(label)))
+        taken_keys.add(frozenset(lemma_key(label)) - common)
         labels.append(label)
     return labels
 
@@ -203,21 +203,41 @@ def _area_title(member: PainMembers, widest: float, best) -> str | None:  # noqa
             share[area] += float(member.counts[i]) / total
     if not share:
         return None
-    main, main_share = max(share.items(), key=lambda kv: (kv[1], -kv[0]))
-    title = _concepts().titles[main] if main < len(_concepts().titles) else None
-    rival = max((v for area, v in share.items() if area != main and area not in _places()), default=0.0)
-    if title is None or main_share < TITLE_SHARE or rival >= TITLE_RIVAL * main_share:
+    title = _title(share)
+    if title is None:
         return None
-    if main in _places() and rival >= TITLE_SHARE:
-        return None  # ads on road signs are no «Неисправные дорожные знаки»: the problem is not the place
     if best is None or widest < SHARED_PHRASE or best.coverage < SHARED_PHRASE:
         return title
     named = _areas(best.key) - _places()
     if named and all(share[area] < OWN_PROBLEM_SHARE for area in named):
         return title
+    if not named and not best.problem:
+        return title  # «Парадная черная лестница (необходимо …)» names where, not what is wrong
     # «Убрать газон» (of «убрать с газона» шины, блоки, пни): a request that names only where.
     where = best.key[1:]
     asks = best.request and word_info(best.key[0])[1] == "INFN"  # «Необходимо ограждение» names a thing
     if asks and where and all(_areas((w,)) and _areas((w,)) <= _places() for w in where):
         return title
     return None
+
+
+def _title(share: Counter) -> str | None:
+    """The title of the area most members name (at least TITLE_SHARE of them, no other problem area nearly
+    as common); a place most members name a problem at is titled by the problem and the place («Надписи и
+    несанкционированная реклама на дорожных знаках и светофорах», not «Неисправные дорожные знаки»)."""
+    concepts = _concepts()
+    main, main_share = max(share.items(), key=lambda kv: (kv[1], -kv[0]))
+    problems = sorted(((v, -a) for a, v in share.items() if a not in _places()), reverse=True)
+    if main in _places() and problems and problems[0][0] >= TITLE_SHARE:
+        problem, main_share = -problems[0][1], problems[0][0]
+        title = concepts.titles[problem]
+        where = concepts.wheres[main] if main < len(concepts.wheres) else None
+        title = f"{title} {where}" if title and where else None
+        problems = problems[1:]
+    else:
+        title = concepts.titles[main] if main < len(concepts.titles) else None
+        problems = [p for p in problems if -p[1] != main]
+    rival = problems[0][0] if problems else 0.0
+    if title is None or main_share < TITLE_SHARE or rival >= TITLE_RIVAL * main_share:
+        return None
+    return title

@@ -155,6 +155,7 @@ def _spans(text: str, stop: frozenset[str], max_words: int = 6):
             continue  # «(не) убран мусор»: the negation belongs to the span, which starts with it
         if purpose[i]:
             continue  # «…, чтобы лужа не образовалась»: what the writer wants, not what is wrong
+        after_verb = bool(i) and words[i - 1][2] in ("INFN", "VERB")
         if i and words[i - 1][2] == "NOUN" and words[i][2] == "NOUN" and _genitive(words[i][0]):
             continue  # «(опоры) освещения от рекламы»: a noun's genitive cut from the noun it depends on
         for j in range(i + 1, min(len(words), i + max_words)):
@@ -174,6 +175,10 @@ def _spans(text: str, stop: frozenset[str], max_words: int = 6):
             )
             if not reads_as_statement([w[0] for w in words[i : j + 1]]) or _cut_conjunct(span):
                 continue
+            if after_verb and any(w[0].lower() == "от" for w in span) and not any(
+                _predicate(w[1], w[2]) for w in span
+            ):
+                continue  # «(Очистить) дорожный знак от рекламы»: the object of a request cut from its verb
             if len(key) >= 2 and len(set(key)) == len(key):  # «очередь очередь» repeats, not states
                 states = first in _KEEP_EDGE or any(_predicate(w[1], w[2]) for w in span)
                 # «Лифт не работает» and «Лифт работает» say opposite things: the negation is in the key

@@ -295,7 +295,7 @@ _GOVERNS = {
     "нет": {"gent", "gen2"},  # «Нет детской площадки»; «Нет детская площадка» is a slip
 }
 _DECLINED = {"NOUN", "ADJF", "PRTF", "NUMR", "NPRO"}
-_NEEDS_VO = re.compile(r"[вф][бвгджзйклмнпрстфхцчшщ]")
+_NEEDS_VO = re.compile(r"[вф][бвгджзйклмнпрстфхцчшщ]|двор")  # «во вход», «во дворе»
 
 
 def _prepositions_govern(letters: Sequence[str]) -> bool:
@@ -305,7 +305,7 @@ def _prepositions_govern(letters: Sequence[str]) -> bool:
     morph = morph_analyzer()
     for prep, word in zip(letters, letters[1:], strict=False):
         if prep.lower() == "в" and _NEEDS_VO.match(word.lower()):
-            return False  # «ремонт в вход»: Russian writes «во вход», «во втором»
+            return False  # «ремонт в вход», «мусор в дворе»: Russian writes «во вход», «во дворе»
         cases = _GOVERNS.get(prep.lower())
         if cases is None:
             continue

@@ -404,6 +404,9 @@ def test_a_label_is_not_a_bigger_pains_label_in_another_form():
         # A genitive cut from its noun: «Освещения от несанкционированных рекламных табличек».
         ("Очистить опору освещения от несанкционированных рекламных табличек",
          "освещения от несанкционированных рекламных табличек"),
+        # The object of a request cut from its verb: «Дорожный знак от несанкционированной рекламы».
+        ("Очистить дорожный знак от несанкционированной рекламы",
+         "дорожный знак от несанкционированной рекламы"),
     ],
 )
 def test_spans_never_drop_what_they_depend_on(text, bad):
@@ -422,6 +425,8 @@ def test_spans_never_drop_what_they_depend_on(text, bad):
         ("Несанкционированные объявления на на опоре", False),  # a word written twice
         ("Полусферы и вывести", False),  # a noun with no verb joined to an infinitive
         ("Не позвонили и смс не прислали", True),  # two clauses
+        ("Мусор в дворе", False),  # «во дворе»
+        ("Мусор во дворе", True),
     ],
 )
 def test_grammar_of_negation_repeats_and_conjuncts(words, ok):
