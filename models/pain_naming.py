@@ -187,11 +187,12 @@ def _main_area(found) -> int | None:  # noqa: ANN001 (pain_phrases.Candidate)
 
 def _area_title(member: PainMembers, widest: float, best) -> str | None:  # noqa: ANN001 (Candidate | None)
     """The title of the area most of the pain's members name, where the pain's own phrases do not name it:
-    none is shared (a catch-all of small defects in stairwells, each said by one author), the best one names
-    a problem few members have («Мусор вдоль забора» heading rusty, bent fences) or asks for something to be
-    done only to a place («Убрать газон»). No title when another problem area is nearly as common as the
-    main one: January's pain of snow on roads names «дорога» and «снег» alike, ads on road signs «не оставляя
-    следов бумаги» are ads, not documents — a title would be a guess."""
+    none is shared or the best is one author's (a catch-all of small defects in stairwells), the best one
+    names a problem few members have («Мусор вдоль забора» heading rusty, bent fences), names only a place
+    («Парадная черная лестница») or asks for something to be done only to a place («Убрать газон»). No title
+    when another problem area is nearly as common as the main one (`_title`): January's pain of snow on roads
+    names «дорога» and «снег» alike, ads on road signs «не оставляя следов бумаги» are ads, not documents — a
+    title would be a guess."""
     from models.pain_phrases import lemma_key
     from models.phrase_grammar import word_info
 
