@@ -194,7 +194,7 @@ def _area_title(member: PainMembers, widest: float, best) -> str | None:  # noqa
     names «дорога» and «снег» alike, ads on road signs «не оставляя следов бумаги» are ads, not documents — a
     title would be a guess."""
     from models.pain_phrases import lemma_key
-    from models.phrase_grammar import word_info
+    from models.phrase_grammar import OBLIGATION, word_info
 
     read = np.argsort(-member.similarity, kind="stable")[:TITLE_READ]  # the most central members
     total = float(member.counts[read].sum()) or 1.0
@@ -212,8 +212,12 @@ def _area_title(member: PainMembers, widest: float, best) -> str | None:  # noqa
     named = _areas(best.key) - _places()
     if named and all(share[area] < OWN_PROBLEM_SHARE for area in named):
         return title
-    if not named and not best.problem:
-        return title  # «Парадная черная лестница (необходимо …)» names where, not what is wrong
+    # «Парадная черная лестница (необходимо …)» names where, not what is wrong; «Необходимо ограждение для
+    # газона» asks for a thing.
+    first = word_info(next(iter(best.surface.split()), ""))
+    asks_for_thing = best.request and (first[1] == "INFN" or first[0] in OBLIGATION)
+    if not named and not best.problem and not asks_for_thing:
+        return title
     # «Убрать газон» (of «убрать с газона» шины, блоки, пни): a request that names only where.
     where = best.key[1:]
     asks = best.request and word_info(best.key[0])[1] == "INFN"  # «Необходимо ограждение» names a thing

@@ -53,7 +53,7 @@ _QUESTION_LEMMAS = {"какой", "каков", "чей", "который"}
 # ждать»); after a noun or at the start it is a request («Убрать мусор», «Вклад открыть»).
 _REQUEST_BEFORE = {"NOUN", "ADJF", "PRTF", "CONJ", "PREP", ""}
 # What ought to be is a request too («Не должно быть просроченных платежей», «Необходимо ограждение»).
-_OBLIGATION = {"должный", "надо", "нужно", "необходимо", "необходимый", "следовать"}
+OBLIGATION = {"должный", "надо", "нужно", "необходимо", "необходимый", "следовать"}
 _MEASURE_NOUNS = {"год", "раз", "время", "день", "неделя", "месяц", "час", "минута", "сутки", "пора"}
 # Nouns that name no object: «Проводились работы», «Произвести ремонт», «Выявлено отсутствие» say that
 # something is (not) done, not to what; a label needs another noun besides them.
@@ -240,7 +240,7 @@ def _request_without_object(letters: Sequence[str], info: Sequence[tuple[str, st
     """A request whose perfective transitive infinitive has no object: every noun after it is governed by a
     preposition («Убрать с газона», «Необходимо вывезти со двора»)."""
     start = 0
-    while start < len(letters) and info[start][0] in _OBLIGATION:
+    while start < len(letters) and info[start][0] in OBLIGATION:
         start += 1
     if start >= len(letters) or info[start][1] != "INFN" or not _perfective_transitive(letters[start]):
         return False
@@ -336,7 +336,7 @@ def _asks(phrase: str) -> set[str]:
         if not LETTERS.match(word):
             continue
         lemma, pos, _ = word_info(word)
-        if lemma in _OBLIGATION:
+        if lemma in OBLIGATION:
             kinds.add("request")
         if pos == "INFN" and before in _REQUEST_BEFORE:
             kinds.add("request")

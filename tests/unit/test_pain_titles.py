@@ -160,6 +160,11 @@ def test_a_phrase_naming_only_the_place_yields_to_its_title():
     key = ("парадный", "черный", "лестница")
     where_only = Candidate(key, "Парадная черная лестница", 0.07, 0.9, False, True)
     assert _area_title(members(stairs), 0.14, where_only) == "Неудовлетворительное состояние парадной"
+    # A request for a thing is no place: «Необходимо ограждение для газона» keeps its label.
+    fence = ["Необходимо ограждение для газона", "Поставить ограждение газона", "Сломано ограждение"] * 8
+    key = ("ограждение", "газон")
+    request = Candidate(key, "Необходимо ограждение для газона", 0.3, 0.9, False, True)
+    assert _area_title(members(fence), 0.3, request) is None
 
 
 def test_a_label_is_not_a_bigger_pains_label_with_a_word_of_many_pains_added():
