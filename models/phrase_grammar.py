@@ -237,19 +237,21 @@ def _unlike_conjuncts(info: Sequence[tuple[str, str, bool]]) -> bool:
 
 
 def _request_without_object(letters: Sequence[str], info: Sequence[tuple[str, str, bool]]) -> bool:
-    """A request whose perfective transitive infinitive has no object: every noun after it is governed by a
-    preposition («Убрать с газона», «Необходимо вывезти со двора»)."""
+    """A request whose perfective transitive infinitive has no object: every noun is governed by a
+    preposition («Убрать с газона», «Необходимо вывезти со двора», «Надо с газона убрать»)."""
     start = 0
     while start < len(letters) and info[start][0] in OBLIGATION:
         start += 1
-    if start >= len(letters) or info[start][1] != "INFN" or not _perfective_transitive(letters[start]):
+    verbs = [k for k in range(start, len(letters)) if info[k][1] == "INFN"]
+    if not verbs or (start == 0 and verbs[0] != 0) or not _perfective_transitive(letters[verbs[0]]):
         return False
     after_preposition = False
-    for word, (_, pos, _) in zip(letters[start + 1 :], info[start + 1 :], strict=True):
+    for k in range(start, len(letters)):
+        pos = info[k][1]
         if pos == "PREP":
             after_preposition = True
         elif pos in ("NOUN", "NPRO"):
-            if not after_preposition and (pos == "NPRO" or _grammar(word).accusative):
+            if not after_preposition and (pos == "NPRO" or _grammar(letters[k]).accusative):
                 return False
             after_preposition = False
     return True

@@ -427,6 +427,8 @@ def test_spans_never_drop_what_they_depend_on(text, bad):
         ("Не позвонили и смс не прислали", True),  # two clauses
         ("Мусор в дворе", False),  # «во дворе»
         ("Мусор во дворе", True),
+        ("Надо с газона убрать", False),  # a request with no object, its infinitive last
+        ("Надо с газона убрать шины", True),
     ],
 )
 def test_grammar_of_negation_repeats_and_conjuncts(words, ok):
