@@ -297,7 +297,7 @@ _GOVERNS = {
     "нет": {"gent", "gen2"},  # «Нет детской площадки»; «Нет детская площадка» is a slip
 }
 _DECLINED = {"NOUN", "ADJF", "PRTF", "NUMR", "NPRO"}
-_NEEDS_VO = re.compile(r"[вф][бвгджзйклмнпрстфхцчшщ]|двор")  # «во вход», «во дворе»
+_NEEDS_VO = re.compile(r"[вф][бвгджзйклмнпрстфхцчшщ]|двор(?!ник)")  # «во вход», «во дворе»
 
 
 def _prepositions_govern(letters: Sequence[str]) -> bool:
