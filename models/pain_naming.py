@@ -207,7 +207,12 @@ def _area_title(member: PainMembers, widest: float, best) -> str | None:  # noqa
     title = _title(share)
     if title is None:
         return None
-    if best is None or widest < SHARED_PHRASE or best.coverage < SHARED_PHRASE:
+    if best is None or widest < SHARED_PHRASE:
+        return title
+    main = max(share.items(), key=lambda kv: (kv[1], -kv[0]))[0]
+    if best.coverage < SHARED_PHRASE and main in _places():
+        # A catch-all of many small defects at one place («Этаж черная лестница отсутствует ручки», 1 of 1,430
+        # stairwell appeals); a problem's own rare phrase («Документы готовили очень долго») stays.
         return title
     named = _areas(best.key) - _places()
     if named and all(share[area] < OWN_PROBLEM_SHARE for area in named):

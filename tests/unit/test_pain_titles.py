@@ -148,6 +148,11 @@ def test_a_place_most_members_name_a_problem_at_is_titled_by_the_problem_there()
     stairs = ["Отслаивается краска в парадной", "Разбито стекло на лестнице", "Нет плафона на этаже"] * 8
     stairs_author = Candidate(("разбить", "стекло"), "Разбито стекло", 0.02, 0.9, True, False)
     assert _area_title(members(stairs), 0.3, stairs_author) == "Неудовлетворительное состояние парадной"
+    # Only a place's catch-all: survey answers about slow documents keep their own rare phrase, which the
+    # documents title («Требуют лишние документы») would misname.
+    slow = ["Документы готовили очень долго", "Долго делали справку", "Документы ждала месяц"] * 8
+    rare = Candidate(("документ", "готовить", "очень", "долго"), "Документы готовили очень долго", 0.02, 0.9)
+    assert _area_title(members(slow), 0.3, rare) is None
 
 
 def test_a_phrase_naming_only_the_place_yields_to_its_title():
