@@ -204,12 +204,12 @@ def _area_title(member: PainMembers, widest: float, best) -> str | None:  # noqa
             share[area] += float(member.counts[i]) / total
     if not share:
         return None
-    title = _title(share)
+    main = max(share.items(), key=lambda kv: (kv[1], -kv[0]))[0]
+    title = _title(share, main)
     if title is None:
         return None
     if best is None or widest < SHARED_PHRASE:
         return title
-    main = max(share.items(), key=lambda kv: (kv[1], -kv[0]))[0]
     if best.coverage < SHARED_PHRASE and main in _places():
         # A catch-all of many small defects at one place («Этаж черная лестница отсутствует ручки», 1 of 1,430
         # stairwell appeals); a problem's own rare phrase («Документы готовили очень долго») stays.
@@ -231,12 +231,13 @@ def _area_title(member: PainMembers, widest: float, best) -> str | None:  # noqa
     return None
 
 
-def _title(share: Counter) -> str | None:
-    """The title of the area most members name (at least TITLE_SHARE of them, no other problem area nearly
-    as common); a place most members name a problem at is titled by the problem and the place («Надписи и
-    несанкционированная реклама на дорожных знаках и светофорах», not «Неисправные дорожные знаки»)."""
+def _title(share: Counter, main: int) -> str | None:
+    """The title of `main`, the area most members name (at least TITLE_SHARE of them, no other problem area
+    nearly as common); a place most members name a problem at is titled by the problem and the place
+    («Надписи и несанкционированная реклама на дорожных знаках и светофорах», not «Неисправные дорожные
+    знаки»)."""
     concepts = _concepts()
-    main, main_share = max(share.items(), key=lambda kv: (kv[1], -kv[0]))
+    main_share = share[main]
     problems = sorted(((v, -a) for a, v in share.items() if a not in _places()), reverse=True)
     if main in _places() and problems and problems[0][0] >= TITLE_SHARE:
         problem, main_share = -problems[0][1], problems[0][0]
