@@ -26,6 +26,8 @@ from nlp.resources import data_dir
 CONCEPTS_FILE = data_dir() / "lexicon" / "pain_concepts.yaml"
 DESCRIPTIONS_FILE = data_dir() / "lexicon" / "pain_concept_descriptions.yaml"
 TITLES_FILE = data_dir() / "lexicon" / "pain_area_titles.yaml"
+PLACE_PREFIX = "loc_"  # areas that say where, not what
+PLACE_WEIGHT = 0.7  # a place's share of a row's area vector against a problem's 1 (`PainConcepts.vectors`)
 
 
 def _plain(lemma: str) -> str:
@@ -93,13 +95,20 @@ class PainConcepts:
     def names_of(self, lemmas: Sequence[str]) -> list[str]:
         return sorted({self.names[i] for i in self.hits(lemmas)})
 
-    def vectors(self, rows: Sequence[Sequence[str]]) -> np.ndarray:
-        """(n, areas) float32: √(hits per area), unit rows; zero rows for texts that name no area."""
+    def vectors(self, rows: Sequence[Sequence[str]], place_weight: float = PLACE_WEIGHT) -> np.ndarray:
+        """(n, areas) float32: 1 for each area the row names (however often), `place_weight` for a place
+        (`PLACE_PREFIX`), unit rows; zero rows for texts that name no area.
+
+        Counting hits (√count, as before) let a place outweigh the problem: «не горит свет в парадной на
+        1 этаже, лестница 4» named the stairwell three times and lighting once, and 155 of 190 appeals of
+        unlit stairwells (SPb, November 2020) sat in the stairwell's catch-all pain. Once per area and where
+        below what: SPb Благоустройство + МКД against the portal's reason, five tuning months (March dev and
+        four train months), mean NMI 0.581 → 0.589, each month up (place weight 0.5 / 0.7 / 1.0: 0.580 /
+        0.589 / 0.587; √count with places at 0.8: 0.588)."""
         out = np.zeros((len(rows), len(self.names)), dtype=np.float32)
         for r, lemmas in enumerate(rows):
-            for index in self.hits(lemmas):
-                out[r, index] += 1.0
-        out = np.sqrt(out)
+            out[r, self.hits(lemmas)] = 1.0
+        out[:, [name.startswith(PLACE_PREFIX) for name in self.names]] *= place_weight
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 

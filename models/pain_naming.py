@@ -143,7 +143,6 @@ OWN_PROBLEM_SHARE = 0.25
 TITLE_READ = 1000
 TITLE_RIVAL = 0.75  # another problem area this close to the main one makes the area title a guess
 COVERAGE_SCALE = 0.3
-PLACE_PREFIX = "loc_"  # areas of data/lexicon/pain_concepts.yaml that say where, not what
 REQUEST_YIELD = 0.3
 PROBLEM_YIELD = 0.3
 
@@ -173,6 +172,8 @@ def _elsewhere(other, best) -> bool:  # noqa: ANN001 (pain_phrases.Candidate)
 @lru_cache(maxsize=1)
 def _places() -> frozenset[int]:
     """The areas of data/lexicon/pain_concepts.yaml that say where, not what (`PLACE_PREFIX`)."""
+    from models.pain_concepts import PLACE_PREFIX
+
     return frozenset(i for i, name in enumerate(_concepts().names) if name.startswith(PLACE_PREFIX))
 
 

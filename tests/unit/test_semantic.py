@@ -104,6 +104,19 @@ def test_where_the_problem_is_sets_one_problem_in_two_places_apart():
     assert v[0] @ v[1] > 0.3  # still the same problem area
 
 
+def test_what_weighs_more_than_where_however_often_the_place_is_named():
+    # «парадная … этаж … лестница» is one place named three times: counted per hit, it outweighed the
+    # problem (lighting) and unlit stairwells joined the stairwell's catch-all pain.
+    from models.pain_concepts import PainConcepts
+
+    concepts, pre = PainConcepts.load(), Preprocessor(ner=False)
+    texts = ["Не горит свет в парадной на 1 этаже, лестница 4", "Не горит фонарь на улице"]
+    v = concepts.vectors([pre.features(t) for t in texts])
+    lighting, stairwell = concepts.names.index("lighting"), concepts.names.index("loc_stairwell")
+    assert v[0, lighting] > v[0, stairwell] > 0
+    assert v[1, lighting] == pytest.approx(1.0)
+
+
 def test_problem_areas_lexicon_errors_name_the_file(tmp_path):
     from models.pain_concepts import PainConcepts
 
