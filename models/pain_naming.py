@@ -99,10 +99,13 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
             )
         if best is not None and not best.problem:
             # A phrase that says what is wrong («Карта заблокирована») beats one naming an action or a thing
-            # («Оформить документы», «Счёт карты») when nearly as many members share it.
+            # («Оформить документы», «Счёт карты») when nearly as many members share it, and so does a wide
+            # one without a distinctive term («Не принимают карты», 17 % of the reviews of UnionPay cards
+            # abroad, over «Карта была необходима для поездки», 5 %).
+            wide = [c for c in fresh if c.coverage >= labeller.min_coverage and c not in eligible]
             best = next(
                 (
-                    c for c in eligible
+                    c for c in eligible + wide
                     if c.problem and c.request <= best.request and c.coverage >= PROBLEM_YIELD * best.coverage
                     and not _elsewhere(c, best)
                 ),
