@@ -21,6 +21,7 @@ refitted on all rows.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -32,16 +33,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from models.calibration import class_thresholds, fit_temperature, holdout_stats
 from models.features import AnalyzedText, TextFeatures, analyze, analyze_one
+from models.label_checks import LabelError, check_labels, find_hierarchy
 from models.leaf_group import LeafGroup, class_weight
+from models.rare_labels import MIN_EXAMPLES, RARE_LABEL, pool_rare
 
 LEAF_SEP = " || "
 _Group = LeafGroup  # bundles written before the move unpickle by this name
 _REST = -1  # label of "every other class" in a chunk of one-vs-rest problems
 _CHUNK_UNITS = 8  # the work of all linear models is cut into about this many tasks
-
-
-class LabelError(ValueError):
-    """Label columns that cannot be trained on (empty head, missing labels, one class only)."""
 
 
 def _default_preprocessor():
@@ -77,7 +76,8 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
                  target_precision: float | Mapping[str, float] = 0.95, calibration_fraction: float = 0.15,
                  refit: bool = True, validate_taxonomy: bool = True, taxonomy_root=None, dedupe: bool = False,
                  min_class_support: int = 20, coarse_model: bool = True, n_jobs: int | None = None,
-                 holdout_error_factor: float = 0.6) -> None:
+                 holdout_error_factor: float = 0.6, min_examples: int = MIN_EXAMPLES,
+                 taxonomy_file: str | None = None) -> None:
         self.preprocessor = preprocessor
         self.hierarchy = hierarchy
         self.features = features
@@ -95,15 +95,24 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         self.coarse_model = coarse_model
         self.n_jobs = n_jobs
         self.holdout_error_factor = holdout_error_factor
+        self.min_examples = min_examples
+        self.taxonomy_file = taxonomy_file
 
     # ---------------------------------------------------------------- fitting
-    def fit(self, texts: Sequence[str], y: pd.DataFrame) -> MultiHeadClassifier:
-        y = self._check_labels(texts, y)
-        self.hierarchy_ = _find_hierarchy(y) if self.hierarchy == "auto" else tuple(self.hierarchy or ())
+    def fit(self, texts: Sequence[str], y: pd.DataFrame, progress=None) -> MultiHeadClassifier:
+        """``progress(stage, done, total)``, when given, is told how each stage advances (the CLI's bar)."""
+        report = progress or _silent
+        y, self.taxonomy_ = check_labels(texts, y, self.hierarchy, self.validate_taxonomy, self.taxonomy_file,
+                                         self.taxonomy_root)
+        self.hierarchy_ = find_hierarchy(y) if self.hierarchy == "auto" else tuple(self.hierarchy or ())
+        # Labels too rare to learn are pooled, named (`unlearned_`) and always sent to review.
+        y, self.unlearned_ = pool_rare(y, self.hierarchy_, self.min_examples)
         self.preprocessor_ = self.preprocessor if self.preprocessor is not None else _default_preprocessor()
         self.features_ = TextFeatures() if self.features is None else _clone(self.features)
-        docs = analyze(self.preprocessor_, list(texts))
+        docs = analyze(self.preprocessor_, list(texts), partial(report, "Предобработка"))
+        report("Признаки", 0, 1)
         X = self.features_.fit_transform(docs)
+        report("Признаки", 1, 1)
         self.groups_, leaf_labels = self._build_groups(y)
         self.heads_ = list(y.columns)
         self.classes_ = {h: g.classes[h] for g in self.groups_ for h in g.rollup}
@@ -111,9 +120,11 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         n_hold = int(round(n * self.calibration_fraction)) if self.calibration_fraction > 0 else 0
         n_hold = n_hold if n - n_hold >= 2 and n_hold >= 10 else 0
         fit_idx, hold_idx = np.arange(n - n_hold), np.arange(n - n_hold, n)
-        self._fit_groups(X, leaf_labels, fit_idx, docs)
+        fitting = partial(report, f"Обучение ({', '.join(self.heads_)})")
+        self._fit_groups(X, leaf_labels, fit_idx, docs, fitting)
         self.thresholds_, self.holdout_stats_ = {}, {}
         if n_hold:
+            report("Калибровка и пороги", 0, 1)
             self._fit_temperatures(X[hold_idx], [labels[hold_idx] for labels in leaf_labels])
             decoded = self._decode(X[hold_idx])
             for h in self.heads_:
@@ -124,10 +135,14 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
                 self.thresholds_[h] = class_thresholds(pred, top, true_idx, len(self.classes_[h]), sought,
                                                        self.min_class_support)
                 self.holdout_stats_[h] = holdout_stats(true_idx, pred, proba, len(self.classes_[h]))
+            report("Калибровка и пороги", 1, 1)
             if self.refit:
-                self._fit_groups(X, leaf_labels, np.arange(n), docs)
+                refitting = partial(report, "Дообучение на всех строках")
+                self._fit_groups(X, leaf_labels, np.arange(n), docs, refitting)
         else:  # nothing held out: no evidence for any threshold, so nothing is auto-accepted
             self.thresholds_ = {h: np.full(len(self.classes_[h]), np.inf) for h in self.heads_}
+        for h in self.heads_:
+            self.thresholds_[h][self.classes_[h] == RARE_LABEL] = np.inf
         self.n_holdout_ = n_hold
         keep = getattr(self.preprocessor_, "keep_lemmas_when_pickled", None)
         if keep is not None:  # a loaded model starts with its training vocabulary lemmatised
@@ -135,7 +150,7 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _fit_groups(self, X: sp.csr_matrix, leaf_labels: list[np.ndarray], idx: np.ndarray,
-                    docs: AnalyzedText) -> None:
+                    docs: AnalyzedText, progress=None) -> None:
         """Every linear model of every group, in parallel worker processes.
 
         A model with many classes is split into chunks of its one-vs-rest problems so that workers stay busy:
@@ -171,7 +186,7 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
                 weights = class_weight(self.class_weight, leaf_labels[gi][rows])
                 part_data[p] = (X[unique], labels, sample_weight, weights)
             elif getattr(self.groups_[gi], "block", None) is None:
-                raise LabelError("the training part has a single class; give more varied or more rows")
+                raise LabelError("в обучающей части один класс: нужны более разнообразные строки")
 
         def prepare(task: tuple[int, np.ndarray | None]) -> tuple | None:
             p, chunk = task
@@ -188,9 +203,12 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         # and give a different model on each run (probabilities off by up to 0.05), so fits run in processes.
         params = {"C": self.C, "tol": self.tol, "max_iter": self.max_iter}
         prepared = [prepare(t) for t in tasks]
-        fitted = Parallel(n_jobs=min(workers, len(tasks)) or 1, prefer="processes")(
-            delayed(_fit_linear_svc)(*args, **params) for args in prepared if args is not None
-        )
+        todo = [args for args in prepared if args is not None]
+        fitted = []
+        parallel = Parallel(n_jobs=min(workers, len(tasks)) or 1, prefer="processes", return_as="generator")
+        for model in parallel(delayed(_fit_linear_svc)(*args, **params) for args in todo):
+            fitted.append(model)
+            (progress or _silent)(len(fitted), len(todo))
         models = iter(fitted)
         fitted = [None if args is None else next(models) for args in prepared]
         by_group: dict[int, list[tuple[np.ndarray, LinearSVC | None]]] = {}
@@ -222,27 +240,6 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
             return float(self.target_precision.get(head, 0.95))
         return float(self.target_precision)
 
-    def _check_labels(self, texts: Sequence[str], y) -> pd.DataFrame:
-        y = pd.DataFrame(y).reset_index(drop=True)
-        if y.shape[1] == 0:
-            raise LabelError("y has no label columns: give one column per head")
-        if len(y) != len(texts):
-            raise LabelError(f"{len(texts)} texts but {len(y)} label rows")
-        for h in y.columns:
-            missing = y[h].isna() | (y[h].astype(str).str.strip() == "")
-            if missing.any():
-                rows = np.flatnonzero(missing.to_numpy())[:10].tolist()
-                raise LabelError(f"head {h!r}: empty label in rows {rows} (0-based) — drop or label them")
-        y = y.astype(str)
-        for h in () if self.hierarchy == "auto" else self.hierarchy or ():
-            if h not in y.columns:
-                raise LabelError(f"hierarchy head {h!r} is not a label column (columns: {list(y.columns)})")
-        if self.validate_taxonomy:
-            from models.taxonomy import load_taxonomy
-
-            load_taxonomy(self.taxonomy_root).validate(y)
-        return y
-
     def _build_groups(self, y: pd.DataFrame) -> tuple[list[LeafGroup], list[np.ndarray]]:
         hierarchy = self.hierarchy_
         groups: list[LeafGroup] = []
@@ -268,7 +265,10 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
             leaf_labels.append(np.searchsorted(groups[-1].leaf_classes, y[h].to_numpy()))
         for g in groups:
             if len(g.leaf_classes) < 2:
-                raise LabelError(f"heads {list(g.rollup)}: only one class ({g.leaf_classes[0]!r}); need two+")
+                raise LabelError(
+                    f"головы {', '.join(g.rollup)}: один класс ({g.leaf_classes[0]!r}), нужно хотя бы два"
+                    + (f" с {self.min_examples}+ примерами (--min-examples)" if self.unlearned_ else "")
+                )
         return groups, leaf_labels
 
     @staticmethod
@@ -372,19 +372,8 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
 
-def _find_hierarchy(y: pd.DataFrame) -> tuple[str, ...]:
-    """A (coarse, fine) pair of heads whose fine labels (nearly) nest in the coarse ones: e.g. category and
-    reason, each reason belonging to one category. Nothing when no pair nests."""
-    n = {h: y[h].nunique() for h in y.columns}
-    best: tuple[str, ...] = ()
-    for fine in sorted(y.columns, key=lambda h: -n[h]):
-        for coarse in sorted(y.columns, key=lambda h: n[h]):
-            if coarse == fine or not 1 < n[coarse] < n[fine]:
-                continue
-            pairs = len(y[[coarse, fine]].drop_duplicates())
-            if pairs <= 1.05 * n[fine]:  # a few fine labels may recur under two parents
-                return (coarse, fine)
-    return best
+def _silent(*_args) -> None:
+    """No progress to show."""
 
 
 def _clone(est):
@@ -396,6 +385,6 @@ def _clone(est):
 def _fit_linear_svc(X: sp.csr_matrix, labels: np.ndarray, sample_weight: np.ndarray | None,
                     weights: dict | str | None, *, C: float, tol: float, max_iter: int) -> LinearSVC:
     if len(np.unique(labels)) < 2:
-        raise LabelError("the training part has a single class; give more varied or more rows")
+        raise LabelError("в обучающей части один класс: нужны более разнообразные строки")
     model = LinearSVC(C=C, class_weight=weights, tol=tol, max_iter=max_iter, dual=True, random_state=0)
     return model.fit(X, labels, sample_weight=sample_weight)

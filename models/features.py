@@ -41,10 +41,15 @@ class AnalyzedText:
         return AnalyzedText([self.lemmas[i] for i in idx], [self.normalized[i] for i in idx])
 
 
-def analyze(preprocessor, texts: Sequence[str]) -> AnalyzedText:
-    """Run the preprocessor's fast paths over ``texts`` (None/NaN become empty strings)."""
+def analyze(preprocessor, texts: Sequence[str], progress=None, every: int = 1000) -> AnalyzedText:
+    """Run the preprocessor's fast paths over ``texts`` (None/NaN become empty strings); ``progress(done,
+    total)`` is called every ``every`` texts and at the end."""
     clean = [t if isinstance(t, str) else "" for t in texts]
-    pairs = [analyze_one(preprocessor, t) for t in clean]
+    pairs = []
+    for i, text in enumerate(clean, 1):
+        pairs.append(analyze_one(preprocessor, text))
+        if progress is not None and (i % every == 0 or i == len(clean)):
+            progress(i, len(clean))
     return AnalyzedText([lemmas for _, lemmas in pairs], [normalized for normalized, _ in pairs])
 
 

@@ -150,6 +150,9 @@ def describe_estimator(estimator: Any) -> dict[str, Any]:
     if isinstance(classes, dict):
         info["heads"] = list(getattr(estimator, "heads_", classes.keys()))
         info["classes"] = {head: [str(c) for c in values] for head, values in classes.items()}
+    for attr, key in (("taxonomy_", "taxonomy"), ("unlearned_", "unlearned_labels")):
+        if isinstance(getattr(estimator, attr, None), dict):  # bundles older than these attributes lack them
+            info[key] = getattr(estimator, attr)
     # the fitted one (sklearn convention) if the estimator has it, else the parameter
     preprocessor = getattr(estimator, "preprocessor_", None) or getattr(estimator, "preprocessor", None)
     version = getattr(preprocessor, "version", None) if preprocessor is not None else None

@@ -26,11 +26,21 @@ DEFAULT_ROOT = data_dir() / "taxonomy"
 class UnknownLabelError(ValueError):
     """Labels that the taxonomy does not know; ``unknown`` maps head → sorted bad labels."""
 
-    def __init__(self, unknown: dict[str, list[str]]) -> None:
+    def __init__(self, unknown: dict[str, list[str]], source: str = "data/taxonomy/*.yaml") -> None:
         self.unknown = unknown
-        parts = [f"{head}: {', '.join(repr(v) for v in vals[:20])}" + (" …" if len(vals) > 20 else "")
+        parts = [f"«{head}»: {', '.join(repr(v) for v in vals[:20])}" + (" …" if len(vals) > 20 else "")
                  for head, vals in unknown.items()]
-        super().__init__("labels missing from the taxonomy (data/taxonomy/*.yaml) — " + "; ".join(parts))
+        super().__init__(
+            f"меток нет в таксономии ({source}) — " + "; ".join(parts)
+            + ". Исправьте опечатки в данных или добавьте метки в таксономию; свой список меток задаёт "
+            "--taxonomy FILE, а голова с другим именем (--head тема=колонка) обучается на найденных метках"
+        )
+
+
+# A head the taxonomy knows is checked against it only when at least this share of its rows carry known
+# labels (the rest are then typos or unmapped new labels). Fewer: it is another labelling that shares the
+# head's name (another city's «topic»), and the labels found are its taxonomy.
+MATCH_SHARE = 0.5
 
 
 class TaxonomyError(ValueError):
@@ -68,25 +78,55 @@ class Taxonomy:
         return {(r.category, r.reason): r.process for r in self.spb_reasons}
 
     def validate(
-        self, y: pd.DataFrame, heads: Iterable[str] | None = None, allow_unknown_heads: bool = True
-    ) -> None:
-        """Raise UnknownLabelError when a column of ``y`` holds labels the taxonomy lacks.
+        self, y: pd.DataFrame, heads: Iterable[str] | None = None, allow_unknown_heads: bool = True,
+        strict: bool = False, source: str = "data/taxonomy/*.yaml",
+    ) -> list[str]:
+        """The heads checked against the taxonomy; raise UnknownLabelError when one holds labels it lacks.
 
-        Heads the taxonomy does not cover are skipped (generic heads on other datasets) unless
-        ``allow_unknown_heads`` is False, in which case they are an error too.
+        A head is checked when the taxonomy covers it and (unless ``strict``) at least `MATCH_SHARE` of its
+        rows carry known labels. Heads the taxonomy does not cover are skipped (generic heads on other
+        datasets) unless ``allow_unknown_heads`` is False, in which case they are an error too.
         """
         unknown: dict[str, list[str]] = {}
+        checked = []
         for head in heads if heads is not None else y.columns:
             known = self.labels(head)
             if known is None:
                 if not allow_unknown_heads:
-                    raise UnknownLabelError({head: ["<head not in taxonomy>"]})
+                    raise UnknownLabelError({head: ["<голова не описана в таксономии>"]}, source)
                 continue
-            bad = sorted({str(v) for v in y[head].dropna().unique()} - known)
+            values = y[head].dropna().astype(str)
+            inside = values.isin(known)
+            if not strict and (not len(values) or inside.mean() < MATCH_SHARE):
+                continue
+            checked.append(head)
+            bad = sorted(set(values[~inside]))
             if bad:
                 unknown[head] = bad
         if unknown:
-            raise UnknownLabelError(unknown)
+            raise UnknownLabelError(unknown, source)
+        return checked
+
+
+def load_label_file(path: str | Path) -> Taxonomy:
+    """A team's own taxonomy (`painmap train --taxonomy FILE`): YAML «голова: [метка, …]», optionally with
+    `version`; every head it names is checked strictly."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except OSError as exc:
+        raise TaxonomyError(f"{path}: не удалось прочитать файл таксономии ({exc})") from exc
+    except yaml.YAMLError as exc:
+        raise TaxonomyError(f"{path}: это не YAML ({exc})") from exc
+    if not isinstance(data, dict):
+        raise TaxonomyError(f"{path}: ожидается «голова: [метка, …]» (например, «topic: [ЖКХ, Дороги]»)")
+    version = str(data.pop("version", path.stem))
+    heads = {}
+    for head, labels in data.items():
+        if not isinstance(labels, list) or not labels:
+            raise TaxonomyError(f"{path}: у головы «{head}» должен быть непустой список меток")
+        heads[str(head)] = frozenset(str(v) for v in labels)
+    return Taxonomy(version=f"{path.name}:{version}", heads=heads)
 
 
 def _names(items: list[dict], where: str) -> frozenset[str]:
@@ -155,3 +195,21 @@ def load_taxonomy(root: Path | None = None) -> Taxonomy:
         heads["category"] = frozenset(r.category for r in spb)
         heads["reason"] = frozenset(r.reason for r in spb)
     return Taxonomy(version="+".join(versions), heads=heads, spb_reasons=spb)
+
+
+def check_heads(y: pd.DataFrame, label_file: str | Path | None = None, root: Path | None = None
+                ) -> dict[str, dict[str, object]]:
+    """Check the label columns of ``y`` (see `Taxonomy.validate`) → what a model card records per head: where
+    its labels come from («--taxonomy FILE», the project's taxonomy, or the labels found) and how many."""
+    if label_file is not None:
+        taxonomy, source, strict = load_label_file(label_file), str(label_file), True
+    else:
+        taxonomy, source, strict = load_taxonomy(root), "data/taxonomy/*.yaml", False
+    checked = taxonomy.validate(y, strict=strict, source=source)
+    return {
+        str(head): {
+            "source": f"{source} ({taxonomy.version})" if head in checked else "метки из обучающих данных",
+            "labels": int(y[head].nunique()),
+        }
+        for head in y.columns
+    }

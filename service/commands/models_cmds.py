@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import typer
 
+from service.modelling import console
 from service.modelling import training as td
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -96,6 +97,15 @@ def train(
         None, "--eval-values", help="Значения --split-col для оценки (метрики попадут в карточку)."
     ),
     promote: bool = typer.Option(False, "--promote", help="Сделать новую модель чемпионом в любом случае."),
+    min_examples: int = typer.Option(
+        5, "--min-examples", min=1,
+        help="Метка, у которой меньше примеров, не выучивается: её тексты идут на проверку (1 — учить все).",
+    ),
+    taxonomy: Path | None = typer.Option(
+        None, "--taxonomy",
+        help="YAML «голова: [метка, …]»: метки голов проверяются по нему строго. Без него проверяются только "
+        "головы, чьи метки в основном есть в data/taxonomy; остальные учатся на найденных метках.",
+    ),
 ) -> None:
     """Обучает классификатор, сохраняет бандл в реестре; первая модель становится чемпионом."""
     from models.registry import ModelRegistry
@@ -111,14 +121,19 @@ def train(
         until=until,
         hierarchy=td.split_list(hierarchy),
         meta_cols=list(meta_col) if meta_col else None,
+        min_examples=min_examples,
+        taxonomy=str(taxonomy) if taxonomy else None,
     )
+    typer.echo(f"Чтение {', '.join(map(str, data))}…")
     frame = td.load(spec)
     evaluation = None
     if eval_values:
         eval_spec = td.DataSpec(**{**spec.__dict__, "split_values": td.split_list(eval_values)})
         evaluation = td.load(eval_spec)
     registry = ModelRegistry(model_dir)
-    model_id, metrics, seconds = td.train_and_save(registry, spec, frame, evaluation)
+    with console.training_progress() as progress:
+        model_id, metrics, seconds = td.train_and_save(registry, spec, frame, evaluation, progress=progress)
+    card = registry.load(model_id, lazy=True).card
     became_champion = promote or registry.champion_id() is None
     if became_champion:
         registry.promote(model_id)
@@ -128,8 +143,12 @@ def train(
         + (f"; метаданные перед текстом: {', '.join(spec.meta_cols)}" if spec.meta_cols else "")
         + ("; назначена чемпионом" if became_champion else "")
     )
+    if card.get("holdout_metrics"):
+        console.print_metrics({"отложенные": card["holdout_metrics"]})
     if metrics:
-        td.print_metrics({"модель": metrics})
+        console.print_metrics({"модель": metrics})
+        console.print_unseen(metrics)
+    console.print_unlearned(card.get("unlearned_labels") or {}, min_examples)
 
 
 @_clear_errors
@@ -179,7 +198,9 @@ def evaluate(
     frame = td.load(spec)
     heads = list(spec.heads)
     table = loaded.estimator.predict_table(frame[td.TEXT].tolist())  # once, for the console and the report
-    td.print_metrics({loaded.model_id: td.head_metrics(loaded.estimator, frame, heads, table)})
+    metrics = td.head_metrics(loaded.estimator, frame, heads, table)
+    console.print_metrics({loaded.model_id: metrics})
+    console.print_unseen(metrics)
     if out:
         train_texts = td.read_texts(train_data, text_col) if train_data else None
         written = td.write_evaluation(loaded.estimator, frame, heads, out, train_texts, table)
@@ -283,7 +304,7 @@ def retrain(
         force=force,
         say=typer.echo,
     )
-    td.print_comparison(outcome.comparison, outcome.champion_id, outcome.model_id)
+    console.print_comparison(outcome.comparison, outcome.champion_id, outcome.model_id)
     if outcome.promoted:
         seconds = f"обучен за {outcome.seconds:.1f} с"
         typer.echo(f"Претендент {outcome.model_id} ({seconds}) стал чемпионом: {outcome.reason}.")

@@ -39,6 +39,8 @@ class DataSpec:
     until: str | None = None
     hierarchy: list[str] | None = None  # heads coarse → fine forming one label (e.g. category, reason)
     meta_cols: list[str] | None = None  # metadata written before the text: "<meta1>. <meta2>. <text>"
+    min_examples: int = 5  # a label with fewer training rows is not learned (models.rare_labels)
+    taxonomy: str | None = None  # YAML of the heads' labels, checked strictly (`--taxonomy`)
 
 
 def parse_heads(values: list[str]) -> dict[str, str]:
@@ -126,28 +128,57 @@ def _data_card(specs: list[DataSpec], frame: pd.DataFrame) -> dict[str, Any]:
 
 def head_metrics(
     estimator: Any, frame: pd.DataFrame, heads: list[str], table: pd.DataFrame | None = None
-) -> dict[str, dict[str, float]]:
+) -> dict[str, dict[str, Any]]:
     """Macro-F1, accuracy and coverage (share not sent to review) per head on labelled rows.
 
     `table`: the estimator's `predict_table` of `frame` when the caller already has it."""
     from sklearn.metrics import accuracy_score, f1_score
 
+    from models.rare_labels import RARE_LABEL
+
     if table is None:
         table = estimator.predict_table(frame[TEXT].tolist())
-    metrics = {}
+    metrics: dict[str, dict[str, Any]] = {}
+    classes = getattr(estimator, "classes_", {})
     for head in heads:
         truth, predicted = frame[head].to_numpy(), table[head].astype(str).to_numpy()
+        known = {str(c) for c in classes.get(head, ())} - {RARE_LABEL}
         kept = ~table[f"{head}_review"].to_numpy(dtype=bool)
+        # «too few examples» is no class of the truth: predicting it is a miss, not a class of its own
+        labels = sorted((set(truth) | set(predicted)) - {RARE_LABEL})
         metrics[head] = {
-            "macro_f1": float(f1_score(truth, predicted, average="macro", zero_division=0)),
+            "macro_f1": float(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0)),
             "accuracy": float(accuracy_score(truth, predicted)),
             "coverage": float(kept.mean()),
             "precision_covered": float((truth[kept] == predicted[kept]).mean())
             if kept.any()
             else float("nan"),
             "rows": len(frame),
+            # labels the model never learned (absent from training or too rare there): always a miss
+            "unseen_labels": sorted(set(truth) - known) if known else [],
+            "unseen_rows": int((~np.isin(truth, list(known))).sum()) if known else 0,
         }
     return metrics
+
+
+def holdout_metrics(model: Any) -> dict[str, dict[str, float]]:
+    """Macro-F1 (over the classes present) and accuracy per head on the newest rows the classifier held out
+    for calibration (before its refit on all rows), from its `holdout_stats_`; {} without a holdout."""
+    out = {}
+    for head, stats in (getattr(model, "holdout_stats_", None) or {}).items():
+        confusion = np.asarray(stats["confusion"], dtype=np.float64)
+        total, hits = confusion.sum(), np.diag(confusion)
+        if not total:
+            continue
+        present = confusion.sum(axis=1) > 0
+        predicted = confusion.sum(axis=0)
+        precision = np.divide(hits, predicted, out=np.zeros_like(hits), where=predicted > 0)
+        recall = np.divide(hits, confusion.sum(axis=1), out=np.zeros_like(hits), where=present)
+        f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros_like(hits),
+                       where=precision + recall > 0)
+        out[head] = {"macro_f1": float(f1[present].mean()), "accuracy": float(hits.sum() / total),
+                     "rows": int(total)}
+    return out
 
 
 def train_and_save(
@@ -156,8 +187,11 @@ def train_and_save(
     frame: pd.DataFrame,
     evaluation: pd.DataFrame | None = None,
     parent: str | None = None,
+    progress=None,
 ) -> tuple[str, dict[str, Any], float]:
-    """Fit a MultiHeadClassifier on `frame`, measure it on `evaluation` (if any), save; → (id, metrics, s)."""
+    """Fit a MultiHeadClassifier on `frame`, measure it on `evaluation` (if any), save; → (id, metrics, s).
+
+    `progress(stage, done, total)` is told how training advances (`MultiHeadClassifier.fit`)."""
     from models.classify import MultiHeadClassifier
     from models.model_input import input_card
 
@@ -173,8 +207,11 @@ def train_and_save(
         raise TrainingDataError(f"--hierarchy: {', '.join(unknown)} нет среди голов ({', '.join(heads)})")
     started = time.perf_counter()
     # Without --hierarchy a nested pair of heads (category → reason) is found in the labels.
-    model = MultiHeadClassifier(hierarchy=tuple(hierarchy) if hierarchy else "auto", n_jobs=-1)
-    model.fit(frame[TEXT].tolist(), frame[heads])
+    model = MultiHeadClassifier(
+        hierarchy=tuple(hierarchy) if hierarchy else "auto", n_jobs=-1, min_examples=specs[0].min_examples,
+        taxonomy_file=specs[0].taxonomy,
+    )
+    model.fit(frame[TEXT].tolist(), frame[heads], progress=progress)
     seconds = time.perf_counter() - started
     metrics = head_metrics(model, evaluation, heads) if evaluation is not None and len(evaluation) else {}
     card: dict[str, Any] = {
@@ -182,6 +219,7 @@ def train_and_save(
         "input": input_card(specs[0].text_col, meta_cols),
         "training_seconds": round(seconds, 2),
         "metrics": metrics,
+        "holdout_metrics": holdout_metrics(model),
         "parent": parent,
     }
     from models.taxonomy import load_taxonomy
@@ -239,48 +277,6 @@ def compare(champion: LoadedModel, challenger: LoadedModel, holdout: pd.DataFram
         }
         for head in heads
     ]
-
-
-def print_metrics(metrics_by_model: dict[str, dict[str, dict[str, float]]]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("модель", "голова", "macro-F1", "accuracy", "покрытие", "точность покрытых", "строк")
-    for name, metrics in metrics_by_model.items():
-        for head, m in metrics.items():
-            table.add_row(
-                name,
-                head,
-                f"{m['macro_f1']:.3f}",
-                f"{m['accuracy']:.3f}",
-                f"{m['coverage']:.1%}",
-                f"{m['precision_covered']:.3f}",
-                str(m["rows"]),
-            )
-    Console().print(table)
-
-
-def print_comparison(rows: list[dict[str, Any]], champion_id: str, challenger_id: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(
-        "голова",
-        f"чемпион {champion_id}\nmacro-F1 / acc",
-        f"претендент {challenger_id}\nmacro-F1 / acc",
-        "Δ macro-F1, п.п.",
-        title="Сравнение на самых новых данных квартала",
-    )
-    for row in rows:
-        old, new = row["champion"], row["challenger"]
-        colour = "green" if row["delta_pp"] >= 0 else "red"
-        table.add_row(
-            row["head"],
-            f"{old['macro_f1']:.3f} / {old['accuracy']:.3f}",
-            f"{new['macro_f1']:.3f} / {new['accuracy']:.3f}",
-            f"[{colour}]{row['delta_pp']:+.2f}[/{colour}]",
-        )
-    Console().print(table)
 
 
 def write_evaluation(
