@@ -70,6 +70,9 @@ def retrain(
         until=until,
         hierarchy=first.hierarchy,
         meta_cols=first.meta_cols,
+        min_examples=first.min_examples,
+        taxonomy=first.taxonomy,
+        semantic=first.semantic,
     )
     old = pd.concat([td.load(s) for s in old_specs], ignore_index=True)
     fresh_train, holdout = td.newest_slice(td.load(new_spec), eval_fraction)
