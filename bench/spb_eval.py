@@ -56,6 +56,9 @@ def main() -> None:
     ap.add_argument("--no-refit", action="store_true")
     ap.add_argument("--flat", action="store_true", help="variant: one model per head, no hierarchy")
     ap.add_argument("--metadata", action="store_true", help="variant: city_object and district + text")
+    ap.add_argument("--semantic", type=float, default=0.0,
+                    help="quality mode: e5 vectors at this weight (1.0 as `painmap train --semantic`); set "
+                    "PAINMAP_CACHE_DIR to keep the vectors")
     ap.add_argument("--out", type=Path, default=ROOT / "var" / "reports")
     args = ap.parse_args()
 
@@ -74,7 +77,8 @@ def main() -> None:
     model = MultiHeadClassifier(hierarchy=hierarchy, C=args.C, target_precision=TARGETS, class_weight=weight,
                                 n_jobs=args.n_jobs,
                                 calibration_fraction=args.calibration_fraction, refit=not args.no_refit,
-                                features=TextFeatures(char_weight=args.char_weight))
+                                features=TextFeatures(char_weight=args.char_weight,
+                                                      semantic_weight=args.semantic))
     load_before = os.getloadavg()
     t0, c0 = time.perf_counter(), time.process_time()
     model.fit(texts(tr), tr[heads])

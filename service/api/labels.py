@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.rare_labels import RARE_LABEL
 from service.api.deps import analyst, get_db, reader
 from service.auth import Principal
 from service.db.models import Item, Label
@@ -41,6 +42,11 @@ def post_labels(
             )
         if item_id is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, missing)
+        if label.value.strip() == RARE_LABEL:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_ENTITY,
+                f"{where}.value: «{RARE_LABEL}» — отметка модели, не метка; укажите настоящую тему",
+            )
         row = Label(
             item_id=item_id, head=label.head, value=label.value, source="correction", author=who.author
         )

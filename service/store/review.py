@@ -53,6 +53,10 @@ def heads_with_predictions(session: Session) -> list[str]:
 
 def add_label(session: Session, item_id: int, head: str, value: str, author: str) -> Label:
     """An analyst's label for one item (the latest label of a head wins in training)."""
+    from models.rare_labels import RARE_LABEL
+
+    if value.strip() == RARE_LABEL:  # what the model says of labels too rare to learn: never a label itself
+        raise ValueError(f"«{RARE_LABEL}» — не тема, а отметка модели: выберите или впишите настоящую метку")
     if session.get(Item, item_id) is None:
         raise LookupError(f"записи {item_id} нет")
     row = Label(item_id=item_id, head=head, value=value, source="correction", author=author)

@@ -37,9 +37,14 @@ def reviewrender(
     model = request.app.state.models.get()
     estimator = getattr(model, "estimator", None)
     top = estimator.top_k([item.text_masked for _, item in queue], k=3) if queue and estimator else []
-    classes = [str(c) for c in getattr(estimator, "classes_", {}).get(head, [])] if head else []
+    from models.rare_labels import RARE_LABEL
+
+    # «too few examples» is the model's mark, not a label an analyst can give
+    known = getattr(estimator, "classes_", {}).get(head, []) if head else []
+    classes = [str(c) for c in known if str(c) != RARE_LABEL]
     rows = [
-        {"item": item, "prediction": pred, "top": (top[n].get(head, []) if top else [])}
+        {"item": item, "prediction": pred,
+         "top": [(c, p) for c, p in (top[n].get(head, []) if top else []) if c != RARE_LABEL]}
         for n, (pred, item) in enumerate(queue)
     ]
     progress = review_progress(db, head) if head else None
@@ -63,6 +68,8 @@ def review_label(
         add_label(db, item_id, head, value, who.principal.author)
     except LookupError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
     db.commit()
     return RedirectResponse(f"/review?head={head}", status.HTTP_303_SEE_OTHER)
 

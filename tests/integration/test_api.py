@@ -300,6 +300,11 @@ def test_labels_need_an_existing_item(server):
         missing = c.post("/v1/labels", json={"labels": [{"item_id": 10**9, "head": "process", "value": "x"}]})
         assert missing.status_code == 404
         assert "item_id" in missing.json()["detail"]
+        # the model's «too few examples» mark is no label an analyst can give
+        mark = {"external_id": "a", "source": source, "head": "process"}
+        mark["value"] = "(мало примеров — на проверку)"
+        refused = c.post("/v1/labels", json={"labels": [mark]})
+        assert refused.status_code == 422 and "отметка модели" in refused.json()["detail"]
 
 
 def test_pains_painmap_workflow_and_export(server):
