@@ -52,10 +52,12 @@ def print_comparison(rows: list[dict[str, Any]], champion_id: str, challenger_id
 
 def print_unlearned(unlearned: dict[str, list[str]], min_examples: int) -> None:
     """The labels too rare to learn (`models.rare_labels`), per head: they go to review, never guessed."""
+    from models.rare_labels import RARE_LABEL
+
     for head, labels in unlearned.items():
         shown = ", ".join(f"«{label}»" for label in labels[:15]) + (" …" if len(labels) > 15 else "")
         print(f"Голова {head}: {len(labels)} меток с меньше чем {min_examples} примерами не выучены — такие "
-              f"тексты получат «(мало примеров — на проверку)» и уйдут на проверку: {shown}")
+              f"тексты получат «{RARE_LABEL}» и уйдут на проверку: {shown}")
 
 
 def print_unseen(metrics: dict[str, dict[str, Any]]) -> None:
