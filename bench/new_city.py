@@ -116,7 +116,9 @@ def run(name: str, train: pd.DataFrame, test: pd.DataFrame, heads: list[str], he
     print(f"  char TF-IDF + LR   acc {base_acc:.3f}  macro-F1 "
           f"{f1_score(truth, predicted, average='macro', zero_division=0):.3f}  coverage at precision 0.9 "
           f"{coverage_at(0.9, confidence, predicted == truth):.1%}  {seconds:.1f} s")
-    for semantic in (0.0, SEMANTIC):
+    from service.modelling.training import SEMANTIC_WEIGHT  # the weight `painmap train --semantic` uses
+
+    for semantic in (0.0, SEMANTIC_WEIGHT):
         started = time.perf_counter()
         model, predicted, confidence, review = painmap(train, test, heads, head, semantic)
         seconds = time.perf_counter() - started
@@ -132,9 +134,6 @@ def run(name: str, train: pd.DataFrame, test: pd.DataFrame, heads: list[str], he
               f"Δ accuracy {100 * (acc - base_acc):+.1f} pts")
     unlearned = getattr(model, "unlearned_", {}).get(head, [])
     print(f"  labels not learned (< {model.min_examples} examples, sent to review): {len(unlearned)}")
-
-
-SEMANTIC = 1.0  # TextFeatures.semantic_weight of the quality mode
 
 
 def main() -> None:

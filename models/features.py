@@ -185,12 +185,13 @@ class TextFeatures(TransformerMixin, BaseEstimator):
 
 def _embed(texts: list[str]) -> np.ndarray:
     """e5 vectors of ``texts``, through `$PAINMAP_CACHE_DIR/embeddings.sqlite` when that is set (a fresh
-    embedder per call: its in-memory cache lives only as long as the batch)."""
-    from models.embeddings import E5Embedder, EmbeddingCache
+    embedder per call: its in-memory cache lives only as long as the batch, and no SQLite connection
+    outlives a forked scoring worker)."""
+    from models.embeddings import E5Embedder, cached_embedder
 
     folder = os.environ.get("PAINMAP_CACHE_DIR")
-    cache = EmbeddingCache(Path(folder) / "embeddings.sqlite") if folder else None
-    return E5Embedder(cache=cache).embed(texts)
+    embedder = cached_embedder(Path(folder) / "embeddings.sqlite") if folder else E5Embedder()
+    return embedder.embed(texts)
 
 
 _CHAR_CACHE_SIZE = 300_000  # distinct words kept; cleared when full (~100 MB at most)
