@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.rare_labels import MIN_EXAMPLES
+from models.rare_labels import MIN_EXAMPLES, RARE_LABEL
 from models.registry import LoadedModel, ModelRegistry, file_sha256
 
 TEXT = "__text__"
@@ -139,8 +139,6 @@ def head_metrics(
     `table`: the estimator's `predict_table` of `frame` when the caller already has it."""
     from sklearn.metrics import accuracy_score, f1_score
 
-    from models.rare_labels import RARE_LABEL
-
     if table is None:
         table = estimator.predict_table(frame[TEXT].tolist())
     metrics: dict[str, dict[str, Any]] = {}
@@ -167,10 +165,12 @@ def head_metrics(
 
 
 def holdout_metrics(model: Any) -> dict[str, dict[str, float]]:
-    """Macro-F1 (over the classes present) and accuracy per head on the newest rows the classifier held out
-    for calibration (before its refit on all rows), from its `holdout_stats_`; {} without a holdout."""
+    """Macro-F1 (over the classes present, the «мало примеров» pool left out as `head_metrics` does) and
+    accuracy per head on the newest rows the classifier held out for calibration (before its refit on all
+    rows), from its `holdout_stats_`; {} without a holdout."""
     out = {}
     for head, stats in (getattr(model, "holdout_stats_", None) or {}).items():
+        learned = np.asarray(model.classes_[head]) != RARE_LABEL
         confusion = np.asarray(stats["confusion"], dtype=np.float64)
         total, hits = confusion.sum(), np.diag(confusion)
         if not total:
@@ -181,8 +181,9 @@ def holdout_metrics(model: Any) -> dict[str, dict[str, float]]:
         recall = np.divide(hits, confusion.sum(axis=1), out=np.zeros_like(hits), where=present)
         f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros_like(hits),
                        where=precision + recall > 0)
-        out[head] = {"macro_f1": float(f1[present].mean()), "accuracy": float(hits.sum() / total),
-                     "rows": int(total)}
+        present &= learned
+        out[head] = {"macro_f1": float(f1[present].mean()) if present.any() else 0.0,
+                     "accuracy": float(hits.sum() / total), "rows": int(total)}
     return out
 
 

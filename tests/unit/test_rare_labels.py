@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from models.classify import MultiHeadClassifier
 from models.rare_labels import RARE_LABEL, pool_rare
@@ -35,3 +36,18 @@ def test_a_rare_reason_is_never_guessed_but_its_category_still_is():
     table = model.predict_table(["мусор площадка детский горка песочница"] * 2)
     assert (table["reason"] == RARE_LABEL).all() and table["reason_review"].all()
     assert (table["category"] == "Двор").all()
+
+
+def test_the_holdout_macro_f1_leaves_the_pool_out_as_evaluation_does():
+    from types import SimpleNamespace
+
+    from service.modelling.training import holdout_metrics
+
+    # rows: true class; columns: predicted. Class 1 is the pool: its rows are never right (always reviewed).
+    confusion = np.array([[8, 2, 0], [0, 0, 4], [0, 0, 6]])
+    model = SimpleNamespace(classes_={"topic": np.array(["Мусор", RARE_LABEL, "Свет"])},
+                            holdout_stats_={"topic": {"confusion": confusion}})
+    m = holdout_metrics(model)["topic"]
+    f1_mus, f1_svet = 2 * 8 / (8 + 10), 2 * 6 / (10 + 6)  # 2·TP / (predicted + true)
+    assert m["macro_f1"] == pytest.approx((f1_mus + f1_svet) / 2)
+    assert m["accuracy"] == pytest.approx(14 / 20) and m["rows"] == 20
