@@ -132,6 +132,8 @@ def run(name: str, train: pd.DataFrame, test: pd.DataFrame, heads: list[str], he
         print(f"  {name:18} acc {acc:.3f}  macro-F1 {macro:.3f}  coverage at precision 0.9 {at90:.1%}  "
               f"own coverage {kept.mean():.1%} at precision {covered:.3f}  {seconds:.1f} s; "
               f"Δ accuracy {100 * (acc - base_acc):+.1f} pts")
+        if semantic:
+            print(f"  share of the neighbours' vote chosen on the holdout: {model.neighbour_weight_}")
     unlearned = getattr(model, "unlearned_", {}).get(head, [])
     print(f"  labels not learned (< {model.min_examples} examples, sent to review): {len(unlearned)}")
 

@@ -59,6 +59,9 @@ def main() -> None:
     ap.add_argument("--semantic", type=float, default=0.0,
                     help="quality mode: e5 vectors at this weight (1.0 as `painmap train --semantic`); set "
                     "PAINMAP_CACHE_DIR to keep the vectors")
+    ap.add_argument("--neighbour-weight", default="auto",
+                    help="quality mode: share of the nearest training texts' vote (models.neighbours; 0 off; "
+                    "auto: chosen on the holdout)")
     ap.add_argument("--out", type=Path, default=ROOT / "var" / "reports")
     args = ap.parse_args()
 
@@ -77,6 +80,8 @@ def main() -> None:
     model = MultiHeadClassifier(hierarchy=hierarchy, C=args.C, target_precision=TARGETS, class_weight=weight,
                                 n_jobs=args.n_jobs,
                                 calibration_fraction=args.calibration_fraction, refit=not args.no_refit,
+                                neighbour_weight=args.neighbour_weight if args.neighbour_weight == "auto"
+                                else float(args.neighbour_weight),
                                 features=TextFeatures(char_weight=args.char_weight,
                                                       semantic_weight=args.semantic))
     load_before = os.getloadavg()
@@ -127,7 +132,8 @@ def main() -> None:
                        "predict_one_ms_median": float(np.median(lat)),
                        "predict_one_ms_p95": float(np.percentile(lat, 95)),
                        "batch_docs_per_s": len(te) / batch_s, "n_features": model.features_.n_features_,
-                       "temperature": [g.temperature for g in model.groups_]}
+                       "temperature": [g.temperature for g in model.groups_],
+                       "neighbour_weight": getattr(model, "neighbour_weight_", None)}
     report["config"] = vars(args) | {"out": str(args.out)}
 
     args.out.mkdir(parents=True, exist_ok=True)

@@ -31,13 +31,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
-from models.calibration import class_thresholds, fit_temperature, holdout_stats
+from models.calibration import class_thresholds, holdout_stats
 from models.features import AnalyzedText, TextFeatures, analyze, analyze_one
 from models.label_checks import LabelError, check_labels, find_hierarchy
-from models.leaf_group import LeafGroup, class_weight
+from models.leaf_group import LEAF_SEP, LeafGroup, build_groups, class_weight  # noqa: F401 (LEAF_SEP: public here)
+from models.neighbours import NEIGHBOUR_WEIGHT, NeighbourVote, checked_weight, choose_weight
 from models.rare_labels import MIN_EXAMPLES, RARE_LABEL, pool_rare
 
-LEAF_SEP = " || "
 _Group = LeafGroup  # bundles written before the move unpickle by this name
 _REST = -1  # label of "every other class" in a chunk of one-vs-rest problems
 _CHUNK_UNITS = 8  # the work of all linear models is cut into about this many tasks
@@ -64,6 +64,9 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
     ``validate_taxonomy`` (refuse labels missing from data/taxonomy for heads it knows), ``dedupe`` (train on
     unique (text, label) rows with counts as weights: same optimum, but on SPb liblinear converged 3× slower
     — 131 s vs 48 s CPU — so it is off by default).
+    ``neighbour_weight``: in the quality mode (features with ``semantic_weight`` > 0) the share of the nearest
+    training texts' vote in every probability (``models.neighbours``; 0 turns it off); "auto" picks the one
+    of ``NEIGHBOUR_WEIGHTS`` that scores best on the holdout (``NEIGHBOUR_WEIGHT`` without a holdout).
     ``coarse_model``: the coarsest hierarchy head also gets its own model, which decides it; the finer heads
     are then the best leaf inside it (SPb test: a direct category model had macro-F1 0.825 and 67 % coverage
     at precision 0.99 vs 0.821 and 35 % for category read off the leaves).
@@ -77,7 +80,7 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
                  refit: bool = True, validate_taxonomy: bool = True, taxonomy_root=None, dedupe: bool = False,
                  min_class_support: int = 20, coarse_model: bool = True, n_jobs: int | None = None,
                  holdout_error_factor: float = 0.6, min_examples: int = MIN_EXAMPLES,
-                 taxonomy_file: str | None = None) -> None:
+                 taxonomy_file: str | None = None, neighbour_weight: float | str = "auto") -> None:
         self.preprocessor = preprocessor
         self.hierarchy = hierarchy
         self.features = features
@@ -97,6 +100,7 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         self.holdout_error_factor = holdout_error_factor
         self.min_examples = min_examples
         self.taxonomy_file = taxonomy_file
+        self.neighbour_weight = neighbour_weight
 
     # ---------------------------------------------------------------- fitting
     def fit(self, texts: Sequence[str], y: pd.DataFrame, progress=None) -> MultiHeadClassifier:
@@ -122,10 +126,12 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         fit_idx, hold_idx = np.arange(n - n_hold), np.arange(n - n_hold, n)
         fitting = partial(report, f"Обучение ({', '.join(self.heads_)})")
         self._fit_groups(X, leaf_labels, fit_idx, docs, fitting)
+        self._fit_neighbours(X, leaf_labels, fit_idx)
         self.thresholds_, self.holdout_stats_ = {}, {}
         if n_hold:
             report("Калибровка и пороги", 0, 1)
             self._fit_temperatures(X[hold_idx], [labels[hold_idx] for labels in leaf_labels])
+            self._choose_neighbour_weight(X[hold_idx], y.iloc[hold_idx])
             decoded = self._decode(X[hold_idx])
             for h in self.heads_:
                 true_idx = np.searchsorted(self.classes_[h], y[h].to_numpy()[hold_idx])
@@ -139,6 +145,7 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
             if self.refit:
                 refitting = partial(report, "Дообучение на всех строках")
                 self._fit_groups(X, leaf_labels, np.arange(n), docs, refitting)
+                self._fit_neighbours(X, leaf_labels, np.arange(n), refit=True)
         else:  # nothing held out: no evidence for any threshold, so nothing is auto-accepted
             self.thresholds_ = {h: np.full(len(self.classes_[h]), np.inf) for h in self.heads_}
         for h in self.heads_:
@@ -217,23 +224,33 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         for gi, g in enumerate(self.groups_):
             g.set_models(X.shape[1], by_group[gi])
 
+    def _fit_neighbours(self, X: sp.csr_matrix, leaf_labels: list[np.ndarray], idx: np.ndarray,
+                        refit: bool = False) -> None:
+        """In the quality mode the rows ``idx`` become the voters (``models.neighbours``) of every group."""
+        fixed = None if self.neighbour_weight == "auto" else checked_weight(self.neighbour_weight)
+        meaning = self.features_.meaning(X[idx]) if fixed != 0.0 else None
+        self.neighbours_ = None if meaning is None else NeighbourVote(
+            meaning, [labels[idx] for labels in leaf_labels], [len(g.leaf_classes) for g in self.groups_])
+        if not refit:  # at the refit the weight stays what the holdout chose
+            self.neighbour_weight_ = 0.0 if meaning is None else NEIGHBOUR_WEIGHT if fixed is None else fixed
+
+    def _choose_neighbour_weight(self, X_hold: sp.csr_matrix, y_hold: pd.DataFrame) -> None:
+        """"auto": the weight of the vote with the best holdout accuracy (mean over heads)."""
+        if self.neighbours_ is None or self.neighbour_weight != "auto":
+            return
+        votes = self.neighbours_.neighbours(self.features_.meaning(X_hold))
+
+        def accuracy(weight: float) -> float:
+            self.neighbour_weight_ = weight
+            decoded = self._decode(X_hold, votes=votes)
+            return float(np.mean([np.mean(self.classes_[h][decoded[h][1]] == y_hold[h].to_numpy())
+                                  for h in self.heads_]))
+
+        self.neighbour_weight_ = choose_weight(accuracy)
+
     def _fit_temperatures(self, X_hold: sp.csr_matrix, hold_labels: list[np.ndarray]) -> None:
         for g, labels in zip(self.groups_, hold_labels, strict=True):
-            scores = g.scores(X_hold)
-            block = getattr(g, "block", None)
-            if block is None:
-                g.temperature = fit_temperature(scores, labels)
-                continue
-            temps = np.full(block.max() + 1, np.nan)
-            for b in range(len(temps)):
-                cols = np.flatnonzero(block == b)
-                rows = np.flatnonzero(np.isin(labels, cols))
-                if len(cols) > 1 and len(rows) >= 20:
-                    local = np.searchsorted(cols, labels[rows])
-                    temps[b] = fit_temperature(scores[np.ix_(rows, cols)], local)
-            fallback = float(np.nanmedian(temps)) if np.isfinite(temps).any() else 1.0
-            g.block_temperature = np.where(np.isfinite(temps), temps, fallback)
-            g.temperature = fallback
+            g.fit_temperatures(g.scores(X_hold), labels)
 
     def _target(self, head: str) -> float:
         if isinstance(self.target_precision, Mapping):
@@ -241,28 +258,7 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         return float(self.target_precision)
 
     def _build_groups(self, y: pd.DataFrame) -> tuple[list[LeafGroup], list[np.ndarray]]:
-        hierarchy = self.hierarchy_
-        groups: list[LeafGroup] = []
-        leaf_labels: list[np.ndarray] = []
-        remaining = list(y.columns)
-        if hierarchy:
-            leaf = y[list(hierarchy)].agg(LEAF_SEP.join, axis=1).to_numpy() if len(hierarchy) > 1 \
-                else y[hierarchy[0]].to_numpy()
-            derived = [h for h in remaining if h in hierarchy or y.groupby(leaf)[h].nunique().max() == 1]
-            if self.coarse_model and len(hierarchy) > 1:
-                coarse = y[hierarchy[0]].to_numpy()
-                groups.append(self._group(coarse, y, [hierarchy[0]], (hierarchy[0],)))
-                leaf_labels.append(np.searchsorted(groups[-1].leaf_classes, coarse))
-            groups.append(self._group(leaf, y, derived, hierarchy))
-            leaf_labels.append(np.searchsorted(groups[-1].leaf_classes, leaf))
-            if self.coarse_model and len(hierarchy) > 1:
-                groups[-1].external = hierarchy[0]
-                groups[-1].block = groups[-1].rollup[hierarchy[0]]
-                groups[-1].block_temperature = np.ones(len(groups[-1].classes[hierarchy[0]]))
-            remaining = [h for h in remaining if h not in derived]
-        for h in remaining:
-            groups.append(self._group(y[h].to_numpy(), y, [h], (h,)))
-            leaf_labels.append(np.searchsorted(groups[-1].leaf_classes, y[h].to_numpy()))
+        groups, leaf_labels = build_groups(y, self.hierarchy_, self.coarse_model)
         for g in groups:
             if len(g.leaf_classes) < 2:
                 raise LabelError(
@@ -270,13 +266,6 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
                     + (f" с {self.min_examples}+ примерами (--min-examples)" if self.unlearned_ else "")
                 )
         return groups, leaf_labels
-
-    @staticmethod
-    def _group(leaf: np.ndarray, y: pd.DataFrame, heads: list[str], order: tuple[str, ...]) -> LeafGroup:
-        leaf_classes, first = np.unique(leaf, return_index=True)
-        classes = {h: np.unique(y[h].to_numpy()) for h in heads}
-        rollup = {h: np.searchsorted(classes[h], y[h].to_numpy()[first]) for h in heads}
-        return LeafGroup(leaf_classes, rollup, classes, order)
 
     def _unique_rows(self, rows: np.ndarray, labels: np.ndarray, docs: AnalyzedText
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -289,14 +278,22 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         return rows[first], labels[first], counts.astype(np.float64)
 
     # ---------------------------------------------------------------- scoring
-    def _decode(self, X: sp.csr_matrix | None = None, one: tuple[np.ndarray, np.ndarray] | None = None
+    def _decode(self, X: sp.csr_matrix | None = None, one: tuple[np.ndarray, np.ndarray] | None = None,
+                votes: tuple[np.ndarray, np.ndarray] | None = None
                 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """head → (marginal probabilities, predicted class index); hierarchy heads from the best leaf."""
+        """head → (marginal probabilities, predicted class index); hierarchy heads from the best leaf.
+        ``votes``: the neighbours of the rows of ``X`` when the caller has them already."""
         out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for g in self.groups_:
+        voters: NeighbourVote | None = getattr(self, "neighbours_", None)  # bundles before the vote lack it
+        mix = getattr(self, "neighbour_weight_", 0.0) if voters is not None else 0.0
+        if mix > 0 and votes is None:
+            votes = voters.neighbours(self.features_.meaning(X, one))
+        for gi, g in enumerate(self.groups_):
             scores = g.scores(X) if one is None else g.scores_one(*one)
             ext = getattr(g, "external", None)
             leaf_p = g.leaf_proba(scores, out[ext][0] if ext in out else None)
+            if mix > 0:  # the quality mode: mixed with the nearest training texts' vote
+                leaf_p = (1.0 - mix) * leaf_p + mix * voters.vote(*votes, gi)
             # Hierarchy heads follow the single best leaf (arg-maxing summed probabilities favours categories
             # with many reasons); with a coarse model, the best leaf *inside* its predicted category.
             best_leaf = leaf_p.argmax(axis=1)

@@ -177,6 +177,22 @@ class TextFeatures(TransformerMixin, BaseEstimator):
             val.append(dense)
         return np.concatenate(idx), np.concatenate(val)
 
+    def meaning(self, X: sp.csr_matrix | None = None, one: tuple[np.ndarray, np.ndarray] | None = None
+                ) -> np.ndarray | None:
+        """Unit e5 vectors of the rows of a transformed matrix ``X`` (or of one ``transform_one`` row): its
+        last block in the quality mode, None otherwise."""
+        if not self._semantic():
+            return None
+        d = len(self.semantic_centre_)
+        if one is None:
+            return np.asarray(X[:, X.shape[1] - d:].toarray(), np.float32) / np.float32(self.semantic_weight)
+        idx, val = one
+        start = self.n_features_ - d
+        out = np.zeros((1, d), np.float32)
+        mask = idx >= start
+        out[0, idx[mask] - start] = val[mask] / np.float32(self.semantic_weight)
+        return out
+
     @property
     def n_features_(self) -> int:
         semantic = len(self.semantic_centre_) if self._semantic() else 0

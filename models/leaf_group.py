@@ -6,11 +6,13 @@ Plain objects and numpy arrays only, so a bundle pickles small and loads without
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from sklearn.svm import LinearSVC
 
-from models.calibration import softmax
+from models.calibration import fit_temperature, softmax
 
+LEAF_SEP = " || "  # joins the hierarchy heads' labels into one leaf label
 _UNSEEN = -1e4  # score of a leaf no model saw: zero probability after any softmax
 
 
@@ -72,6 +74,24 @@ class LeafGroup:
         out[:, self.seen] = raw
         return out
 
+    def fit_temperatures(self, scores: np.ndarray, labels: np.ndarray) -> None:
+        """Temperatures on held-out ``scores`` with true leaf ``labels``: one, or one per block (a block with
+        one leaf or under 20 held-out rows takes the median of the others)."""
+        block = getattr(self, "block", None)
+        if block is None:
+            self.temperature = fit_temperature(scores, labels)
+            return
+        temps = np.full(block.max() + 1, np.nan)
+        for b in range(len(temps)):
+            cols = np.flatnonzero(block == b)
+            rows = np.flatnonzero(np.isin(labels, cols))
+            if len(cols) > 1 and len(rows) >= 20:
+                local = np.searchsorted(cols, labels[rows])
+                temps[b] = fit_temperature(scores[np.ix_(rows, cols)], local)
+        fallback = float(np.nanmedian(temps)) if np.isfinite(temps).any() else 1.0
+        self.block_temperature = np.where(np.isfinite(temps), temps, fallback)
+        self.temperature = fallback
+
     def leaf_proba(self, scores: np.ndarray, coarse_proba: np.ndarray | None) -> np.ndarray:
         block = getattr(self, "block", None)
         if block is None or coarse_proba is None:
@@ -96,3 +116,40 @@ def class_weight(kind: str | dict | None, labels: np.ndarray) -> str | dict | No
     values, counts = np.unique(labels, return_counts=True)
     weights = counts.mean() / counts  # = sklearn's "balanced"; computed here so chunked fits get the same
     return dict(zip(values.tolist(), (np.sqrt(weights) if kind == "sqrt" else weights).tolist(), strict=True))
+
+
+def build_groups(y: pd.DataFrame, hierarchy: tuple[str, ...], coarse_model: bool
+                 ) -> tuple[list[LeafGroup], list[np.ndarray]]:
+    """The groups a MultiHeadClassifier fits for the label columns ``y`` and each group's leaf label per row.
+
+    With a ``hierarchy`` its heads (and every head the leaf fixes) form one group; with ``coarse_model`` the
+    coarsest head also gets its own group, which decides it; each other head is a group of its own."""
+    groups: list[LeafGroup] = []
+    leaf_labels: list[np.ndarray] = []
+    remaining = list(y.columns)
+    if hierarchy:
+        leaf = y[list(hierarchy)].agg(LEAF_SEP.join, axis=1).to_numpy() if len(hierarchy) > 1 \
+            else y[hierarchy[0]].to_numpy()
+        derived = [h for h in remaining if h in hierarchy or y.groupby(leaf)[h].nunique().max() == 1]
+        if coarse_model and len(hierarchy) > 1:
+            coarse = y[hierarchy[0]].to_numpy()
+            groups.append(_group(coarse, y, [hierarchy[0]], (hierarchy[0],)))
+            leaf_labels.append(np.searchsorted(groups[-1].leaf_classes, coarse))
+        groups.append(_group(leaf, y, derived, hierarchy))
+        leaf_labels.append(np.searchsorted(groups[-1].leaf_classes, leaf))
+        if coarse_model and len(hierarchy) > 1:
+            groups[-1].external = hierarchy[0]
+            groups[-1].block = groups[-1].rollup[hierarchy[0]]
+            groups[-1].block_temperature = np.ones(len(groups[-1].classes[hierarchy[0]]))
+        remaining = [h for h in remaining if h not in derived]
+    for h in remaining:
+        groups.append(_group(y[h].to_numpy(), y, [h], (h,)))
+        leaf_labels.append(np.searchsorted(groups[-1].leaf_classes, y[h].to_numpy()))
+    return groups, leaf_labels
+
+
+def _group(leaf: np.ndarray, y: pd.DataFrame, heads: list[str], order: tuple[str, ...]) -> LeafGroup:
+    leaf_classes, first = np.unique(leaf, return_index=True)
+    classes = {h: np.unique(y[h].to_numpy()) for h in heads}
+    rollup = {h: np.searchsorted(classes[h], y[h].to_numpy()[first]) for h in heads}
+    return LeafGroup(leaf_classes, rollup, classes, order)
