@@ -260,11 +260,16 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
     def _build_groups(self, y: pd.DataFrame) -> tuple[list[LeafGroup], list[np.ndarray]]:
         groups, leaf_labels = build_groups(y, self.hierarchy_, self.coarse_model)
         for g in groups:
-            if len(g.leaf_classes) < 2:
-                raise LabelError(
-                    f"головы {', '.join(g.rollup)}: один класс ({g.leaf_classes[0]!r}), нужно хотя бы два"
-                    + (f" с {self.min_examples}+ примерами (--min-examples)" if self.unlearned_ else "")
-                )
+            if len(g.leaf_classes) >= 2:
+                continue
+            heads, only = ", ".join(g.rollup), g.leaf_classes[0]
+            rare = (f"метки, у которых меньше {self.min_examples} примеров, не учатся — уменьшите "
+                    "--min-examples или добавьте примеры") if self.unlearned_ else ""
+            if only == RARE_LABEL:
+                raise LabelError(f"голова «{heads}»: выучить нечего — {rare}")
+            more = f"; {rare}" if rare else ""
+            raise LabelError(f"голова «{heads}»: у всех строк одна метка ({only!r}) — нужны хотя бы две "
+                             f"разные: добавьте размеченные тексты других меток{more}")
         return groups, leaf_labels
 
     def _unique_rows(self, rows: np.ndarray, labels: np.ndarray, docs: AnalyzedText

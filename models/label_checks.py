@@ -29,8 +29,9 @@ def check_labels(
     for h in y.columns:
         missing = y[h].isna() | (y[h].astype(str).str.strip() == "")
         if missing.any():
-            rows = np.flatnonzero(missing.to_numpy())[:10].tolist()
-            raise LabelError(f"голова «{h}»: пустая метка в строках {rows} (с 0) — удалите их или разметьте")
+            rows = ", ".join(str(i + 1) for i in np.flatnonzero(missing.to_numpy())[:10])
+            raise LabelError(f"голова «{h}»: пустая метка в {int(missing.sum())} строках (первые: {rows}; "
+                             "строки обучающих данных по порядку, с 1) — удалите их или разметьте")
     y = y.astype(str)
     for h in () if hierarchy == "auto" else hierarchy or ():
         if h not in y.columns:

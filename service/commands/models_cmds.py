@@ -133,6 +133,8 @@ def train(
     )
     typer.echo(f"Чтение {', '.join(map(str, data))}…")
     frame = td.load(spec)
+    if skipped := frame.attrs.get("skipped_rows"):
+        typer.echo(f"Строк без текста или без метки: {skipped} — в обучение не идут.")
     evaluation = None
     if eval_values:
         eval_spec = td.DataSpec(**{**spec.__dict__, "split_values": td.split_list(eval_values)})

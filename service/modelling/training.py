@@ -106,7 +106,11 @@ def load(spec: DataSpec) -> pd.DataFrame:
         data = data[data[TIME] >= _parse_date(spec.since, "--since")]
     if spec.until:
         data = data[data[TIME] < _parse_date(spec.until, "--until")]
-    labelled = data[list(spec.heads)].notna().all(axis=1) & data[_HAS_TEXT]
+    labels = data[list(spec.heads)]
+    # A blank label is no label: a partly labelled file trains on its labelled rows.
+    labelled = (labels.notna() & labels.apply(lambda c: c.astype(str).str.strip().ne(""))).all(axis=1)
+    labelled &= data[_HAS_TEXT]
+    skipped = int((~labelled).sum())
     data = data[labelled].drop(columns=_HAS_TEXT)
     if TIME in data:  # the classifier calibrates on the newest rows: they must come last
         data = data.sort_values(TIME, kind="stable")
@@ -114,7 +118,9 @@ def load(spec: DataSpec) -> pd.DataFrame:
     for head in spec.heads:
         data[head] = data[head].astype(str)
     if data.empty:
-        raise TrainingDataError(f"{', '.join(spec.files)}: после фильтров не осталось размеченных строк")
+        raise TrainingDataError(f"{', '.join(spec.files)}: после фильтров не осталось размеченных строк (с "
+                                f"текстом и меткой в {', '.join(spec.heads.values())})")
+    data.attrs["skipped_rows"] = skipped  # rows without a text or a label, left out
     return data
 
 

@@ -75,3 +75,34 @@ def test_a_named_taxonomy_is_enforced_strictly(other_city, tmp_path):
                     "--taxonomy", labels, "--model-dir", tmp_path / "m")  # fmt: skip
     assert code == 2, out
     assert "topics.yaml" in out and "Редкая тема А" in out, out
+
+
+def test_a_partly_labelled_file_trains_on_its_labelled_rows_and_says_how_many_it_left(other_city, tmp_path):
+    frame = pd.read_csv(other_city)
+    frame.loc[frame.index[:7], "city_topic"] = ""  # an analyst labelled the rest
+    frame.loc[frame.index[7:9], "city_topic"] = "   "
+    path = tmp_path / "partly.csv"
+    frame.to_csv(path, index=False)
+    code, out = run("train", "--data", path, "--text-col", "text", "--head", "topic=city_topic",
+                    "--model-dir", tmp_path / "reg")  # fmt: skip
+    assert code == 0, out
+    assert "Строк без текста или без метки: 9 — в обучение не идут." in out, out
+    assert ModelRegistry(tmp_path / "reg").load().card["training_data"]["rows"] == len(frame) - 9
+
+
+def test_one_label_for_every_row_is_refused_with_what_to_do(tmp_path):
+    frame = pd.read_csv(SAMPLES).assign(one="Благоустройство")
+    path = tmp_path / "one.csv"
+    frame.to_csv(path, index=False)
+    code, out = run("train", "--data", path, "--text-col", "text", "--head", "topic=one",
+                    "--model-dir", tmp_path)  # fmt: skip
+    assert code == 2
+    assert "у всех строк одна метка ('Благоустройство')" in out and "добавьте размеченные тексты" in out, out
+    assert "Traceback" not in out
+
+
+def test_min_examples_above_every_label_says_to_lower_it(other_city, tmp_path):
+    code, out = run("train", "--data", other_city, "--text-col", "text", "--head", "topic=city_topic",
+                    "--min-examples", "100000", "--model-dir", tmp_path)  # fmt: skip
+    assert code == 2
+    assert "выучить нечего" in out and "уменьшите --min-examples" in out, out

@@ -155,13 +155,13 @@ def test_unknown_taxonomy_label_is_refused_with_the_list():
 def test_empty_labels_name_the_rows():
     texts, y = make_data(5)
     y.loc[[2, 7], "reason"] = ""
-    with pytest.raises(LabelError, match=r"«reason».*\[2, 7\]"):
+    with pytest.raises(LabelError, match=r"«reason»: пустая метка в 2 строках \(первые: 3, 8;"):
         MultiHeadClassifier(validate_taxonomy=False).fit(texts, y)
 
 
 def test_single_class_head_is_refused():
     texts, y = make_data(5)
-    with pytest.raises(LabelError, match="один класс"):
+    with pytest.raises(LabelError, match="одна метка .*добавьте размеченные тексты других меток"):
         MultiHeadClassifier(validate_taxonomy=False).fit(texts, y.assign(reason="x")[["reason"]])
 
 
