@@ -115,7 +115,7 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         self.features_ = TextFeatures() if self.features is None else _clone(self.features)
         docs = analyze(self.preprocessor_, list(texts), partial(report, "Предобработка"))
         report("Признаки", 0, 1)
-        X = self.features_.fit_transform(docs)
+        X = self.features_.fit_transform(docs, progress=partial(report, "Смысловые векторы (e5)"))
         report("Признаки", 1, 1)
         self.groups_, leaf_labels = self._build_groups(y)
         self.heads_ = list(y.columns)

@@ -91,7 +91,8 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         self.fit_transform(docs)
         return self
 
-    def fit_transform(self, docs: AnalyzedText, y=None) -> sp.csr_matrix:
+    def fit_transform(self, docs: AnalyzedText, y=None, progress=None) -> sp.csr_matrix:
+        """``progress(done, total)``: how the quality mode's e5 vectors advance (texts not yet cached)."""
         analyzer = _word_bigrams if self.word_ngrams >= 2 else _tokens_as_given
         self.word_ = TfidfVectorizer(analyzer=analyzer, min_df=self.word_min_df, sublinear_tf=True,
                                      max_features=self.max_word_features, dtype=np.float32)
@@ -101,7 +102,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         # The char view counts n-grams itself (see `transform`), so its tf-idf step is our own learned
         # attribute rather than one hidden inside the CountVectorizer.
         self.char_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
-        vectors = _embed(docs.normalized) if self.semantic_weight > 0 else None
+        vectors = _embed(docs.normalized, progress) if self.semantic_weight > 0 else None
         self.semantic_centre_ = vectors.mean(axis=0) if vectors is not None and len(vectors) else None
         return self._stack(xw, self.char_tfidf_.transform(counts, copy=False), vectors)
 
@@ -199,7 +200,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         return len(self.word_.vocabulary_) + len(self.char_.vocabulary_) + semantic
 
 
-def _embed(texts: list[str]) -> np.ndarray:
+def _embed(texts: list[str], progress=None) -> np.ndarray:
     """e5 vectors of ``texts``, through `$PAINMAP_CACHE_DIR/embeddings.sqlite` when that is set (a fresh
     embedder per call: its in-memory cache lives only as long as the batch, and no SQLite connection
     outlives a forked scoring worker)."""
@@ -207,7 +208,7 @@ def _embed(texts: list[str]) -> np.ndarray:
 
     folder = os.environ.get("PAINMAP_CACHE_DIR")
     embedder = cached_embedder(Path(folder) / "embeddings.sqlite") if folder else E5Embedder()
-    return embedder.embed(texts)
+    return embedder.embed(texts, progress)
 
 
 _CHAR_CACHE_SIZE = 300_000  # distinct words kept; cleared when full (~100 MB at most)

@@ -33,3 +33,17 @@ def test_semantic_mode_adds_the_e5_columns_and_every_path_agrees():
         one = model.predict_one(text)
         assert one["reason"] == table["reason"][i]
         assert np.isclose(one["reason_proba"], table["reason_proba"][i], atol=1e-5)
+
+
+def test_training_in_the_quality_mode_shows_the_e5_vectors_advance(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAINMAP_CACHE_DIR", str(tmp_path))  # an empty cache: every text is embedded
+    texts, y = make_data(6, seed=5)
+    seen: list[tuple[str, int, int]] = []
+    MultiHeadClassifier(hierarchy=("category", "reason"), validate_taxonomy=False,
+                        features=TextFeatures(semantic_weight=1.0)
+                        ).fit(texts, y[["category", "reason"]], progress=lambda *a: seen.append(a))
+    e5 = [(done, total) for stage, done, total in seen if stage == "Смысловые векторы (e5)"]
+    assert e5 and e5[-1][0] == e5[-1][1] == len(set(texts)), seen
+    stages = list(dict.fromkeys(stage for stage, _, _ in seen))
+    assert stages.index("Предобработка") < stages.index("Смысловые векторы (e5)") < stages.index(
+        "Обучение (category, reason)")
