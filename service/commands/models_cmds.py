@@ -204,6 +204,11 @@ def evaluate(
         until=until,
         meta_cols=meta_cols or None,
     )
+    known = list(loaded.card.get("heads") or getattr(loaded.estimator, "heads_", []))
+    if unknown := [h for h in spec.heads if known and h not in known]:
+        raise td.TrainingDataError(
+            f"модель {loaded.model_id} не знает голов {', '.join(map(repr, unknown))}: её головы — "
+            f"{', '.join(known)}; укажите --head ГОЛОВА=КОЛОНКА с одной из них")
     frame = td.load(spec)
     heads = list(spec.heads)
     table = loaded.estimator.predict_table(frame[td.TEXT].tolist())  # once, for the console and the report

@@ -106,3 +106,13 @@ def test_min_examples_above_every_label_says_to_lower_it(other_city, tmp_path):
                     "--min-examples", "100000", "--model-dir", tmp_path)  # fmt: skip
     assert code == 2
     assert "выучить нечего" in out and "уменьшите --min-examples" in out, out
+
+
+def test_evaluate_names_the_heads_a_model_has_when_asked_for_another(other_city, tmp_path):
+    code, out = run("train", "--data", other_city, "--text-col", "text", "--head", "topic=city_topic",
+                    "--model-dir", tmp_path)  # fmt: skip
+    assert code == 0, out
+    code, out = run("evaluate", "--data", other_city, "--text-col", "text", "--head", "тема=city_topic",
+                    "--model-dir", tmp_path)  # fmt: skip
+    assert code == 2 and "Traceback" not in out
+    assert "не знает голов 'тема': её головы — topic" in out, out
