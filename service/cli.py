@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import typer
 
+from service.cli_errors import RussianErrorsGroup
 from service.commands import data_cmds, models_cmds, pains_cmds, report_cmds, serve_cmds
 
 app = typer.Typer(
     name="painmap",
+    cls=RussianErrorsGroup,
     help="painmap: классификация обращений, карта болей и квартальные отчёты.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
