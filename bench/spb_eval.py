@@ -48,7 +48,7 @@ def load_spb() -> pd.DataFrame:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=["dev", "test"], default="test")
-    ap.add_argument("--C", default="auto", help="LinearSVC's C (auto: the classifier's rule by data size)")
+    ap.add_argument("--C", type=float, default=0.6)
     ap.add_argument("--class-weight", default="sqrt", help="sqrt (default), balanced or none")
     ap.add_argument("--n-jobs", type=int, default=-1, help="processes for the linear models (-1: all cores)")
     ap.add_argument("--char-weight", type=float, default=1.0)
@@ -77,8 +77,7 @@ def main() -> None:
 
     hierarchy = None if args.flat else ("category", "reason")
     weight = None if args.class_weight == "none" else args.class_weight
-    C = args.C if args.C == "auto" else float(args.C)
-    model = MultiHeadClassifier(hierarchy=hierarchy, C=C, target_precision=TARGETS, class_weight=weight,
+    model = MultiHeadClassifier(hierarchy=hierarchy, C=args.C, target_precision=TARGETS, class_weight=weight,
                                 n_jobs=args.n_jobs,
                                 calibration_fraction=args.calibration_fraction, refit=not args.no_refit,
                                 neighbour_weight=args.neighbour_weight if args.neighbour_weight == "auto"

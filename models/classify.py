@@ -41,13 +41,6 @@ from models.rare_labels import MIN_EXAMPLES, RARE_LABEL, pool_rare
 _Group = LeafGroup  # bundles written before the move unpickle by this name
 _REST = -1  # label of "every other class" in a chunk of one-vs-rest problems
 _CHUNK_UNITS = 8  # the work of all linear models is cut into about this many tasks
-# C="auto": a new city's few thousand labelled texts want a firmer margin than SPb's 48,000. Accuracy over
-# the char TF-IDF + LR baseline on the newest 20 % of the bank train part and on SPb March from 2,000 train
-# appeals (bench/new_city.py sets; their test parts unseen): C 0.3 / 0.45 / 0.6 / 1.0 / 2.0 → bank +3.6 /
-# +3.4 / +2.8 / +2.1 / +0.9 pts, SPb +4.0 / +4.1 / +3.7 / +3.3 / +2.4 (quality mode, 0.3 vs 0.6: bank +4.8
-# vs +4.0, SPb +6.4 vs +5.8). On all 38,395 SPb train appeals 0.3–0.6 score the same on March and 0.6 keeps
-# more coverage (category at precision 0.99: 44.7 % vs 40.1 % at 0.45).
-SMALL_DATA_ROWS, C_SMALL, C_LARGE = 10_000, 0.3, 0.6
 
 
 def _default_preprocessor():
@@ -62,8 +55,7 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
     Parameters: ``preprocessor`` (nlp.Preprocessor; default one without NER), ``hierarchy`` (heads
     coarse → fine forming one leaf label), ``features`` (TextFeatures),
     ``C``/``class_weight``/``tol`` of LinearSVC (``class_weight="sqrt"``: ∝ 1/√class size; ``tol`` 0.1 is
-    liblinear's own default for this solver — on SPb dev 1e-3 gave the same accuracy for 1.3× the CPU;
-    ``C="auto"``: ``C_SMALL`` under ``SMALL_DATA_ROWS`` training rows, else ``C_LARGE`` — see there),
+    liblinear's own default for this solver — on SPb dev 1e-3 gave the same accuracy for 1.3× the CPU),
     ``n_jobs`` worker processes for the linear models,
     ``target_precision`` (float or {head: float}) for review thresholds, ``calibration_fraction``, ``refit``,
     ``holdout_error_factor``: thresholds are chosen for this share of the allowed error rate on the holdout
@@ -81,7 +73,7 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, preprocessor=None, hierarchy: Sequence[str] | str | None = "auto",
-                 features: TextFeatures | None = None, C: float | str = "auto",
+                 features: TextFeatures | None = None, C: float = 0.6,
                  class_weight: str | dict | None = "sqrt",
                  tol: float = 0.1, max_iter: int = 1000,
                  target_precision: float | Mapping[str, float] = 0.95, calibration_fraction: float = 0.15,
@@ -129,7 +121,6 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         self.heads_ = list(y.columns)
         self.classes_ = {h: g.classes[h] for g in self.groups_ for h in g.rollup}
         n = len(y)
-        self.C_ = float(self.C) if self.C != "auto" else C_SMALL if n < SMALL_DATA_ROWS else C_LARGE
         n_hold = int(round(n * self.calibration_fraction)) if self.calibration_fraction > 0 else 0
         n_hold = n_hold if n - n_hold >= 2 and n_hold >= 10 else 0
         fit_idx, hold_idx = np.arange(n - n_hold), np.arange(n - n_hold, n)
@@ -217,7 +208,7 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
 
         # liblinear draws its shuffles from one random generator per process: fits in threads would share it
         # and give a different model on each run (probabilities off by up to 0.05), so fits run in processes.
-        params = {"C": self.C_, "tol": self.tol, "max_iter": self.max_iter}
+        params = {"C": self.C, "tol": self.tol, "max_iter": self.max_iter}
         prepared = [prepare(t) for t in tasks]
         todo = [args for args in prepared if args is not None]
         fitted = []

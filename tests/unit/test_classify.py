@@ -336,16 +336,3 @@ def test_the_same_rows_give_the_same_model_whatever_the_workers():
         probas.append(model.fit(texts, y).predict_proba(texts)["topic"])
     assert np.array_equal(probas[0], probas[1])
     assert np.array_equal(probas[0], probas[2])
-
-
-def test_auto_c_is_firmer_for_a_small_training_set(monkeypatch):
-    import models.classify as classify
-
-    texts, y = make_data(5)
-    small = MultiHeadClassifier(validate_taxonomy=False).fit(texts, y)
-    assert small.C == "auto" and small.C_ == classify.C_SMALL < classify.C_LARGE
-    monkeypatch.setattr(classify, "SMALL_DATA_ROWS", len(texts))  # this set now counts as large
-    large = MultiHeadClassifier(validate_taxonomy=False).fit(texts, y)
-    assert large.C_ == classify.C_LARGE
-    assert not np.allclose(small.predict_proba(texts[:3])["reason"], large.predict_proba(texts[:3])["reason"])
-    assert MultiHeadClassifier(validate_taxonomy=False, C=0.45).fit(texts, y).C_ == 0.45
