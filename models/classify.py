@@ -318,6 +318,8 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "groups_")
         if isinstance(texts, str):
             raise TypeError("expected a sequence of texts, got one string (predict_one takes a single text)")
+        if len(texts) == 0:  # an empty batch scores to empty tables (sklearn's tf-idf refuses zero rows)
+            return sp.csr_matrix((0, self.features_.n_features_), dtype=np.float32)
         return self.features_.transform(analyze(self.preprocessor_, list(texts)))
 
     def predict_proba(self, texts: Sequence[str]) -> dict[str, np.ndarray]:

@@ -336,3 +336,13 @@ def test_the_same_rows_give_the_same_model_whatever_the_workers():
         probas.append(model.fit(texts, y).predict_proba(texts)["topic"])
     assert np.array_equal(probas[0], probas[1])
     assert np.array_equal(probas[0], probas[2])
+
+
+def test_an_empty_batch_scores_to_empty_tables():
+    texts, y = make_data(5)
+    model = MultiHeadClassifier(validate_taxonomy=False).fit(texts, y)
+    table = model.predict_table([])
+    assert table.shape == (0, 3 * len(model.heads_))
+    assert list(table.columns)[:2] == ["category", "category_proba"]
+    assert all(p.shape == (0, len(model.classes_[h])) for h, p in model.predict_proba([]).items())
+    assert model.top_k([]) == [] and model.predict([]).empty
