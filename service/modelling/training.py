@@ -24,6 +24,7 @@ TIME = "__time__"
 _HAS_TEXT = "__has_text__"  # the text column itself (not metadata) is non-empty: only while loading
 
 
+SMALL_TRAINING_ROWS = 10_000  # below this `painmap train` suggests the quality mode (bench/new_city.py)
 SEMANTIC_WEIGHT = 1.0  # `--semantic`: e5's weight beside the TF-IDF views (bench/new_city.py; 0.5–2 tried)
 
 

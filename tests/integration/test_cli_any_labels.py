@@ -44,6 +44,7 @@ def test_any_label_column_trains_and_its_rare_labels_go_to_review(other_city, tm
     assert code == 0, out
     assert "Предобработка" in out and "Обучение (topic)" in out  # the stages were shown
     assert "2 меток с меньше чем 3 примерами" in out and "«Редкая тема А»" in out, out
+    assert "режим качества (--semantic)" in out  # a small training set is pointed to the quality mode
     card = ModelRegistry(tmp_path).load().card
     assert card["taxonomy"]["topic"]["source"] == "метки из обучающих данных"
     assert card["unlearned_labels"] == {"topic": ["Редкая тема А", "Редкая тема Б"]}
