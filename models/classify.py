@@ -131,8 +131,8 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         if n_hold:
             report("Калибровка и пороги", 0, 1)
             self._fit_temperatures(X[hold_idx], [labels[hold_idx] for labels in leaf_labels])
-            self._choose_neighbour_weight(X[hold_idx], y.iloc[hold_idx])
-            decoded = self._decode(X[hold_idx])
+            votes = self._choose_neighbour_weight(X[hold_idx], y.iloc[hold_idx])
+            decoded = self._decode(X[hold_idx], votes=votes)
             for h in self.heads_:
                 true_idx = np.searchsorted(self.classes_[h], y[h].to_numpy()[hold_idx])
                 proba, pred = decoded[h]
@@ -234,11 +234,15 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
         if not refit:  # at the refit the weight stays what the holdout chose
             self.neighbour_weight_ = 0.0 if meaning is None else NEIGHBOUR_WEIGHT if fixed is None else fixed
 
-    def _choose_neighbour_weight(self, X_hold: sp.csr_matrix, y_hold: pd.DataFrame) -> None:
-        """"auto": the weight of the vote with the best holdout accuracy (mean over heads)."""
-        if self.neighbours_ is None or self.neighbour_weight != "auto":
-            return
+    def _choose_neighbour_weight(self, X_hold: sp.csr_matrix, y_hold: pd.DataFrame
+                                 ) -> tuple[np.ndarray, np.ndarray] | None:
+        """"auto": the weight of the vote with the best holdout accuracy (mean over heads). → the holdout's
+        neighbours (None without a vote), for the thresholds that follow."""
+        if self.neighbours_ is None:
+            return None
         votes = self.neighbours_.neighbours(self.features_.meaning(X_hold))
+        if self.neighbour_weight != "auto":
+            return votes
 
         def accuracy(weight: float) -> float:
             self.neighbour_weight_ = weight
@@ -247,6 +251,7 @@ class MultiHeadClassifier(ClassifierMixin, BaseEstimator):
                                   for h in self.heads_]))
 
         self.neighbour_weight_ = choose_weight(accuracy)
+        return votes
 
     def _fit_temperatures(self, X_hold: sp.csr_matrix, hold_labels: list[np.ndarray]) -> None:
         for g, labels in zip(self.groups_, hold_labels, strict=True):
