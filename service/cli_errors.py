@@ -22,7 +22,8 @@ typer.rich_utils.OPTIONS_PANEL_TITLE = "Опции"
 typer.rich_utils.COMMANDS_PANEL_TITLE = "Команды"
 typer.rich_utils.ARGUMENTS_PANEL_TITLE = "Аргументы"
 
-UsageError: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+UsageError: type[Exception] = next(
+    (c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"), typer.BadParameter)
 
 _PATH = r"(?:File|Directory|Path|Файл|Каталог|Путь)"
 # Values refused by the parameter types (Typer's own wording first, then Click's), tried in order.
