@@ -112,8 +112,13 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
                 best,
             )
         best = best or next((c for c in fresh if c.coverage >= labeller.min_coverage / 4), None)
+        bare = None if best is not None else _bare_text(member)
         best = best or next(iter(fresh), None)
         label = normalise_phrase(best.surface) if best is not None else None
+        # One author's phrase («Очистить столб от позора города», «Точка рядом со входом не ставилась») does
+        # not name a pain whose members mostly say «Очистить» or «Не светит» and no more.
+        if bare is not None and free(bare) and usable(bare, lemma_key(bare)):
+            label = bare
         title = _area_title(member, widest, best)
         if title is not None and free(title):
             label = title
@@ -148,6 +153,27 @@ TITLE_RIVAL = 0.75  # another problem area this close to the main one makes the 
 COVERAGE_SCALE = 0.3
 REQUEST_YIELD = 0.3
 PROBLEM_YIELD = 0.3
+# A pain sharing no phrase (none covers min_coverage / 4) in which one text of BARE_WORDS words or fewer holds
+# BARE_SHARE of the members is named by that text «(без уточнения)» (`_bare_text`).
+BARE_WORDS = 2
+BARE_SHARE = 0.25
+
+
+def _bare_text(member: PainMembers) -> str | None:
+    """«Очистить (без уточнения)» for a pain that shares no phrase because most of it says a word or two and
+    no more (143 SPb appeals of «Очистить», «очистите о о»: one author's «Очистить столб от позора города»
+    covered 0.7 % of them); None when no short text holds BARE_SHARE of the members."""
+    totals: Counter = Counter()
+    for text, count in zip(member.texts, member.counts, strict=True):
+        phrase = normalise_phrase(text)
+        if phrase and len(phrase.split()) <= BARE_WORDS:
+            totals[phrase.lower()] += float(count)
+    if not totals:
+        return None
+    phrase, count = totals.most_common(1)[0]
+    if count < BARE_SHARE * float(member.counts.sum()):
+        return None
+    return f"{phrase[:1].upper()}{phrase[1:]} (без уточнения)"
 
 
 @lru_cache(maxsize=1)
