@@ -6,11 +6,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.rare_labels import RARE_LABEL
 from service.api.deps import analyst, get_db, reader
 from service.auth import Principal
 from service.db.models import Item, Label
 from service.schemas import MAX_ID, LabelOut, LabelsIn, LabelsResult
+from service.store.review import add_label
 
 router = APIRouter(tags=["labels"])
 
@@ -42,17 +42,10 @@ def post_labels(
             )
         if item_id is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, missing)
-        if label.value.strip() == RARE_LABEL:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY,
-                f"{where}.value: «{RARE_LABEL}» — отметка модели, не метка; укажите настоящую тему",
-            )
-        row = Label(
-            item_id=item_id, head=label.head, value=label.value, source="correction", author=who.author
-        )
-        db.add(row)
-        rows.append(row)
-    db.flush()
+        try:  # the review page saves its labels the same way; nothing is committed before the whole batch
+            rows.append(add_label(db, item_id, label.head, label.value, who.author))
+        except ValueError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"{where}.value: {exc}") from exc
     ids = [r.id for r in rows]
     db.commit()
     return LabelsResult(created=len(ids), ids=ids)

@@ -303,8 +303,12 @@ def test_labels_need_an_existing_item(server):
         # the model's «too few examples» mark is no label an analyst can give
         mark = {"external_id": "a", "source": source, "head": "process"}
         mark["value"] = "(мало примеров — на проверку)"
-        refused = c.post("/v1/labels", json={"labels": [mark]})
+        before = len(c.get("/v1/labels", params={"head": "process"}).json())
+        good = {"external_id": "a", "source": source, "head": "process", "value": "Теплоснабжение"}
+        refused = c.post("/v1/labels", json={"labels": [good, mark]})
         assert refused.status_code == 422 and "отметка модели" in refused.json()["detail"]
+        assert "labels[1].value" in refused.json()["detail"]
+        assert len(c.get("/v1/labels", params={"head": "process"}).json()) == before  # nothing of the batch
 
 
 def test_pains_painmap_workflow_and_export(server):
