@@ -4,21 +4,11 @@ exactly as the estimator does in this process (real modules, data/samples/appeal
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
-from typer.testing import CliRunner
 
 from models.registry import ModelRegistry
-from service.cli import app
-
-SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples" / "appeals.csv"
-
-
-def run(*args: str | Path) -> tuple[int, str]:
-    result = CliRunner().invoke(app, [str(a) for a in args])
-    return result.exit_code, result.output
+from tests.integration.test_cli_any_labels import SAMPLES, run
 
 
 def test_train_semantic_then_score_in_workers_agrees_with_the_estimator(tmp_path, monkeypatch):
