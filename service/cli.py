@@ -13,6 +13,7 @@ app = typer.Typer(
     cls=RussianErrorsGroup,
     help="painmap: классификация обращений, карта болей и квартальные отчёты.",
     no_args_is_help=True,
+    add_completion=False,
     pretty_exceptions_show_locals=False,
 )
 

@@ -1,4 +1,5 @@
-"""Usage errors said in Russian: a mistyped option or command, a missing option, a value of the wrong kind.
+"""The command line in Russian: its help (panel titles, «обязательно», defaults, the --help option) and its
+usage errors (a mistyped option or command, a missing option, a value of the wrong kind).
 
 Typer (and the Click inside it) words these in English. The top-level group re-raises each one as a plain
 usage error with the Russian text, on the same context, so Typer still prints it in its error panel with the
@@ -21,6 +22,12 @@ typer.rich_utils.RICH_HELP = "Справка: [blue]{command_path} {help_option}
 typer.rich_utils.OPTIONS_PANEL_TITLE = "Опции"
 typer.rich_utils.COMMANDS_PANEL_TITLE = "Команды"
 typer.rich_utils.ARGUMENTS_PANEL_TITLE = "Аргументы"
+typer.rich_utils.REQUIRED_LONG_STRING = "[обязательно]"
+typer.rich_utils.DEFAULT_STRING = "[по умолчанию: {}]"
+typer.rich_utils.ENVVAR_STRING = "[переменная окружения: {}]"
+typer.rich_utils.DEPRECATED_STRING = "(устарело) "
+typer.rich_utils.ABORTED_TEXT = "Прервано."
+HELP_OPTION_TEXT = "Показать эту справку и выйти."
 
 UsageError: type[Exception] = next(
     (c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"), typer.BadParameter)
@@ -91,6 +98,26 @@ def russian(exc: Exception) -> str:
         hint = _hint(exc)
         return f"неверное значение{' ' + hint if hint else ''}: {_translated(exc.message, _VALUE_MESSAGES)}"
     return _translated(exc.message, _USAGE_MESSAGES)
+
+
+def _russian_help_option(command_class: type) -> None:
+    """The --help option of every command says what it does in Russian (Click words it in English)."""
+    owner = next(c for c in command_class.__mro__ if "get_help_option" in c.__dict__)
+    english = owner.__dict__["get_help_option"]
+    if getattr(english, "russian", False):
+        return
+
+    def get_help_option(self: Any, ctx: Any) -> Any:
+        option = english(self, ctx)
+        if option is not None:
+            option.help = HELP_OPTION_TEXT
+        return option
+
+    get_help_option.russian = True  # type: ignore[attr-defined]
+    owner.get_help_option = get_help_option
+
+
+_russian_help_option(TyperGroup)
 
 
 class RussianErrorsGroup(TyperGroup):

@@ -4,6 +4,7 @@ that does not exist) are said in Russian with what to do, exit code 2, and no tr
 from __future__ import annotations
 
 import pytest
+import typer.main
 from typer.testing import CliRunner
 
 from service.cli import app
@@ -35,3 +36,21 @@ def test_usage_errors_are_said_in_russian(args, said):
     assert "Traceback" not in result.output
     for english in ("No such", "Missing", "Invalid value", "Got unexpected", "requires an argument"):
         assert english not in result.output
+
+
+def _commands(command, path):
+    """Every command path under a Click command, the command itself first."""
+    yield path
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        yield from _commands(sub, [*path, name])
+
+
+@pytest.mark.parametrize("path", list(_commands(typer.main.get_command(app), [])),
+                         ids=lambda p: " ".join(p) or "painmap")
+def test_help_is_russian(path):
+    result = CliRunner().invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.replace("│", " ").split())
+    assert "Показать эту справку и выйти." in flat
+    for english in ("Show this message", "[required]", "[default:", "completion", "[env var"):
+        assert english not in flat, (path, english)
