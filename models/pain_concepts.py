@@ -95,7 +95,13 @@ class PainConcepts:
     def names_of(self, lemmas: Sequence[str]) -> list[str]:
         return sorted({self.names[i] for i in self.hits(lemmas)})
 
-    def vectors(self, rows: Sequence[Sequence[str]], place_weight: float = PLACE_WEIGHT) -> np.ndarray:
+    def vectors(
+        self,
+        rows: Sequence[Sequence[str]],
+        place_weight: float = PLACE_WEIGHT,
+        subject_share: float | None = None,
+        sample_weight: np.ndarray | None = None,
+    ) -> np.ndarray:
         """(n, areas) float32: 1 for each area the row names (however often), `place_weight` for a place
         (`PLACE_PREFIX`), unit rows; zero rows for texts that name no area.
 
@@ -109,6 +115,8 @@ class PainConcepts:
         for r, lemmas in enumerate(rows):
             out[r, self.hits(lemmas)] = 1.0
         out[:, [name.startswith(PLACE_PREFIX) for name in self.names]] *= place_weight
+        if subject_share is not None and len(rows):
+            out[:, subject_areas(out > 0, sample_weight, subject_share)] = 0.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 
@@ -144,17 +152,33 @@ class PainConcepts:
         return out
 
 
+def subject_areas(named: np.ndarray, weight: np.ndarray | None, share: float) -> np.ndarray:
+    """Columns of `named` (rows × areas, bool) that more than `share` of the (weighted) rows name."""
+    weight = np.ones(len(named)) if weight is None else np.asarray(weight, dtype=np.float64)
+    return (weight @ named) > share * weight.sum()
+
+
 def merge_by_area(
-    labels: np.ndarray, weight: np.ndarray, areas: np.ndarray, min_share: float = 0.5
+    labels: np.ndarray,
+    weight: np.ndarray,
+    areas: np.ndarray,
+    min_share: float = 0.5,
+    subject_share: float | None = None,
 ) -> np.ndarray:
     """Pains whose rows mostly mean one problem area (`areas`: the area of each row or -1, from
     `PainConcepts.meant_areas`) are one pain: answers that name a problem in other words («Люди часами ждут»,
     «Работает одно окно», «Очередь в МФЦ») meet although their vectors do not (the wordings of one problem
     were further apart than many pairs of different problems). A pain joins when `min_share` of its weight
-    means the area; the largest such pain keeps its id. Planted МФЦ answers: 9 → 10 of 10 problems found,
-    5 → 7 within ±2 pp; ЖКХ unchanged (10, 10); the holdout set 7 of 8 and 5 either way."""
+    means the area; the largest such pain keeps its id. Areas more than `subject_share` of all rows mean
+    are the period's subject (`subject_areas`) and join nothing. Planted МФЦ answers: 9 → 10 of 10
+    problems found, 5 → 7 within ±2 pp; ЖКХ unchanged (10, 10); the holdout set 7 of 8 and 5 either way."""
     if min_share <= 0 or not len(labels) or labels.max() < 1:
         return labels
+    if subject_share is not None and (areas >= 0).any():
+        named = np.zeros((len(areas), int(areas.max()) + 1), dtype=bool)
+        named[np.flatnonzero(areas >= 0), areas[areas >= 0]] = True
+        subject = np.flatnonzero(subject_areas(named, weight, subject_share))
+        areas = np.where(np.isin(areas, subject), -1, areas)
     n = int(labels.max()) + 1
     member = labels != NOISE
     size = np.bincount(labels[member], weights=weight[member], minlength=n)

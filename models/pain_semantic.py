@@ -40,7 +40,8 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
     """`fit(rows, sample_weight=)`, `transform(rows, texts=, sample_weight=)` → hybrid unit vectors;
     `tfidf(rows)` and `feature_names()` as `LemmaSvdVectorizer` (keywords stay lexical).
 
-    `embedder`: anything with `embed(texts) -> (n, d)`; None means lexical vectors only."""
+    `embedder`: anything with `embed(texts) -> (n, d)`; None means lexical vectors only. `subject_share`:
+    areas named by more than this share of the rows are left out (`PainConcepts.vectors`); None keeps all."""
 
     needs_texts = True
 
@@ -56,6 +57,7 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
         n_fine: int = 300,
         per_group: int = 2,
         random_state: int = 0,
+        subject_share: float | None = None,
     ) -> None:
         self.embedder = embedder
         self.lexical = lexical
@@ -67,6 +69,7 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
         self.n_fine = n_fine
         self.per_group = per_group
         self.random_state = random_state
+        self.subject_share = subject_share
 
     def fit(self, rows: Sequence[list[str]], y=None, sample_weight=None) -> SemanticVectorizer:
         self.lexical_ = self.lexical or LemmaSvdVectorizer(random_state=self.random_state)
@@ -99,7 +102,10 @@ class SemanticVectorizer(TransformerMixin, BaseEstimator):
             parts = [lexical * np.sqrt(a), normalize(semantic - centre) * np.sqrt(1 - a)]
         if self.concept_weight > 0 and len(rows):
             c = self.concept_weight
-            parts = [part * np.sqrt(1 - c) for part in parts] + [self.concepts_.vectors(rows) * np.sqrt(c)]
+            parts = [part * np.sqrt(1 - c) for part in parts] + [
+                self.concepts_.vectors(rows, subject_share=self.subject_share, sample_weight=sample_weight)
+                * np.sqrt(c)
+            ]
         if len(parts) == 1:
             return lexical
         # A row with no known lemma has no lexical direction; its e5 part alone still places it.

@@ -196,3 +196,50 @@ def test_pains_that_mean_the_same_are_one_and_others_stay_apart():
     assert merged[-1] == -1 and sorted(set(merged[:-1])) == [0, 1, 2]
     assert merged[0] == 0  # ids follow the first pain of each group
     assert (merge_by_meaning(labels, np.ones(len(labels)), semantic, similarity=1.0) == labels).all()
+
+
+def test_the_staff_surveys_problems_name_their_areas():
+    # The objects of the staff survey that the orders name (technical means, software, staffing, pay,
+    # interaction with other bodies, regulation, reporting, the workplace), said as employees say them.
+    from models.pain_concepts import PainConcepts
+
+    concepts, pre = PainConcepts.load(), Preprocessor(ner=False)
+    said = {
+        "Принтер на отдел один, и тот не печатает": "office_equipment",
+        "Программа для выдачи разрешений виснет": "work_software",
+        "Людей в штате не хватает, нагрузка растёт": "staffing",
+        "Оклад маленький, премии нет": "pay",
+        "Смежные подразделения тянут с ответом": "interagency",
+        "Нормативные акты противоречат друг другу": "regulation",
+        "Каждую неделю новый мониторинг и сводка": "reporting",
+        "Канцтовары покупаем сами": "workplace",
+    }
+    for text, area in said.items():
+        assert area in concepts.names_of(pre.features(text)), text
+    # Words citizens use of a service do not make them staff problems.
+    for text in ("Личный кабинет не открывается", "Переслали в другое ведомство", "Сайт долго загружается"):
+        named = set(concepts.names_of(pre.features(text)))
+        assert not named & {"workplace", "interagency", "staffing"}, (text, named)
+
+
+def test_an_area_the_whole_period_names_is_its_subject_and_joins_nothing():
+    from models.pain_concepts import PainConcepts, merge_by_area
+
+    concepts, pre = PainConcepts.load(), Preprocessor(ner=False)
+    texts = ["автобус ходит редко", "в автобусе давка", "водитель автобуса хамит", "трамвай грязный",
+             "маршрутка не пришла", "холодно в квартире"]
+    rows = [pre.features(t) for t in texts]
+    transport = concepts.names.index("transport")
+    kept = concepts.vectors(rows)
+    assert (kept[:5, transport] > 0).all()
+    capped = concepts.vectors(rows, subject_share=0.3)
+    assert (capped[:, transport] == 0).all()  # 5 of 6 rows name it: the survey's subject
+    assert capped[5] @ kept[5] == pytest.approx(1.0)  # a minority area stays
+    # Weighted rows: the same rows counted once each but the heating row 20 times — transport is a minority.
+    weighted = concepts.vectors(rows, subject_share=0.3, sample_weight=np.array([1, 1, 1, 1, 1, 20]))
+    assert (weighted[:5, transport] > 0).all()
+
+    labels, weight = np.array([0, 0, 1, 1, 2, 2]), np.ones(6)
+    areas = np.array([transport, transport, transport, transport, 7, 7])
+    assert merge_by_area(labels, weight, areas, 0.5).tolist() == [0, 0, 0, 0, 1, 1]
+    assert merge_by_area(labels, weight, areas, 0.5, subject_share=0.5).tolist() == labels.tolist()
