@@ -108,6 +108,7 @@ def label_pains(labeller, members: list[PainMembers], keywords: list[list[str]],
                     c for c in eligible + wide
                     if c.problem and c.request <= best.request and c.coverage >= PROBLEM_YIELD * best.coverage
                     and not _elsewhere(c, best)
+                    and (c.coverage >= best.coverage or not _one_author(c, member))
                 ),
                 best,
             )
@@ -174,6 +175,13 @@ def _bare_text(member: PainMembers) -> str | None:
     if count < BARE_SHARE * float(member.counts.sum()):
         return None
     return f"{phrase[:1].upper()}{phrase[1:]} (без уточнения)"
+
+
+def _one_author(c, member: PainMembers) -> bool:  # noqa: ANN001 (pain_phrases.Candidate)
+    """Only one member says the phrase: in a pain whose answers each word the problem their own way it does
+    not displace a phrase two or more share («Карусель не крутится год», a playground answer in the parking
+    pain, over «Стоянка у магазина вечно забита»)."""
+    return c.coverage * float(member.counts.sum()) < 1.5
 
 
 @lru_cache(maxsize=1)

@@ -45,3 +45,33 @@ def test_a_shared_phrase_still_wins_over_a_bare_text():
              "мусор во дворе не вывозят", "Не вывозят мусор во дворе дома 5"]
     [label] = label_pains(CentralPhraseLabeller(), [members(texts)], [["мусор", "вывозить"]], PainCues.load())
     assert "без уточнения" not in label, label
+
+
+def test_one_answers_problem_does_not_displace_a_phrase_two_answers_share():
+    # Planted «yards» (session 22): a parking pain, each answer in its own words, with a playground answer
+    # drawn in. «Карусель не крутится год» states a problem and holds the weak keyword «год», but one person
+    # says it; «Стоянка у магазина вечно забита» is said twice.
+    import numpy as np
+
+    from models.pain_labels import PainMembers
+
+    texts = [
+        "Брошенные автомобили годами стоят.",
+        "газоны превращены в стоянку.",
+        "карусель не крутится год.",
+        "некуда поставить автомобиль вечером!!!",
+        "нужна парковка возле дома!",
+        "парковка во дворе платная",
+        "из-за припаркованных авто не видно детей на дороге!!!",
+        "Проезд перегорожен припаркованных машинами!",
+        "расширьте парковку у поликлиники",
+        "Стоянка у магазина вечно забита.",
+        "хаотичная парковка.",
+        "шлагбаум не работает.",
+    ]
+    counts = np.array([1, 1, 1, 1, 1, 1, 1, 2, 1, 2, 1, 1], dtype=float)
+    closeness = np.array([0.79, 0.65, 0.66, 0.64, 0.8, 0.7, 0.59, 0.79, 0.77, 0.75, 0.8, 0.66])
+    pain = PainMembers(texts, counts, closeness, np.eye(len(texts)), list(texts))
+    keywords = [["парковка", "стоянка", "припарковать", "автомобиль", "год", "магазин"]]
+    [label] = label_pains(CentralPhraseLabeller(), [pain], keywords, PainCues.load())
+    assert label == "Стоянка у магазина вечно забита", label

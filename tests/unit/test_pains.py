@@ -76,6 +76,14 @@ def test_no_pain_answers_are_not_pains(answer):
         ("Сотрудники вежливые, но очередь огромная", True),
         ("Менеджер не помог", True),
         ("Хотелось бы, чтобы отвечали быстрее", True),
+        # A place that pleases (planted «yards»: 13 such answers made the pain «Район нравится»).
+        ("Район нравится", False),
+        ("Мне всё нравится", False),
+        ("Двор уютный", False),
+        ("Хорошо благоустроено", False),
+        ("Не нравится, что двор грязный", True),
+        ("Хорошо бы сделать парковку", True),
+        ("Район нравится, только фонарей мало", True),
     ],
 )
 def test_short_answers_with_typos_and_clauses_of_praise(answer, is_pain):
