@@ -75,3 +75,12 @@ def test_one_answers_problem_does_not_displace_a_phrase_two_answers_share():
     keywords = [["парковка", "стоянка", "припарковать", "автомобиль", "год", "магазин"]]
     [label] = label_pains(CentralPhraseLabeller(), [pain], keywords, PainCues.load())
     assert label == "Стоянка у магазина вечно забита", label
+
+
+def test_one_authors_short_text_does_not_name_a_small_pain():
+    # Planted «education»: a pain of four answers about paid clubs, one of them «Бахилы платные» — a quarter
+    # of the members, but one person.
+    texts = ["Бахилы платные", "Все кружки платные", "Дополнительное образование только за деньги",
+             "Продленка платная и дорогая"]
+    [label] = label_pains(CentralPhraseLabeller(), [members(texts)], [["платный", "кружок"]], PainCues.load())
+    assert "без уточнения" not in label, label
