@@ -8,9 +8,10 @@
 Sets: `mfc`, `zhkh`, `social`, `reception` — the team's planted survey answers (data/planted/,
 scripts/make_planted_sets.py; `social` was written in session 9 as a holdout, after the clusterer had been
 tuned on the other two, and has since been looked at; `reception` in session 13, committed before anything
-ran on it); `transport`, `education`, `staff` — written in session 22, each committed before anything ran on
-it, and harder: every answer words its problem differently (the four older sets repeat 10–16 phrasings per
-problem), as people writing on their own do;
+ran on it); `transport`, `education`, `staff`, `yards` — written in session 22, each committed
+before anything ran on it (`yards` after the changes the other three led to, in a domain the areas
+lexicon covers), and harder: every answer words its problem differently (the four older sets repeat
+10–16 phrasings per problem), as people writing on their own do;
 `spb` — SPb April test, Благоустройство + Содержание МКД, judged against the portal's `reason`; `bank` — the
 bank reviews, judged against their `product_type`. Per set and method it prints planted problems found (a
 pain with F1 ≥ 0.5 on item ids), prevalence within ±2 pp (of the best-F1 pain), NMI/AMI of each item's
@@ -161,7 +162,8 @@ def main() -> None:
     )
     parser.add_argument(
         "sets", nargs="*",
-        default=["mfc", "zhkh", "social", "reception", "transport", "education", "staff", "spb", "bank"],
+        default=["mfc", "zhkh", "social", "reception", "transport", "education", "staff", "yards", "spb",
+                 "bank"],
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="BERTopic's UMAP seeds")
     parser.add_argument("--cluster-by", choices=["none", "reason"], default="none")

@@ -50,6 +50,7 @@ class PainCues:
     formula_phrases: tuple[str, ...] = ()
     praise_lemmas: frozenset[str] = frozenset()
     praise_patterns: tuple[re.Pattern[str], ...] = ()
+    pleased_lemmas: frozenset[str] = frozenset()
     reply_patterns: tuple[re.Pattern[str], ...] = ()
     version: str = "empty"
     _answers_canonical: frozenset[str] = field(default=frozenset(), repr=False)
@@ -75,6 +76,7 @@ class PainCues:
             formula_phrases=tuple(str(f) for f in data.get("formulas", [])),
             praise_lemmas=frozenset(str(w) for w in data.get("praise_lemmas", [])),
             praise_patterns=tuple(praise_patterns),
+            pleased_lemmas=frozenset(str(w) for w in data.get("pleased_lemmas", [])),
             reply_patterns=tuple(_compile_patterns(data, "reply_patterns", path)),
             version=str(data.get("version", "unknown")),
             _answers_canonical=frozenset(_canonical(a) for a in answers) | {"", "-"},
@@ -150,7 +152,18 @@ class PainCues:
                 return True
         if cues or _NEGATION.search(fixed) or _WISH.search(fixed):
             return False
-        return self._only_praises(fixed)
+        return self._only_praises(fixed) or self._pleased(fixed, lemmas)
+
+    def _pleased(self, canon: str, lemmas: list[str]) -> bool:
+        """A short answer saying the place or service pleases («Район нравится», «Двор уютный»): a
+        `pleased_lemmas` word and no infinitive or imperative — «Придать растениям ухоженный вид» asks for
+        it (appeals use these words in requests, so they are no praise words for whole texts)."""
+        if not self.pleased_lemmas.intersection(lemmas):
+            return False
+        from nlp.lemmatize import morph_analyzer
+
+        morph = morph_analyzer()
+        return not any({"INFN", "impr"} & set(morph.parse(w)[0].tag.grammemes) for w in canon.split())
 
     def _only_praises(self, canon: str) -> bool:
         """A clause that says what went well and nothing else («Хочу выразить благодарность сотрудникам»,
