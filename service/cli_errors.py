@@ -102,10 +102,10 @@ def russian(exc: Exception) -> str:
 
 def _russian_help_option(command_class: type) -> None:
     """The --help option of every command says what it does in Russian (Click words it in English)."""
-    owner = next(c for c in command_class.__mro__ if "get_help_option" in c.__dict__)
-    english = owner.__dict__["get_help_option"]
-    if getattr(english, "russian", False):
-        return
+    owner = next((c for c in command_class.__mro__ if "get_help_option" in c.__dict__), None)
+    english = owner.__dict__["get_help_option"] if owner is not None else None
+    if english is None or getattr(english, "russian", False):
+        return  # another Click or Typer: its own help text, but the command line still starts
 
     def get_help_option(self: Any, ctx: Any) -> Any:
         option = english(self, ctx)
