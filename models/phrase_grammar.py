@@ -174,6 +174,9 @@ def reads_as_statement(words: Sequence[str]) -> bool:
     if _request_without_object(letters, info):
         return False  # «Убрать с газона»: what? («Убрать мусор», «Убрать шины с газона» say)
     nouns = [lemma for lemma, pos, _ in info if pos == "NOUN"]
+    parts = {pos for _, pos, _ in info}
+    if not nouns and "ADJF" in parts and "NPRO" not in parts:
+        return False  # «Новые не посадили»: the noun the adjective stands for is in another clause
     if nouns and all(n in _MEASURE_NOUNS | _VAGUE_NOUNS for n in nouns):
         return False
     lemmas = {lemma for lemma, _, _ in info} | {w.lower() for w in letters}

@@ -168,6 +168,9 @@ def test_praise_is_never_a_pain_label(phrase, praise):
         ("Какие документы не устроили", False),  # a question
         ("Какие-то трубы валяются на газоне", True),
         ("Страховки без которой не одобрят кредит", False),  # cut before a relative clause
+        ("Новые не посадили", False),  # «Спилили деревья, новые не посадили»: its noun is in the first clause
+        ("Новые деревья не посадили", True),
+        ("Платные кружки", True),
     ],
 )
 def test_labels_read_as_statements(phrase, ok):
