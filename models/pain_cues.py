@@ -158,8 +158,8 @@ class PainCues:
         """A short answer saying the place or service pleases («Район нравится», «Двор уютный»): a
         `pleased_lemmas` word and no infinitive or imperative — «Придать растениям ухоженный вид» asks for
         it (appeals use these words in requests, so they are no praise words for whole texts)."""
-        if not self.pleased_lemmas.intersection(lemmas):
-            return False
+        if not self.pleased_lemmas.intersection(lemmas) or _CONTRAST.search(canon):
+            return False  # «Район нравится, но далеко от центра» names a problem after the praise
         from nlp.lemmatize import morph_analyzer
 
         morph = morph_analyzer()

@@ -84,6 +84,7 @@ def test_no_pain_answers_are_not_pains(answer):
         ("Не нравится, что двор грязный", True),
         ("Хорошо бы сделать парковку", True),
         ("Район нравится, только фонарей мало", True),
+        ("Район нравится, но далеко от центра", True),
         # The staff survey's «Не занимаюсь этим» (planted «staff»: a pain of 6).
         ("Не занимаюсь этим", False),
         ("Этим не занимаюсь", False),
