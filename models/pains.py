@@ -69,9 +69,7 @@ class PainFinder:
     without groups, NMI 0.556 → 0.577 on three tuning months, April 0.515 → 0.547. A pain of whole texts at
     least `praise_share` of whose texts praise (`PainCues.praising`) is no pain: its items carry none (bank
     reviews: 23 reviews of «положительный отзыв, вежливость, профессионализм», 74 % praising; no other pain
-    over 18 %).
-
-    Survey answers leave out the areas over `subject_share` of the period names (`SUBJECT_SHARE`).
+    over 18 %). Survey answers leave out the areas over `subject_share` of the period names (`SUBJECT_SHARE`).
 
     `find(..., cluster_by=COL)` clusters each value of COL on its own (`GroupedClusterer`), e.g. the process
     of a survey answer or the topic a trained classifier predicted: pains then never mix groups.
