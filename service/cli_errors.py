@@ -100,24 +100,33 @@ def russian(exc: Exception) -> str:
     return _translated(exc.message, _USAGE_MESSAGES)
 
 
-def _russian_help_option(command_class: type) -> None:
-    """The --help option of every command says what it does in Russian (Click words it in English)."""
-    owner = next((c for c in command_class.__mro__ if "get_help_option" in c.__dict__), None)
-    english = owner.__dict__["get_help_option"] if owner is not None else None
+def _in_russian(command_class: type, method: str, change: Any) -> None:
+    """Wrap Click's `method` wherever `command_class` inherits it so that `change(result)` is returned: the
+    --help option's text and the usage line («Usage: …») are Click's English."""
+    owner = next((c for c in command_class.__mro__ if method in c.__dict__), None)
+    english = owner.__dict__[method] if owner is not None else None
     if english is None or getattr(english, "russian", False):
-        return  # another Click or Typer: its own help text, but the command line still starts
+        return  # another Click or Typer: its own wording, but the command line still starts
 
-    def get_help_option(self: Any, ctx: Any) -> Any:
-        option = english(self, ctx)
-        if option is not None:
-            option.help = HELP_OPTION_TEXT
-        return option
+    def wrapped(self: Any, ctx: Any) -> Any:
+        return change(english(self, ctx))
 
-    get_help_option.russian = True  # type: ignore[attr-defined]
-    owner.get_help_option = get_help_option
+    wrapped.russian = True  # type: ignore[attr-defined]
+    setattr(owner, method, wrapped)
 
 
-_russian_help_option(TyperGroup)
+def _help_option(option: Any) -> Any:
+    if option is not None:
+        option.help = HELP_OPTION_TEXT
+    return option
+
+
+def _usage(line: Any) -> Any:
+    return line.replace("Usage: ", "Использование: ", 1) if isinstance(line, str) else line
+
+
+_in_russian(TyperGroup, "get_help_option", _help_option)
+_in_russian(TyperGroup, "get_usage", _usage)
 
 
 class RussianErrorsGroup(TyperGroup):

@@ -32,7 +32,7 @@ def test_usage_errors_are_said_in_russian(args, said):
     assert result.exit_code == 2, result.output
     flat = " ".join(result.output.replace("│", " ").split())
     assert said in flat, result.output
-    assert "Ошибка" in result.output and "Справка: painmap" in flat
+    assert "Ошибка" in result.output and "Справка: painmap" in flat and "Использование: painmap" in flat
     assert "Traceback" not in result.output
     for english in ("No such", "Missing", "Invalid value", "Got unexpected", "requires an argument"):
         assert english not in result.output
@@ -52,5 +52,6 @@ def test_help_is_russian(path):
     assert result.exit_code == 0, result.output
     flat = " ".join(result.output.replace("│", " ").split())
     assert "Показать эту справку и выйти." in flat
-    for english in ("Show this message", "[required]", "[default:", "completion", "[env var"):
+    assert "Использование: " + " ".join(["painmap", *path]) in flat
+    for english in ("Show this message", "[required]", "[default:", "completion", "[env var", "Usage:"):
         assert english not in flat, (path, english)
