@@ -160,10 +160,7 @@ class PainCues:
         it (appeals use these words in requests, so they are no praise words for whole texts)."""
         if not self.pleased_lemmas.intersection(lemmas) or _CONTRAST.search(canon):
             return False  # «Район нравится, но далеко от центра» names a problem after the praise
-        from nlp.lemmatize import morph_analyzer
-
-        morph = morph_analyzer()
-        return not any({"INFN", "impr"} & set(morph.parse(w)[0].tag.grammemes) for w in canon.split())
+        return not _has_form(canon, {"INFN", "impr"})
 
     def _only_praises(self, canon: str) -> bool:
         """A clause that says what went well and nothing else («Хочу выразить благодарность сотрудникам»,
@@ -175,11 +172,8 @@ class PainCues:
             return True
         if _NEGATION.search(canon) or not self.praises(canon):
             return False
-        from nlp.lemmatize import morph_analyzer
-
-        morph = morph_analyzer()
         # «Помогите разобраться»: a request, not thanks for help.
-        return not any("impr" in morph.parse(word)[0].tag for word in canon.split())
+        return not _has_form(canon, {"impr"})
 
     def _spell(self, word: str) -> str:
         """`word`, or the no-pain lexicon word it is a slip of (only a word the dictionary does not know:
@@ -217,6 +211,14 @@ class PainCues:
         # «спасибо», «благодарю»: words the lemma key drops as function words
         praise = self.praise_lemmas.intersection(words) or self.praise_lemmas.intersection(lemma_key(phrase))
         return not negated and bool(praise)
+
+
+def _has_form(canon: str, grammemes: set[str]) -> bool:
+    """Some word of `canon` is most likely in one of these forms («impr»: an imperative, «INFN»)."""
+    from nlp.lemmatize import morph_analyzer
+
+    morph = morph_analyzer()
+    return any(grammemes & morph.parse(word)[0].tag.grammemes for word in canon.split())
 
 
 def _compile_patterns(data: dict, key: str, path: Path) -> list[re.Pattern[str]]:
